@@ -1,0 +1,35 @@
+//! `cargo run -p component-build --features cli -- [GUEST...]`: builds
+//! guest components into `target/components/`.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use component_build::{ALL, Workspace};
+
+/// Build the workspace's WebAssembly components.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// Components to build (`supervisord`, `app-deploy`, `hostile`); all
+    /// when none are named.
+    components: Vec<String>,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let workspace = Workspace::from_member(env!("CARGO_MANIFEST_DIR").as_ref(), None);
+    let mut status = ExitCode::SUCCESS;
+    for guest in ALL {
+        if !args.components.is_empty() && !args.components.iter().any(|c| c == guest.component) {
+            continue;
+        }
+        match workspace.build(&guest) {
+            Ok(path) => println!("{}", path.display()),
+            Err(error) => {
+                eprintln!("error: {error}");
+                status = ExitCode::FAILURE;
+            }
+        }
+    }
+    status
+}

@@ -1,0 +1,27 @@
+//! Bindings generated from `wit/` (world `provider`), and short names for
+//! the generated types the rest of the crate uses.
+
+wit_bindgen::generate!({
+    path: "../wit",
+    world: "provider",
+    additional_derives: [PartialEq, Eq],
+    pub_export_macro: true,
+    export_macro_name: "export_provider",
+});
+
+pub use exports::supervisord_crate::supervision::supervision_provider::{
+    ProviderInfo, ServiceAction, ServiceOptions,
+};
+pub use supervisord_crate::supervision::facts::{
+    FileInfo, InitSystem, Login, NodeFacts, OsRelease, PackageFact, PathFact, PathKind, ProbeSet,
+    ProcessFact, Python, VenvPackageFact,
+};
+pub use supervisord_crate::supervision::plan::{
+    AwaitRunning, Condition, CtlAction, CtlEndpoint, Daemon, DaemonEnsure, Desired, Directory,
+    File, Guard, GuardedCommand, PackageManager, Packages, PipInstall, Plan, StartMethod, Step,
+    Supervisorctl, SystemUser,
+};
+pub use supervisord_crate::supervision::types::{
+    Autorestart, EnvVar, Error, ErrorKind, EventListener, FcgiProgram, LogTarget, Program,
+    ProgramKind, Signal, StreamLog,
+};

@@ -1,0 +1,157 @@
+//! The configure plan: one file per process group, stale files removed,
+//! `supervisorctl update` for exactly the groups that changed, then a check
+//! that their programs run.
+
+use std::collections::BTreeSet;
+
+use super::{PlanBuilder, sha256_hex};
+use crate::MANAGED_MARKER;
+use crate::bindings::{
+    AwaitRunning, CtlAction, Desired, Error, File, NodeFacts, PathKind, Plan, Program,
+    Supervisorctl,
+};
+use crate::facts::Facts;
+use crate::program::{check_all, process_groups};
+use crate::render::{ProcessGroup, SECRET_KEYS, group_file, supervisord_conf};
+use crate::settings::{Resolved, Target};
+
+/// Longest wait for programs to settle, whatever their start settings.
+const MAX_AWAIT_SECS: u32 = 600;
+
+/// Builds the configure plan for a node.
+pub fn configure_plan(
+    settings: &str,
+    programs: &[Program],
+    facts: &NodeFacts,
+) -> Result<Plan, Error> {
+    let resolved = Resolved::resolve(settings, &Target::from_facts(facts))?;
+    check_all(programs, &resolved)?;
+    let facts = Facts::new(facts);
+    let paths = &resolved.settings.paths;
+    let mut plan = PlanBuilder::new();
+    let mut changed_steps = Vec::new();
+    let mut changed_groups = BTreeSet::new();
+    let mut wanted_files = BTreeSet::new();
+    let groups = process_groups(programs);
+
+    for (name, members) in &groups {
+        let group = ProcessGroup {
+            name,
+            explicit: members.iter().any(|p| p.group.is_some()),
+            members: members.clone(),
+            options: resolved.settings.groups.get(name.as_str()),
+        };
+        let path = format!("{}/{name}.{}", paths.include_dir, paths.include_ext);
+        wanted_files.insert(path.clone());
+        let secret = members.iter().any(|p| !p.environment.is_empty());
+        let owner = resolved.file_owner();
+        let file = File {
+            path,
+            content: group_file(&group),
+            group: owner.clone(),
+            owner,
+            // Environments often carry credentials: only supervisord's own
+            // account may read them.
+            mode: if secret { 0o600 } else { 0o644 },
+            redact_keys: SECRET_KEYS.iter().map(|k| k.to_string()).collect(),
+        };
+        if let Some(step) = plan.file(&facts, file, &format!("group {name}")) {
+            changed_steps.push(step);
+            changed_groups.insert(name.clone());
+        }
+    }
+
+    // Files this provider wrote earlier for groups that are no longer
+    // wanted; files without our marker are someone else's and stay.
+    let suffix = format!(".{}", paths.include_ext);
+    for fact in facts.files_in(&paths.include_dir) {
+        let PathKind::File(info) = &fact.kind else {
+            continue;
+        };
+        let Some(stem) = fact
+            .path
+            .rsplit('/')
+            .next()
+            .and_then(|n| n.strip_suffix(&suffix))
+        else {
+            continue;
+        };
+        if info.head != MANAGED_MARKER || wanted_files.contains(&fact.path) {
+            continue;
+        }
+        changed_steps.push(plan.always(
+            Desired::Absent(fact.path.clone()),
+            format!("group {stem}: no longer wanted"),
+        ));
+        changed_groups.insert(stem.to_string());
+    }
+
+    let ctl = resolved.ctl();
+    plan.after_change(
+        Desired::Supervisorctl(Supervisorctl {
+            ctl: ctl.clone(),
+            action: CtlAction::Update,
+            targets: changed_groups.iter().cloned().collect(),
+        }),
+        format!(
+            "apply changed groups: {}",
+            changed_groups
+                .iter()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        changed_steps.clone(),
+    );
+
+    // A changed supervisord.conf restarts the daemon, and with it every
+    // program: then every group is checked.
+    let conf = supervisord_conf(&resolved);
+    let conf_changed = facts.content_matches(&paths.config, &sha256_hex(&conf)) != Some(true);
+    let awaited: Vec<(&String, u32)> = groups
+        .iter()
+        .filter(|(name, _)| conf_changed || changed_groups.contains(*name))
+        .filter_map(|(name, members)| {
+            // A group with a member that does not autostart is not expected
+            // to be all RUNNING.
+            if members.iter().any(|p| p.autostart == Some(false)) {
+                return None;
+            }
+            let timeout = members.iter().map(|p| settle_secs(p)).max()?;
+            Some((name, timeout))
+        })
+        .collect();
+    if !awaited.is_empty() {
+        let timeout = awaited
+            .iter()
+            .map(|(_, t)| *t)
+            .max()
+            .unwrap_or(0)
+            .min(MAX_AWAIT_SECS);
+        let names: Vec<String> = awaited.iter().map(|(n, _)| (*n).clone()).collect();
+        let reason = format!("programs of {} running", names.join(", "));
+        let await_step = Desired::AwaitRunning(AwaitRunning {
+            ctl,
+            groups: names,
+            timeout_secs: timeout,
+        });
+        if facts.gathered() {
+            plan.always(await_step, reason);
+        } else {
+            plan.after_change(await_step, reason, changed_steps);
+        }
+    }
+    Ok(plan.finish())
+}
+
+/// How long a program may take to reach RUNNING or FATAL: each start
+/// attempt lasts `startsecs` plus a second of supervisord's tick, and the
+/// back-off before attempt n is n seconds.
+fn settle_secs(program: &Program) -> u32 {
+    let startsecs = program.startsecs.unwrap_or(1);
+    let retries = program.startretries.unwrap_or(3).min(100);
+    (startsecs.saturating_add(1))
+        .saturating_mul(retries + 1)
+        .saturating_add(retries * (retries + 1) / 2)
+        .saturating_add(5)
+}

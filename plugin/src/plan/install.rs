@@ -1,0 +1,272 @@
+//! The install plan: user, packages or virtual environment, directories,
+//! `supervisord.conf`, and the daemon running.
+
+use super::{PlanBuilder, parent};
+use crate::bindings::{
+    Daemon, DaemonEnsure, Desired, Directory, Error, File, Guard, GuardedCommand, NodeFacts,
+    PackageManager, Packages, PipInstall, Plan, StartMethod, SystemUser,
+};
+use crate::error::unsupported;
+use crate::facts::Facts;
+use crate::layout::Strategy;
+use crate::render::{SECRET_KEYS, supervisord_conf};
+use crate::settings::{Resolved, Target};
+
+/// Builds the install plan for a node.
+pub fn install_plan(settings: &str, facts: &NodeFacts) -> Result<Plan, Error> {
+    let resolved = Resolved::resolve(settings, &Target::from_facts(facts))?;
+    let facts = Facts::new(facts);
+    let mut plan = PlanBuilder::new();
+    let mut installed = Vec::new();
+    match resolved.strategy() {
+        Strategy::Packages => packages(&mut plan, &resolved, &facts, &mut installed),
+        Strategy::Pip => pip(&mut plan, &resolved, &facts, &mut installed)?,
+    }
+    directories(&mut plan, &resolved, &facts);
+    let conf = config_file(&mut plan, &resolved, &facts);
+    let unit = systemd_unit(&mut plan, &resolved, &facts);
+    daemon(
+        &mut plan,
+        &resolved,
+        &facts,
+        conf.into_iter().chain(unit).chain(installed).collect(),
+    );
+    Ok(plan.finish())
+}
+
+fn packages(plan: &mut PlanBuilder, r: &Resolved, facts: &Facts<'_>, installed: &mut Vec<u32>) {
+    let manager = r.package_manager();
+    let os = r.target.os.as_ref();
+    let mut want = Vec::new();
+    if r.family().needs_epel(os) {
+        want.push("epel-release".to_string());
+    }
+    want.push(r.settings.install.package.clone());
+    // EPEL must be enabled before supervisor can be found, so it gets its
+    // own transaction.
+    for names in want.chunks(1) {
+        if let Some(index) = package_step(plan, facts, manager, names) {
+            installed.push(index);
+        }
+    }
+}
+
+fn package_step(
+    plan: &mut PlanBuilder,
+    facts: &Facts<'_>,
+    manager: PackageManager,
+    names: &[String],
+) -> Option<u32> {
+    let missing: Vec<String> = names
+        .iter()
+        .filter(|name| !(facts.package_known(name) && facts.package_version(name).is_some()))
+        .cloned()
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    let reason = format!("install {}", missing.join(" "));
+    Some(plan.always(
+        Desired::Packages(Packages {
+            manager,
+            names: missing,
+        }),
+        reason,
+    ))
+}
+
+fn pip(
+    plan: &mut PlanBuilder,
+    r: &Resolved,
+    facts: &Facts<'_>,
+    installed: &mut Vec<u32>,
+) -> Result<(), Error> {
+    let s = &r.settings;
+    let whole_root_node = r.target.root.trim_end_matches('/').is_empty() && r.target.login.uid == 0;
+    if whole_root_node {
+        // `python3 -m venv` needs more than a minimal python3 on some families.
+        let venv_package = crate::probes::venv_package(r.family());
+        package_step(
+            plan,
+            facts,
+            r.package_manager(),
+            &[venv_package.to_string()],
+        );
+    } else if facts.gathered()
+        && r.target.python.is_none()
+        && s.install.python.as_deref() == Some("python3")
+    {
+        return Err(unsupported(
+            "facts.python",
+            "the node has no python3, which the pip strategy needs; install it or set settings.install.python",
+        ));
+    }
+    if let Some(user) = r.switch_to() {
+        let home = s.prefix.clone().map_or_else(
+            || parent(s.paths.venv.as_deref().unwrap_or("/")).to_string(),
+            |prefix| crate::layout::under(&r.target.root, &prefix),
+        );
+        // Accounts are not probed: the step's own check (`id -u`) decides.
+        plan.always(
+            Desired::User(SystemUser {
+                name: user.to_string(),
+                home,
+                shell: "/usr/sbin/nologin".to_string(),
+            }),
+            format!("supervisord runs as {user}"),
+        );
+    }
+    let venv = s.paths.venv.clone().unwrap_or_default();
+    let name = s.install.package.clone();
+    let version = s.install.version.clone();
+    let have = facts.venv_version(&venv, &name);
+    let satisfied = match (&version, have) {
+        (Some(want), Some(have)) => want == have,
+        (None, Some(_)) => true,
+        (_, None) => false,
+    };
+    if !satisfied {
+        let reason = match (&version, have) {
+            (Some(want), Some(have)) => format!("{name} {have} -> {want}"),
+            (Some(want), None) => format!("install {name} {want} into {venv}"),
+            (None, _) => format!("install {name} into {venv}"),
+        };
+        installed.push(
+            plan.always(
+                Desired::Pip(PipInstall {
+                    python: s
+                        .install
+                        .python
+                        .clone()
+                        .unwrap_or_else(|| "python3".to_string()),
+                    venv,
+                    name,
+                    version,
+                    owner: None,
+                }),
+                reason,
+            ),
+        );
+    }
+    Ok(())
+}
+
+fn directories(plan: &mut PlanBuilder, r: &Resolved, facts: &Facts<'_>) {
+    let p = &r.settings.paths;
+    let owner = r.file_owner();
+    let mut wanted: Vec<(String, Option<String>, u32)> = vec![
+        (parent(&p.config).to_string(), None, 0o755),
+        (p.include_dir.clone(), None, 0o755),
+        (p.log_dir.clone(), owner.clone(), 0o755),
+        (p.childlogdir.clone(), owner.clone(), 0o755),
+        (p.run_dir.clone(), owner.clone(), 0o755),
+    ];
+    // The shared /run and /var/run of package layouts belong to the OS.
+    wanted.retain(|(path, _, _)| !matches!(path.as_str(), "/run" | "/var/run" | "/etc"));
+    let mut seen = std::collections::BTreeSet::new();
+    for (path, owner, mode) in wanted {
+        if !seen.insert(path.clone()) {
+            continue;
+        }
+        if facts.directory_ok(&path, mode, owner.as_deref(), owner.as_deref()) == Some(true) {
+            continue;
+        }
+        let reason = format!("directory {path}");
+        plan.always(
+            Desired::Directory(Directory {
+                path,
+                group: owner.clone(),
+                owner,
+                mode,
+            }),
+            reason,
+        );
+    }
+}
+
+fn config_file(plan: &mut PlanBuilder, r: &Resolved, facts: &Facts<'_>) -> Option<u32> {
+    let s = &r.settings;
+    let secret = s.http.as_ref().is_some_and(|h| h.password.is_some())
+        || !s.supervisord.environment.is_empty();
+    let owner = r.file_owner();
+    plan.file(
+        facts,
+        File {
+            path: s.paths.config.clone(),
+            content: supervisord_conf(r),
+            group: owner.clone(),
+            owner,
+            mode: if secret { 0o600 } else { 0o644 },
+            redact_keys: SECRET_KEYS.iter().map(|k| k.to_string()).collect(),
+        },
+        "supervisord.conf",
+    )
+}
+
+/// A pip install on a systemd node gets a unit, so supervisord comes back
+/// after a reboot like a packaged one.
+fn systemd_unit(plan: &mut PlanBuilder, r: &Resolved, facts: &Facts<'_>) -> Option<u32> {
+    if r.strategy() != Strategy::Pip {
+        return None;
+    }
+    let StartMethod::Systemd(unit) = r.start_method() else {
+        return None;
+    };
+    let p = &r.settings.paths;
+    let content = format!(
+        "# Managed by supervisord-crate: edits here are overwritten.\n\
+         [Unit]\nDescription=supervisord (pip, supervisord-crate)\nAfter=network.target\n\n\
+         [Service]\nType=simple\nExecStart={} -n -c {}\nExecReload={} -c {} reload\nKillMode=process\nRestart=on-failure\n\n\
+         [Install]\nWantedBy=multi-user.target\n",
+        p.supervisord, p.config, p.supervisorctl, p.config
+    );
+    let path = format!("/etc/systemd/system/{unit}");
+    let written = plan.file(
+        facts,
+        File {
+            path,
+            content,
+            owner: None,
+            group: None,
+            mode: 0o644,
+            redact_keys: Vec::new(),
+        },
+        &format!("systemd unit {unit}"),
+    )?;
+    plan.after_change(
+        Desired::Command(GuardedCommand {
+            argv: vec!["systemctl".into(), "daemon-reload".into()],
+            guard: Guard::None,
+        }),
+        "reload systemd units",
+        vec![written],
+    );
+    Some(written)
+}
+
+/// The daemon: restarted when its configuration (or binary) changes in this
+/// apply, started when it is down, left alone otherwise.
+fn daemon(plan: &mut PlanBuilder, r: &Resolved, facts: &Facts<'_>, changed: Vec<u32>) {
+    let p = &r.settings.paths;
+    let step = |ensure| {
+        Desired::Daemon(Daemon {
+            start: r.start_method(),
+            pid_file: p.pidfile.clone(),
+            socket: p.socket.clone(),
+            ctl: r.ctl(),
+            ensure,
+        })
+    };
+    // Restart first, when something it reads changed: if it was down this
+    // starts it, and the `running` step after it finds nothing to do. A
+    // package's post-install script may start the daemon with its stock
+    // configuration, which this restart replaces.
+    plan.after_change(
+        step(DaemonEnsure::Restarted),
+        "supervisord: configuration or installation changed",
+        changed,
+    );
+    if facts.alive(&p.pidfile) != Some(true) {
+        plan.always(step(DaemonEnsure::Running), "supervisord: running");
+    }
+}

@@ -1,0 +1,93 @@
+//! Service actions with the seed's semantics: starting a running service
+//! and stopping a stopped one are not errors.
+
+use super::PlanBuilder;
+use crate::bindings::{
+    CtlAction, Desired, Error, ErrorKind, NodeFacts, Plan, ServiceAction, ServiceOptions,
+    Supervisorctl,
+};
+use crate::error::at;
+use crate::settings::{Resolved, Target};
+use crate::validate;
+
+/// Builds the plan for one action on one service.
+pub fn service_plan(
+    settings: &str,
+    facts: &NodeFacts,
+    service: &str,
+    action: ServiceAction,
+    options: &ServiceOptions,
+) -> Result<Plan, Error> {
+    let resolved = Resolved::resolve(settings, &Target::from_facts(facts))?;
+    let target = ctl_target(service)?;
+    let group = service.split(':').next().unwrap_or(service).to_string();
+    let ctl = resolved.ctl();
+    let mut plan = PlanBuilder::new();
+    let mut step = |action: CtlAction, targets: Vec<String>, reason: String| {
+        plan.always(
+            Desired::Supervisorctl(Supervisorctl {
+                ctl: ctl.clone(),
+                action,
+                targets,
+            }),
+            reason,
+        );
+    };
+    match action {
+        ServiceAction::Start => step(CtlAction::Start, vec![target], format!("start {service}")),
+        ServiceAction::Stop => step(CtlAction::Stop, vec![target], format!("stop {service}")),
+        ServiceAction::Restart if options.if_stopped => step(
+            CtlAction::Start,
+            vec![target],
+            format!("start {service} if stopped"),
+        ),
+        ServiceAction::Restart => step(
+            CtlAction::Restart,
+            vec![target],
+            format!("restart {service}"),
+        ),
+        ServiceAction::Status => step(
+            CtlAction::Status,
+            vec![target],
+            format!("status of {service}"),
+        ),
+        ServiceAction::Enable => step(CtlAction::Add, vec![group], format!("enable {service}")),
+        ServiceAction::Disable => {
+            step(CtlAction::Stop, vec![target], format!("stop {service}"));
+            step(CtlAction::Remove, vec![group], format!("disable {service}"));
+        }
+        ServiceAction::Signal => {
+            let signal = options.signal.ok_or_else(|| {
+                at(
+                    "options.signal",
+                    ErrorKind::MissingField,
+                    "the signal action needs a signal",
+                )
+            })?;
+            step(
+                CtlAction::Signal(signal),
+                vec![target],
+                format!("signal {service}"),
+            );
+        }
+    }
+    Ok(plan.finish())
+}
+
+/// `web` means every process of group `web` (`web:*`); `group:program`
+/// names one program of a group.
+fn ctl_target(service: &str) -> Result<String, Error> {
+    match service.split_once(':') {
+        Some((group, program)) => {
+            validate::name("service", group)?;
+            if program != "*" {
+                validate::name("service", program)?;
+            }
+            Ok(service.to_string())
+        }
+        None => {
+            validate::name("service", service)?;
+            Ok(format!("{service}:*"))
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! What the host must read on a node before plans can be made.
+
+use std::collections::BTreeSet;
+
+use crate::bindings::{Error, InitSystem, Login, ProbeSet};
+use crate::layout::{OsFamily, Strategy};
+use crate::plan::parent;
+use crate::settings::{Resolved, Target};
+
+/// The probes for `settings` on a node rooted at `root`. The OS is not
+/// known yet, so this is the union over every family and strategy the
+/// settings allow; settings that are invalid for all of them are an error.
+pub fn probes(settings: &str, root: &str) -> Result<ProbeSet, Error> {
+    let target = Target {
+        root: root.to_string(),
+        os: None,
+        init: InitSystem::None,
+        login: Login {
+            user: "root".to_string(),
+            uid: 0,
+        },
+        python: None,
+    };
+    let mut paths = BTreeSet::new();
+    let mut listings = BTreeSet::new();
+    let mut pid_files = BTreeSet::new();
+    let mut packages = BTreeSet::new();
+    let mut venvs = BTreeSet::new();
+    let mut first_error = None;
+    let mut any = false;
+    for family in OsFamily::ALL {
+        for strategy in Strategy::ALL {
+            let resolved =
+                match Resolved::resolve_as(settings, &target, Some(family), Some(strategy)) {
+                    Ok(resolved) => resolved,
+                    Err(error) => {
+                        first_error.get_or_insert(error);
+                        continue;
+                    }
+                };
+            any = true;
+            let p = &resolved.settings.paths;
+            for path in [
+                &p.config,
+                &p.include_dir,
+                &p.log_dir,
+                &p.childlogdir,
+                &p.run_dir,
+            ] {
+                paths.insert(path.clone());
+            }
+            paths.insert(parent(&p.config).to_string());
+            listings.insert(p.include_dir.clone());
+            pid_files.insert(p.pidfile.clone());
+            match strategy {
+                Strategy::Packages => {
+                    packages.insert(resolved.settings.install.package.clone());
+                    if family.needs_epel(None) {
+                        packages.insert("epel-release".to_string());
+                    }
+                }
+                Strategy::Pip => {
+                    if let Some(venv) = &p.venv {
+                        venvs.insert(venv.clone());
+                    }
+                    if root.trim_end_matches('/').is_empty() {
+                        packages.insert(venv_package(family).to_string());
+                        paths.insert(format!(
+                            "/etc/systemd/system/{}.service",
+                            resolved.settings.service
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    if !any {
+        return Err(first_error.expect("at least one combination was tried"));
+    }
+    Ok(ProbeSet {
+        paths: paths.into_iter().collect(),
+        listings: listings.into_iter().collect(),
+        pid_files: pid_files.into_iter().collect(),
+        packages: packages.into_iter().collect(),
+        venvs: venvs.into_iter().collect(),
+    })
+}
+
+/// The OS package that lets `python3 -m venv` work.
+pub fn venv_package(family: OsFamily) -> &'static str {
+    match family {
+        OsFamily::Debian => "python3-venv",
+        OsFamily::Rhel | OsFamily::Alpine => "python3",
+        OsFamily::Arch => "python",
+    }
+}

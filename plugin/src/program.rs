@@ -1,0 +1,384 @@
+//! Checks every program, whoever built it (our `config-map` or a facility
+//! component), with one set of rules.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::bindings::{Error, ErrorKind, LogTarget, Program, ProgramKind, StreamLog};
+use crate::error::{at, invalid, unsupported};
+use crate::settings::Resolved;
+use crate::validate;
+
+/// Names supervisord expands in a `process_name` template.
+const PROCESS_NAME_EXPANSIONS: [&str; 6] = [
+    "program_name",
+    "process_num",
+    "group_name",
+    "host_node_name",
+    "here",
+    "numprocs",
+];
+
+/// Event types supervisor 4.x knows (`supervisor.events.EventTypes`).
+const EVENT_TYPES: [&str; 27] = [
+    "EVENT",
+    "PROCESS_STATE",
+    "PROCESS_STATE_STOPPED",
+    "PROCESS_STATE_EXITED",
+    "PROCESS_STATE_STARTING",
+    "PROCESS_STATE_STOPPING",
+    "PROCESS_STATE_BACKOFF",
+    "PROCESS_STATE_FATAL",
+    "PROCESS_STATE_RUNNING",
+    "PROCESS_STATE_UNKNOWN",
+    "PROCESS_COMMUNICATION",
+    "PROCESS_COMMUNICATION_STDOUT",
+    "PROCESS_COMMUNICATION_STDERR",
+    "PROCESS_LOG",
+    "PROCESS_LOG_STDOUT",
+    "PROCESS_LOG_STDERR",
+    "REMOTE_COMMUNICATION",
+    "SUPERVISOR_STATE_CHANGE",
+    "SUPERVISOR_STATE_CHANGE_RUNNING",
+    "SUPERVISOR_STATE_CHANGE_STOPPING",
+    "TICK",
+    "TICK_5",
+    "TICK_60",
+    "TICK_3600",
+    "PROCESS_GROUP",
+    "PROCESS_GROUP_ADDED",
+    "PROCESS_GROUP_REMOVED",
+];
+
+/// The error path of one field of a program.
+pub fn field(program: &Program, index: usize, key: &str) -> String {
+    let id = if validate::name("", &program.name).is_ok() {
+        program.name.clone()
+    } else {
+        index.to_string()
+    };
+    if key.is_empty() {
+        format!("programs[{id}]")
+    } else {
+        format!("programs[{id}].{key}")
+    }
+}
+
+/// Checks all programs for one node: each on its own, then names across them.
+pub fn check_all(programs: &[Program], resolved: &Resolved) -> Result<(), Error> {
+    let mut names = BTreeSet::new();
+    for (index, program) in programs.iter().enumerate() {
+        check(program, index, Some(resolved))?;
+        if !names.insert(program.name.as_str()) {
+            return Err(invalid(
+                field(program, index, "name"),
+                format!("{:?} is used by more than one program", program.name),
+            ));
+        }
+    }
+    // An ungrouped program is a process group of its own name, so it must
+    // not share a name with a [group:x].
+    let groups: BTreeSet<&str> = programs.iter().filter_map(|p| p.group.as_deref()).collect();
+    for (index, program) in programs.iter().enumerate() {
+        if program.group.is_none() && groups.contains(program.name.as_str()) {
+            return Err(invalid(
+                field(program, index, "name"),
+                format!(
+                    "{:?} is also the name of a group; supervisord keeps program and group names in one namespace",
+                    program.name
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks one program; with `resolved`, also against the node (paths under
+/// its root, users supervisord can switch to).
+pub fn check(program: &Program, index: usize, resolved: Option<&Resolved>) -> Result<(), Error> {
+    let f = |key: &str| field(program, index, key);
+    let root = resolved.map_or("/", |r| r.target.root.as_str());
+    validate::name(&f("name"), &program.name)?;
+    validate::non_empty_value(&f("command"), &program.command)?;
+    if let Some(group) = &program.group {
+        validate::name(&f("group"), group)?;
+    }
+    let numprocs = program.numprocs.unwrap_or(1);
+    if numprocs == 0 {
+        return Err(invalid(f("numprocs"), "must be at least 1"));
+    }
+    match &program.process_name {
+        Some(template) => {
+            check_process_name(&f("process-name"), template)?;
+            if numprocs > 1 && !template.contains("%(process_num)") {
+                return Err(invalid(
+                    f("process-name"),
+                    "must contain %(process_num)d (or a formatted form such as %(process_num)02d) when numprocs > 1",
+                ));
+            }
+        }
+        None if numprocs > 1 => {
+            return Err(at(
+                f("process-name"),
+                ErrorKind::MissingField,
+                "is needed when numprocs > 1, such as \"%(program_name)s_%(process_num)02d\"",
+            ));
+        }
+        None => {}
+    }
+    if program.stopasgroup == Some(true) && program.killasgroup == Some(false) {
+        return Err(invalid(
+            f("killasgroup"),
+            "cannot be false when stopasgroup is true (supervisord refuses it)",
+        ));
+    }
+    if let Some(user) = &program.user {
+        validate::account(&f("user"), user)?;
+        if let Some(resolved) = resolved
+            && !resolved.runs_as_root()
+            && user != resolved.runs_as()
+        {
+            return Err(unsupported(
+                f("user"),
+                format!(
+                    "supervisord runs as {:?} and cannot start programs as {user:?}; drop the user or run supervisord as root",
+                    resolved.runs_as()
+                ),
+            ));
+        }
+    }
+    check_stream(&f("stdout"), &program.stdout, root)?;
+    check_stream(&f("stderr"), &program.stderr, root)?;
+    if program.redirect_stderr == Some(true)
+        && matches!(program.stderr.logfile, Some(LogTarget::Path(_)))
+    {
+        return Err(invalid(
+            f("stderr.logfile"),
+            "is set, but redirect-stderr sends stderr to the stdout log; remove one of them",
+        ));
+    }
+    let mut env_names = BTreeSet::new();
+    for var in &program.environment {
+        let key = f(&format!("environment[{}]", var.name));
+        validate::env_name(&key, &var.name)?;
+        check_env_value(&key, &var.value)?;
+        if !env_names.insert(var.name.as_str()) {
+            return Err(invalid(key, "is set more than once"));
+        }
+    }
+    if let Some(directory) = &program.directory {
+        validate::path_under(&f("directory"), directory, root)?;
+    }
+    if let Some(umask) = program.umask
+        && umask > 0o777
+    {
+        return Err(invalid(
+            f("umask"),
+            format!("{umask:o} is not a umask (at most 777 octal)"),
+        ));
+    }
+    if let Some(url) = &program.serverurl {
+        validate::non_empty_value(&f("serverurl"), url)?;
+    }
+    match &program.kind {
+        ProgramKind::Process => Ok(()),
+        ProgramKind::EventListener(listener) => {
+            if listener.events.is_empty() {
+                return Err(at(
+                    f("kind.events"),
+                    ErrorKind::MissingField,
+                    "an event listener needs at least one event type",
+                ));
+            }
+            for (i, event) in listener.events.iter().enumerate() {
+                if !EVENT_TYPES.contains(&event.as_str()) {
+                    return Err(invalid(
+                        f(&format!("kind.events[{i}]")),
+                        format!(
+                            "{event:?} is not a supervisor event type such as PROCESS_STATE or TICK_60"
+                        ),
+                    ));
+                }
+            }
+            if program.group.is_some() {
+                return Err(invalid(
+                    f("group"),
+                    "event listeners cannot be members of a [group:x]; supervisord refuses it",
+                ));
+            }
+            if program.redirect_stderr == Some(true) {
+                return Err(invalid(
+                    f("redirect-stderr"),
+                    "must not be true for an event listener: it would break the listener protocol",
+                ));
+            }
+            if listener.buffer_size == Some(0) {
+                return Err(invalid(f("kind.buffer-size"), "must be at least 1"));
+            }
+            if let Some(handler) = &listener.result_handler {
+                validate::non_empty_value(&f("kind.result-handler"), handler)?;
+                if !handler.contains(':') || handler.contains(char::is_whitespace) {
+                    return Err(invalid(
+                        f("kind.result-handler"),
+                        format!("{handler:?} is not a module:callable"),
+                    ));
+                }
+            }
+            Ok(())
+        }
+        ProgramKind::FcgiProgram(fcgi) => {
+            let key = f("kind.socket");
+            validate::non_empty_value(&key, &fcgi.socket)?;
+            if let Some(path) = fcgi.socket.strip_prefix("unix://") {
+                validate::path_under(&key, path, root)?;
+            } else if let Some(address) = fcgi.socket.strip_prefix("tcp://") {
+                let port_ok = address
+                    .rsplit_once(':')
+                    .and_then(|(_, port)| port.parse::<u16>().ok())
+                    .is_some_and(|port| port > 0);
+                if !port_ok {
+                    return Err(invalid(
+                        key,
+                        format!("{:?} needs a host:port after tcp://", fcgi.socket),
+                    ));
+                }
+            } else {
+                return Err(invalid(
+                    key,
+                    format!("{:?} must start with unix:// or tcp://", fcgi.socket),
+                ));
+            }
+            if let Some(owner) = &fcgi.socket_owner {
+                let mut parts = owner.splitn(2, ':');
+                for part in parts.by_ref() {
+                    validate::account(&f("kind.socket-owner"), part)?;
+                }
+            }
+            if let Some(mode) = fcgi.socket_mode
+                && mode > 0o777
+            {
+                return Err(invalid(
+                    f("kind.socket-mode"),
+                    format!("{mode:o} is not a mode (at most 777 octal)"),
+                ));
+            }
+            Ok(())
+        }
+    }
+}
+
+fn check_stream(field: &str, stream: &StreamLog, root: &str) -> Result<(), Error> {
+    if let Some(LogTarget::Path(path)) = &stream.logfile {
+        validate::path_under(&format!("{field}.logfile"), path, root)?;
+    }
+    Ok(())
+}
+
+/// Environment values are double-quoted, so leading and trailing spaces
+/// survive; line breaks and `<space>;` still end the line for configparser.
+fn check_env_value(field: &str, value: &str) -> Result<(), Error> {
+    let padded = format!("x{value}x");
+    validate::value(field, &padded)
+}
+
+/// A `process_name` template: literal text plus `%(name)d`/`%(name)s`
+/// expansions of names supervisord knows; a lone `%` is refused.
+fn check_process_name(field: &str, template: &str) -> Result<(), Error> {
+    validate::non_empty_value(field, template)?;
+    if let Some(bad) = template.chars().find(|c| matches!(c, ' ' | ':' | '/')) {
+        return Err(invalid(
+            field,
+            format!("contains {bad:?}, which supervisord refuses in process names"),
+        ));
+    }
+    let mut rest = template;
+    while let Some(at_percent) = rest.find('%') {
+        let after = &rest[at_percent + 1..];
+        if let Some(tail) = after.strip_prefix('%') {
+            rest = tail;
+            continue;
+        }
+        let Some(inner) = after.strip_prefix('(') else {
+            return Err(invalid(
+                field,
+                "has a '%' that is not '%%' or '%(name)s'; write a literal percent as '%%'",
+            ));
+        };
+        let Some(close) = inner.find(')') else {
+            return Err(invalid(field, "has an unclosed '%('"));
+        };
+        let name = &inner[..close];
+        if !PROCESS_NAME_EXPANSIONS.contains(&name) && !name.starts_with("ENV_") {
+            return Err(invalid(
+                field,
+                format!(
+                    "expands unknown name {name:?}; known: {}",
+                    PROCESS_NAME_EXPANSIONS.join(", ")
+                ),
+            ));
+        }
+        let spec = &inner[close + 1..];
+        let flags_end = spec
+            .find(|c: char| !(c.is_ascii_digit() || matches!(c, '-' | '#' | ' ' | '+' | '.')))
+            .ok_or_else(|| {
+                invalid(
+                    field,
+                    format!("%({name}) lacks a conversion such as 's' or 'd'"),
+                )
+            })?;
+        if !matches!(spec.as_bytes()[flags_end], b's' | b'd') {
+            return Err(invalid(field, format!("%({name}) must end in 's' or 'd'")));
+        }
+        if name == "process_num" || name == "numprocs" {
+            // numbers format with either conversion
+        } else if spec.as_bytes()[flags_end] == b'd' {
+            return Err(invalid(field, format!("%({name}) is text; use 's'")));
+        }
+        rest = &spec[flags_end + 1..];
+    }
+    Ok(())
+}
+
+/// Programs of one process group: a `[group:x]` with its members, or one
+/// ungrouped program (a group of its own name, as supervisord treats it).
+pub fn process_groups(programs: &[Program]) -> BTreeMap<String, Vec<&Program>> {
+    let mut groups: BTreeMap<String, Vec<&Program>> = BTreeMap::new();
+    for program in programs {
+        let key = program
+            .group
+            .clone()
+            .unwrap_or_else(|| program.name.clone());
+        groups.entry(key).or_default().push(program);
+    }
+    for members in groups.values_mut() {
+        members.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_process_name;
+
+    #[test]
+    fn process_name_templates() {
+        for good in [
+            "%(program_name)s_%(process_num)02d",
+            "w%(process_num)d",
+            "100%%",
+            "%(ENV_X)s",
+        ] {
+            assert!(check_process_name("f", good).is_ok(), "{good}");
+        }
+        for bad in [
+            "50%",
+            "%(nope)s",
+            "%(process_num)",
+            "%(process_num)x",
+            "%(program_name)d",
+            "a b",
+            "a:b",
+        ] {
+            assert!(check_process_name("f", bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,209 @@
+//! `(settings, programs, facts) -> configure plan`: only what changed is
+//! written, only changed groups are updated and awaited.
+
+use pretty_assertions::assert_eq;
+use supervisord_plugin::MANAGED_MARKER;
+use supervisord_plugin::bindings::{Desired, EnvVar, NodeFacts, Program};
+use supervisord_plugin::plan::{configure_plan, install_plan};
+
+use crate::support::*;
+
+const ROOT: &str = "/n";
+const CONF_D: &str = "/n/opt/supervisord/etc/conf.d";
+const CONF: &str = "/n/opt/supervisord/etc/supervisord.conf";
+
+fn steps(programs: &[Program], facts: &NodeFacts) -> Vec<String> {
+    describe(&configure_plan("{}", programs, facts).unwrap_or_else(|e| panic!("{e:?}")))
+}
+
+fn two_programs() -> Vec<Program> {
+    vec![
+        program("web", "python3 -m http.server 8080"),
+        program("worker", "sleep 1000"),
+    ]
+}
+
+/// A sandbox node whose supervisord.conf is already in place (so program
+/// changes alone decide what is awaited), plus the given program files.
+fn sandbox_with(files: &[(&str, &str)]) -> NodeFacts {
+    let base = sandbox(ROOT);
+    let conf = install_plan("{}", &base).unwrap();
+    let mut facts = with_file(base, CONF, file_content(&conf, CONF), 0o644, "dev");
+    for (name, content) in files {
+        facts = with_file(facts, &format!("{CONF_D}/{name}"), content, 0o644, "dev");
+    }
+    facts
+}
+
+/// The file each program renders to on the sandbox node.
+fn rendered(programs: &[Program]) -> Vec<(String, String)> {
+    let plan = configure_plan("{}", programs, &sandbox(ROOT)).unwrap();
+    plan.steps
+        .iter()
+        .filter_map(|s| match &s.desired {
+            Desired::File(f) => Some((
+                f.path.rsplit('/').next().unwrap().to_string(),
+                f.content.clone(),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+fn converged(programs: &[Program]) -> NodeFacts {
+    let files = rendered(programs);
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(n, c)| (n.as_str(), c.as_str()))
+        .collect();
+    sandbox_with(&refs)
+}
+
+#[test]
+fn first_converge_writes_every_group_updates_and_awaits_them() {
+    assert_eq!(
+        steps(&two_programs(), &sandbox_with(&[])),
+        vec![
+            format!("file {CONF_D}/web.conf 644"),
+            format!("file {CONF_D}/worker.conf 644"),
+            "ctl update web worker after [0, 1]".to_string(),
+            "await web worker 19s".into(),
+        ]
+    );
+}
+
+#[test]
+fn a_converged_node_gets_an_empty_plan() {
+    let programs = two_programs();
+    assert_eq!(
+        steps(&programs, &converged(&programs)),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn one_changed_command_touches_only_its_group() {
+    let facts = converged(&two_programs());
+    let mut programs = two_programs();
+    programs[1].command = "sleep 2000".into();
+    let plan = configure_plan("{}", &programs, &facts).unwrap();
+    assert_eq!(
+        describe(&plan),
+        vec![
+            format!("file {CONF_D}/worker.conf 644"),
+            "ctl update worker after [0]".to_string(),
+            "await worker 19s".into(),
+        ]
+    );
+    assert_eq!(plan.steps[0].reason, "group worker: content changed");
+}
+
+#[test]
+fn stale_managed_files_go_and_foreign_files_stay() {
+    let stale = format!("{MANAGED_MARKER}\n\n[program:old]\ncommand=sleep 1\n");
+    let foreign = "[program:mine]\ncommand=sleep 1\n";
+    let programs = two_programs();
+    let mut files = rendered(&programs);
+    files.push(("old.conf".into(), stale));
+    files.push(("mine.conf".into(), foreign.into()));
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(n, c)| (n.as_str(), c.as_str()))
+        .collect();
+    assert_eq!(
+        steps(&programs, &sandbox_with(&refs)),
+        vec![
+            format!("absent {CONF_D}/old.conf"),
+            "ctl update old after [0]".to_string()
+        ]
+    );
+}
+
+#[test]
+fn grouped_programs_share_one_file_named_after_the_group() {
+    let mut programs = two_programs();
+    for p in &mut programs {
+        p.group = Some("site".into());
+    }
+    let plan = configure_plan(
+        r#"{"groups": {"site": {"priority": 10}}}"#,
+        &programs,
+        &sandbox_with(&[]),
+    )
+    .unwrap();
+    assert_eq!(
+        describe(&plan),
+        vec![
+            format!("file {CONF_D}/site.conf 644"),
+            "ctl update site after [0]".to_string(),
+            "await site 19s".into(),
+        ]
+    );
+    let content = file_content(&plan, &format!("{CONF_D}/site.conf"));
+    assert!(
+        content.contains("[group:site]\nprograms=web,worker\npriority=10\n"),
+        "{content}"
+    );
+}
+
+#[test]
+fn environments_make_files_private() {
+    let mut programs = two_programs();
+    programs[0].environment = vec![EnvVar {
+        name: "TOKEN".into(),
+        value: "s3cret".into(),
+    }];
+    let plan = configure_plan("{}", &programs, &sandbox_with(&[])).unwrap();
+    let Desired::File(file) = &plan.steps[0].desired else {
+        panic!()
+    };
+    assert_eq!(file.mode, 0o600);
+    assert!(file.redact_keys.contains(&"environment".to_string()));
+}
+
+#[test]
+fn programs_that_do_not_autostart_are_not_awaited() {
+    let mut programs = two_programs();
+    programs[1].autostart = Some(false);
+    programs[0].startsecs = Some(10);
+    assert_eq!(
+        steps(&programs, &sandbox_with(&[])).last().unwrap(),
+        "await web 55s"
+    );
+}
+
+#[test]
+fn a_changed_main_config_awaits_every_group() {
+    let programs = two_programs();
+    let mut facts = converged(&programs);
+    facts.paths.retain(|p| p.path != CONF);
+    assert_eq!(
+        steps(&programs, &facts),
+        vec!["await web worker 19s".to_string()]
+    );
+}
+
+#[test]
+fn without_facts_everything_is_written_and_the_rest_waits_for_changes() {
+    let mut facts = unknown("debian");
+    facts.root = "/".into();
+    assert_eq!(
+        steps(&two_programs(), &facts),
+        vec![
+            "file /etc/supervisor/conf.d/web.conf 644".to_string(),
+            "file /etc/supervisor/conf.d/worker.conf 644".into(),
+            "ctl update web worker after [0, 1]".into(),
+            "await web worker 19s after [0, 1]".into(),
+        ]
+    );
+}
+
+#[test]
+fn a_dedicated_supervisord_user_owns_program_files() {
+    let settings = r#"{"install": {"strategy": "pip"}, "user": "supervisor"}"#;
+    let plan = configure_plan(settings, &two_programs(), &debian()).unwrap();
+    assert_eq!(
+        describe(&plan)[0],
+        "file /opt/supervisord/etc/conf.d/web.conf 644 supervisor"
+    );
+}

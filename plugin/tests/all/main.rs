@@ -1,0 +1,9 @@
+//! Native tests of the plugin's pure logic: tables of
+//! `(settings, facts) -> plan`, golden configuration files, bad input.
+
+mod bad_input;
+mod configure;
+mod golden;
+mod install;
+mod service;
+mod support;
