@@ -21,6 +21,9 @@ pub fn service_plan(
     let resolved = Resolved::resolve(settings, &Target::from_facts(facts))?;
     let target = ctl_target(service)?;
     let group = service.split(':').next().unwrap_or(service).to_string();
+    if service == "*" && !matches!(action, ServiceAction::Status | ServiceAction::Start | ServiceAction::Stop | ServiceAction::Restart) {
+        return Err(crate::error::invalid("service", "\"*\" (every program) only works with start, stop, restart and status"));
+    }
     let ctl = resolved.ctl();
     let mut plan = PlanBuilder::new();
     let mut step = |action: CtlAction, targets: Vec<String>, reason: String| {
@@ -75,8 +78,11 @@ pub fn service_plan(
 }
 
 /// `web` means every process of group `web` (`web:*`); `group:program`
-/// names one program of a group.
+/// names one program of a group; `*` means every program.
 fn ctl_target(service: &str) -> Result<String, Error> {
+    if service == "*" {
+        return Ok("all".to_string());
+    }
     match service.split_once(':') {
         Some((group, program)) => {
             validate::name("service", group)?;

@@ -1,0 +1,322 @@
+//! The phases of the seed's Pallet runs, per node: settings (checked for
+//! every group before any node is touched), facts, install and configure
+//! plans, then one script that applies them.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use crate::facts;
+use crate::node::{self, Address, Transport};
+use crate::report::{FileDiff, NodeOutcome, StepOutcome, describe};
+use crate::runtime::bindings::{
+    Condition, Desired, NodeFacts, Plan, Program, ServiceAction, ServiceOptions, WitError,
+};
+use crate::runtime::{MapError, PluginError, ProviderPlugin, Registry};
+use crate::script::{self, Mode, ScriptReport, StepStatus};
+use crate::spec::{Group, Location, Spec, SpecError, field_keys};
+
+/// Why nothing was done at all.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    /// The spec (or settings in it) is wrong.
+    #[error(transparent)]
+    Spec(#[from] SpecError),
+    /// A plugin failed while checking the spec.
+    #[error(transparent)]
+    Plugin(#[from] PluginError),
+}
+
+/// A group with everything that can be decided without a node.
+pub struct Prepared<'a> {
+    /// The group.
+    pub group: &'a Group,
+    /// Its provider.
+    pub provider: &'a ProviderPlugin,
+    /// Provider settings as JSON text.
+    pub settings: String,
+    /// Its programs, one per service.
+    pub programs: Vec<Program>,
+    /// The service each program came from.
+    pub services: Vec<String>,
+}
+
+/// What to do on each node.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// Show the plan.
+    Plan,
+    /// Apply the plan.
+    Apply(Mode),
+    /// Show program states.
+    Status,
+    /// A service action.
+    Ctl {
+        /// The service (program or group name).
+        service: String,
+        /// The action.
+        action: ServiceAction,
+        /// Its options.
+        options: ServiceOptions,
+    },
+}
+
+/// Checks every group of `spec` (limited to `only` when given): providers
+/// exist, every service maps to a program, settings pass the provider's
+/// probes for every node root. Nothing touches a node.
+pub fn prepare<'a>(spec: &'a Spec, registry: &'a Registry, only: Option<&str>) -> Result<Vec<Prepared<'a>>, InputError> {
+    if let Some(only) = only
+        && spec.group_named(only).is_none()
+    {
+        return Err(spec.error(&["groups"], format!("there is no group {only:?}")).into());
+    }
+    let mut prepared = Vec::new();
+    for group in spec.groups.iter().filter(|g| only.is_none_or(|o| o == g.name)) {
+        let Some(provider) = registry.provider(&group.supervisor) else {
+            let known: Vec<&str> = registry.providers().iter().map(|p| p.info().name.as_str()).collect();
+            return Err(spec
+                .error(
+                    &["groups", &group.name, "supervisor"],
+                    format!("no provider named {:?} is loaded (loaded: {})", group.supervisor, known.join(", ")),
+                )
+                .into());
+        };
+        let settings = group.settings.to_string();
+        let mut programs = Vec::new();
+        let mut services = Vec::new();
+        for service in &group.services {
+            let program = registry
+                .config_map(&service.facility, &group.supervisor, &service.settings.to_string())
+                .map_err(|error| match error {
+                    MapError::Plugin(error) => InputError::Plugin(error),
+                    MapError::Input(error) => locate(spec, group, Some(&service.name), &[], &error).into(),
+                })?;
+            programs.push(program);
+            services.push(service.name.clone());
+        }
+        let mut roots: Vec<String> = group.nodes.iter().map(Address::root).collect();
+        roots.dedup();
+        for root in roots {
+            provider
+                .probes(&settings, &root)?
+                .map_err(|error| locate(spec, group, None, &services_of(&programs, &services), &error))?;
+        }
+        prepared.push(Prepared {
+            group,
+            provider,
+            settings,
+            programs,
+            services,
+        });
+    }
+    Ok(prepared)
+}
+
+fn services_of(programs: &[Program], services: &[String]) -> Vec<(String, String)> {
+    programs.iter().map(|p| p.name.clone()).zip(services.iter().cloned()).collect()
+}
+
+/// Places a plugin's typed error in the spec: the line that set the field.
+fn locate(spec: &Spec, group: &Group, service: Option<&str>, program_services: &[(String, String)], error: &WitError) -> SpecError {
+    let keys = field_keys(&error.field);
+    let mut path: Vec<String> = vec!["groups".into(), group.name.clone()];
+    match (keys.first().map(String::as_str), service) {
+        (Some("settings"), None) => path.extend(keys.iter().cloned()),
+        (Some("settings"), Some(service)) => {
+            path.extend(["services".into(), service.into()]);
+            path.extend(keys.iter().cloned());
+        }
+        (Some("supervisor" | "facility"), Some(service)) => {
+            path.extend(["services".into(), service.into(), "facility".into()]);
+        }
+        (Some("programs"), _) => {
+            let program = keys.get(1).cloned().unwrap_or_default();
+            let service = service
+                .map(str::to_string)
+                .or_else(|| program_services.iter().find(|(p, _)| *p == program).map(|(_, s)| s.clone()));
+            if let Some(service) = service {
+                path.extend(["services".into(), service, "settings".into()]);
+                path.extend(keys.iter().skip(2).take(1).cloned());
+            } else {
+                path.push("services".into());
+            }
+        }
+        _ => {}
+    }
+    let refs: Vec<&str> = path.iter().map(String::as_str).collect();
+    SpecError {
+        location: Location::of_keys(&spec.path, &spec.source, &refs),
+        message: format!("{}: {}", error.field, error.message),
+    }
+}
+
+/// Runs `action` on every node of the prepared groups, at most `forks` at
+/// a time. One node failing never stops the others. `on_done` sees each
+/// outcome as soon as its node finishes.
+pub fn run_all(
+    spec: &Spec,
+    prepared: &[Prepared<'_>],
+    nodes_override: &[Address],
+    action: &Action,
+    forks: usize,
+    on_done: &(dyn Fn(&NodeOutcome) + Sync),
+) -> Vec<NodeOutcome> {
+    let jobs: Vec<(&Prepared<'_>, Address)> = prepared
+        .iter()
+        .flat_map(|p| {
+            let nodes = if nodes_override.is_empty() { p.group.nodes.clone() } else { nodes_override.to_vec() };
+            nodes.into_iter().map(move |n| (p, n))
+        })
+        .collect();
+    let next = AtomicUsize::new(0);
+    let results = Mutex::new(Vec::with_capacity(jobs.len()));
+    std::thread::scope(|scope| {
+        for _ in 0..forks.clamp(1, jobs.len().max(1)) {
+            scope.spawn(|| {
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some((prepared, address)) = jobs.get(index) else { break };
+                    let outcome = run_node(spec, prepared, address, action);
+                    on_done(&outcome);
+                    results.lock().expect("no worker panics while holding the lock").push((index, outcome));
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().expect("workers are done");
+    results.sort_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, outcome)| outcome).collect()
+}
+
+/// Runs `action` on one node.
+pub fn run_node(spec: &Spec, prepared: &Prepared<'_>, address: &Address, action: &Action) -> NodeOutcome {
+    let started = Instant::now();
+    let mut outcome = NodeOutcome::new(&prepared.group.name, &address.to_string());
+    let transport = match node::connect(address, &prepared.group.ssh) {
+        Ok(transport) => transport,
+        Err(error) => {
+            outcome.fail(error.to_string());
+            outcome.elapsed_ms = started.elapsed().as_millis() as u64;
+            return outcome;
+        }
+    };
+    if let Err(message) = drive(spec, prepared, address, action, transport.as_ref(), &mut outcome) {
+        outcome.fail(message);
+    }
+    outcome.round_trips = transport.round_trips();
+    outcome.elapsed_ms = started.elapsed().as_millis() as u64;
+    outcome
+}
+
+fn drive(
+    spec: &Spec,
+    prepared: &Prepared<'_>,
+    address: &Address,
+    action: &Action,
+    transport: &dyn Transport,
+    outcome: &mut NodeOutcome,
+) -> Result<(), String> {
+    let root = address.root();
+    let provider = prepared.provider;
+    let probes = plugin(provider.probes(&prepared.settings, &root), spec, prepared)?;
+    let output = transport.run(&facts::script(&probes)).map_err(|e| e.to_string())?;
+    let facts = facts::parse(&output.stdout, &root, &probes).map_err(|e| format!("{e}; stderr: {}", output.stderr.trim()))?;
+    let plan = match action {
+        Action::Plan | Action::Apply(_) => node_plan(spec, prepared, &facts)?,
+        Action::Status => plugin(
+            provider.service_plan(&prepared.settings, &facts, "*", ServiceAction::Status, ServiceOptions { if_stopped: false, signal: None }),
+            spec,
+            prepared,
+        )?,
+        Action::Ctl { service, action, options } => {
+            plugin(provider.service_plan(&prepared.settings, &facts, service, *action, *options), spec, prepared)?
+        }
+    };
+    script::validate(&plan).map_err(|e| format!("{} returned an unusable plan: {e}", provider.label()))?;
+    outcome.steps = plan
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(index, step)| StepOutcome::planned(index, describe(&step.desired), step.reason.clone()))
+        .collect();
+    let mode = match action {
+        Action::Plan => return Ok(()),
+        Action::Apply(mode) => *mode,
+        Action::Status | Action::Ctl { .. } => Mode::default(),
+    };
+    if plan.steps.is_empty() {
+        return Ok(());
+    }
+    let title = format!("supd: {} steps for {} (group {})", plan.steps.len(), address, prepared.group.name);
+    let run = transport.run(&script::compile(&plan, mode, &title));
+    let report = match &run {
+        Ok(output) => ScriptReport::parse(&output.stdout),
+        Err(_) => ScriptReport::default(),
+    };
+    outcome.record(&report);
+    if mode.diff {
+        outcome.diffs = diffs(&plan, &report);
+    }
+    outcome.status_output = report.outputs.values().cloned().collect();
+    match run {
+        Err(error) => Err(error.to_string()),
+        Ok(output) => {
+            if report.failure().is_none() && (output.code != Some(0) || report.steps.len() < plan.steps.len()) {
+                let stderr: String = output.stderr.lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("; ");
+                return Err(format!(
+                    "the step script stopped after {} of {} steps (exit {:?}): {stderr}",
+                    report.steps.len(),
+                    plan.steps.len(),
+                    output.code
+                ));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The install plan followed by the configure plan, as one plan.
+fn node_plan(spec: &Spec, prepared: &Prepared<'_>, facts: &NodeFacts) -> Result<Plan, String> {
+    let provider = prepared.provider;
+    let mut install = plugin(provider.install_plan(&prepared.settings, facts), spec, prepared)?;
+    let configure = plugin(provider.configure_plan(&prepared.settings, &prepared.programs, facts), spec, prepared)?;
+    let offset = install.steps.len() as u32;
+    for mut step in configure.steps {
+        if let Condition::Changed(targets) = &mut step.when {
+            for target in targets.iter_mut() {
+                *target += offset;
+            }
+        }
+        install.steps.push(step);
+    }
+    Ok(install)
+}
+
+fn plugin<T>(result: Result<Result<T, WitError>, PluginError>, spec: &Spec, prepared: &Prepared<'_>) -> Result<T, String> {
+    match result {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(error)) => {
+            let located = locate(spec, prepared.group, None, &services_of(&prepared.programs, &prepared.services), &error);
+            Err(located.to_string())
+        }
+        Err(error) => Err(error.to_string()),
+    }
+}
+
+fn diffs(plan: &Plan, report: &ScriptReport) -> Vec<FileDiff> {
+    report
+        .steps
+        .iter()
+        .filter(|s| s.status == StepStatus::Changed)
+        .filter_map(|s| match &plan.steps.get(s.index)?.desired {
+            Desired::File(file) => {
+                let old = report.old_contents.get(&s.index).map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
+                Some(FileDiff {
+                    path: file.path.clone(),
+                    diff: crate::redact::diff(&file.path, &old, &file.content, &file.redact_keys),
+                })
+            }
+            _ => None,
+        })
+        .collect()
+}

@@ -1,0 +1,158 @@
+//! Command-line interface of `supd`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Put programs under supervisord on many nodes, idempotently: supd loads
+/// supervision provider components (WebAssembly), reads each node's facts,
+/// asks the provider for a plan and applies only what differs.
+///
+/// Exit codes: 0 success; 1 a node failed or a plugin misbehaved; 2 check
+/// mode found changes to make; 3 the spec or its settings are invalid
+/// (nothing was touched).
+#[derive(Debug, Parser)]
+#[command(name = "supd", version, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// Options for every command.
+    #[command(flatten)]
+    pub global: Global,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Load another provider component (replaces a bundled one of the same name).
+    #[arg(long = "provider", value_name = "WASM", global = true)]
+    pub providers: Vec<PathBuf>,
+
+    /// Load a facility component; consulted before providers' own mappings.
+    #[arg(long = "facility", value_name = "WASM", global = true)]
+    pub facilities: Vec<PathBuf>,
+
+    /// Run on these nodes instead of the groups' own (`local`, `local:<dir>`, `ssh://user@host:port`).
+    #[arg(long = "node", value_name = "ADDRESS", global = true)]
+    pub nodes: Vec<String>,
+
+    /// Only this group of the spec.
+    #[arg(long, value_name = "NAME", global = true)]
+    pub group: Option<String>,
+
+    /// Nodes worked on at once.
+    #[arg(long, default_value_t = 8, value_name = "N", global = true)]
+    pub forks: usize,
+
+    /// Output for people or for machines.
+    #[arg(long, value_enum, default_value_t = Format::Human, global = true)]
+    pub format: Format,
+
+    /// Show unchanged steps, round trips and timings.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    /// Where compiled components are cached [default: ~/.cache/supervisord-crate/components].
+    #[arg(long, value_name = "DIR", global = true)]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Compile components every time.
+    #[arg(long, global = true)]
+    pub no_cache: bool,
+
+    /// Wall time one plugin call may take.
+    #[arg(long, default_value_t = 5000, value_name = "MS", global = true)]
+    pub plugin_timeout_ms: u64,
+
+    /// Memory one plugin instance may use.
+    #[arg(long, default_value_t = 64, value_name = "MIB", global = true)]
+    pub plugin_memory_mib: usize,
+
+    /// Steps a plugin's plan may have.
+    #[arg(long, default_value_t = 10_000, value_name = "N", global = true)]
+    pub max_plan_steps: usize,
+}
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Progress per node and a recap.
+    Human,
+    /// One JSON document on stdout.
+    Json,
+}
+
+/// Commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show what apply would do on each node (reads facts, changes nothing).
+    Plan {
+        /// The spec file.
+        spec: PathBuf,
+    },
+    /// Make every node match the spec.
+    Apply {
+        /// The spec file.
+        spec: PathBuf,
+        /// Check only: report what would change, change nothing.
+        #[arg(long)]
+        check: bool,
+        /// Show a diff of every file that changes (secrets masked).
+        #[arg(long)]
+        diff: bool,
+    },
+    /// Show every program's state on every node.
+    Status {
+        /// The spec file.
+        spec: PathBuf,
+    },
+    /// Start, stop, restart, signal or query one service on every node.
+    Ctl {
+        /// The spec file.
+        spec: PathBuf,
+        /// The action.
+        #[arg(value_enum)]
+        action: CtlCommand,
+        /// A service (process group) name, `group:program`, or `*` for all.
+        service: String,
+        /// With restart: only start it if it is stopped.
+        #[arg(long)]
+        if_stopped: bool,
+        /// With signal: the signal, such as HUP or USR1.
+        #[arg(long, value_name = "NAME")]
+        signal: Option<String>,
+    },
+    /// Print the apply as a standalone POSIX sh script, for nodes supd
+    /// cannot reach (air-gapped, cloud-init). It holds the files' content,
+    /// secrets included: keep it private.
+    Script {
+        /// The spec file.
+        spec: PathBuf,
+        /// The target's OS, as `/etc/os-release` ID and VERSION_ID: `debian:12`.
+        #[arg(long, value_name = "ID[:VERSION]")]
+        os: String,
+    },
+    /// List the loaded providers and facilities.
+    Providers,
+}
+
+/// Service actions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CtlCommand {
+    /// Start (no complaint when it runs).
+    Start,
+    /// Stop (no complaint when it is stopped).
+    Stop,
+    /// Restart.
+    Restart,
+    /// Show status; fails when it is not running.
+    Status,
+    /// Let supervisord manage it again.
+    Enable,
+    /// Stop it and make supervisord forget it.
+    Disable,
+    /// Send `--signal`.
+    Signal,
+}

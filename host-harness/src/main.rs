@@ -1,0 +1,263 @@
+//! `supd`: the binary edge. Loads plugins, runs a command, prints results
+//! and turns them into an exit code.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use host_harness::apply::{self, Action, InputError, Prepared};
+use host_harness::cli::{Cli, Command, CtlCommand, Format, Global};
+use host_harness::node::Address;
+use host_harness::report::{self, NodeOutcome, NodeStatus};
+use host_harness::runtime::bindings::{OsRelease, ServiceAction, ServiceOptions, Signal};
+use host_harness::runtime::{
+    BUNDLED_FACILITY, BUNDLED_PROVIDER, CodeCache, FacilityPlugin, Limits, ProviderPlugin, Registry, Runtime,
+};
+use host_harness::script::{self, Mode};
+use host_harness::spec::Spec;
+use host_harness::facts;
+
+/// Exit code when a node failed or a plugin misbehaved.
+const EXIT_FAILED: u8 = 1;
+/// Exit code when check mode found changes.
+const EXIT_CHANGES: u8 = 2;
+/// Exit code when the input is invalid.
+const EXIT_INVALID: u8 = 3;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            let code = if error.downcast_ref::<InputError>().is_some()
+                || error.downcast_ref::<host_harness::spec::SpecError>().is_some()
+            {
+                EXIT_INVALID
+            } else {
+                EXIT_FAILED
+            };
+            eprintln!("error: {error:#}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    let global = &cli.global;
+    let runtime = runtime(global)?;
+    match &cli.command {
+        Command::Providers => {
+            let registry = registry(&runtime, global, None)?;
+            providers(&registry, global.format)?;
+            Ok(0)
+        }
+        Command::Plan { spec } => nodes_command(&runtime, global, spec, Action::Plan),
+        Command::Apply { spec, check, diff } => {
+            let mode = Mode { check: *check, diff: *diff };
+            nodes_command(&runtime, global, spec, Action::Apply(mode))
+        }
+        Command::Status { spec } => nodes_command(&runtime, global, spec, Action::Status),
+        Command::Ctl { spec, action, service, if_stopped, signal } => {
+            let signal = signal.as_deref().map(parse_signal).transpose()?;
+            let action = Action::Ctl {
+                service: service.clone(),
+                action: service_action(*action),
+                options: ServiceOptions { if_stopped: *if_stopped, signal },
+            };
+            nodes_command(&runtime, global, spec, action)
+        }
+        Command::Script { spec, os } => script_command(&runtime, global, spec, os),
+    }
+}
+
+fn runtime(global: &Global) -> Result<Runtime> {
+    let cache = if global.no_cache {
+        CodeCache::disabled()
+    } else {
+        match global.cache_dir.clone().or_else(CodeCache::default_dir) {
+            Some(dir) => CodeCache::at(dir),
+            None => CodeCache::disabled(),
+        }
+    };
+    let limits = Limits {
+        timeout: Duration::from_millis(global.plugin_timeout_ms),
+        memory_bytes: global.plugin_memory_mib << 20,
+        max_plan_steps: global.max_plan_steps,
+        ..Limits::default()
+    };
+    Runtime::new(cache, limits).map_err(|e| anyhow::anyhow!("starting wasmtime: {e:#}"))
+}
+
+/// Bundled plugins, then the spec's, then the command line's.
+fn registry(runtime: &Runtime, global: &Global, spec: Option<&Spec>) -> Result<Registry> {
+    let mut registry = Registry::new();
+    registry.add_provider(ProviderPlugin::load(runtime, "bundled", BUNDLED_PROVIDER)?);
+    registry.add_facility(FacilityPlugin::load(runtime, "bundled", BUNDLED_FACILITY)?);
+    let spec_providers = spec.map(|s| s.providers.clone()).unwrap_or_default();
+    let spec_facilities = spec.map(|s| s.facilities.clone()).unwrap_or_default();
+    for path in spec_providers.iter().chain(&global.providers) {
+        let bytes = std::fs::read(path).with_context(|| format!("reading provider {}", path.display()))?;
+        registry.add_provider(ProviderPlugin::load(runtime, &path.display().to_string(), &bytes)?);
+    }
+    for path in spec_facilities.iter().chain(&global.facilities) {
+        let bytes = std::fs::read(path).with_context(|| format!("reading facility {}", path.display()))?;
+        registry.add_facility(FacilityPlugin::load(runtime, &path.display().to_string(), &bytes)?);
+    }
+    Ok(registry)
+}
+
+fn load_spec(path: &Path) -> Result<Spec> {
+    Ok(Spec::load(path)?)
+}
+
+fn override_nodes(global: &Global) -> Result<Vec<Address>> {
+    let cwd = std::env::current_dir()?;
+    global
+        .nodes
+        .iter()
+        .map(|n| Address::parse(n, &cwd).map_err(|e| anyhow::Error::new(InputError::Spec(host_harness::spec::SpecError {
+            location: host_harness::spec::Location::file(Path::new("--node")),
+            message: format!("{n:?}: {e}"),
+        }))))
+        .collect()
+}
+
+fn nodes_command(runtime: &Runtime, global: &Global, spec_path: &Path, action: Action) -> Result<u8> {
+    let spec = load_spec(spec_path)?;
+    let registry = registry(runtime, global, Some(&spec))?;
+    let nodes = override_nodes(global)?;
+    let prepared: Vec<Prepared<'_>> = apply::prepare(&spec, &registry, global.group.as_deref())?;
+    let plan_only = matches!(action, Action::Plan);
+    let human = global.format == Format::Human && !matches!(action, Action::Status);
+    let stdout = Mutex::new(std::io::stdout());
+    let on_done = |outcome: &NodeOutcome| {
+        if human {
+            let mut out = stdout.lock().expect("stdout lock");
+            let _ = report::print_node(&mut *out, outcome, plan_only, global.verbose);
+            let _ = out.flush();
+        }
+    };
+    let outcomes = apply::run_all(&spec, &prepared, &nodes, &action, global.forks, &on_done);
+    let mut out = std::io::stdout();
+    match global.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, &serde_json::json!({ "nodes": outcomes }))?;
+            writeln!(out)?;
+        }
+        Format::Human if matches!(action, Action::Status) => report::print_status_table(&mut out, &outcomes)?,
+        Format::Human => report::print_recap(&mut out, &outcomes)?,
+    }
+    let failed = outcomes.iter().any(|o| o.status == NodeStatus::Failed);
+    let changed = outcomes.iter().any(|o| o.status == NodeStatus::Changed);
+    Ok(match (failed, &action) {
+        (true, _) => EXIT_FAILED,
+        (false, Action::Apply(Mode { check: true, .. })) if changed => EXIT_CHANGES,
+        _ => 0,
+    })
+}
+
+fn script_command(runtime: &Runtime, global: &Global, spec_path: &Path, os: &str) -> Result<u8> {
+    let spec = load_spec(spec_path)?;
+    let registry = registry(runtime, global, Some(&spec))?;
+    let prepared = apply::prepare(&spec, &registry, global.group.as_deref())?;
+    let [group] = prepared.as_slice() else {
+        anyhow::bail!("script writes one group's plan; pick one with --group (the spec has {})", prepared.len());
+    };
+    let nodes = override_nodes(global)?;
+    let node = nodes.first().or(group.group.nodes.first()).expect("a group always has a node");
+    let (id, version) = os.split_once(':').unwrap_or((os, ""));
+    let os = OsRelease { id: id.to_string(), version_id: version.to_string(), id_like: Vec::new() };
+    let facts = facts::assumed(Some(os), &node.root());
+    let provider = group.provider;
+    let mut plan = provider
+        .install_plan(&group.settings, &facts)?
+        .map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.message))?;
+    let configure = provider
+        .configure_plan(&group.settings, &group.programs, &facts)?
+        .map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.message))?;
+    let offset = plan.steps.len() as u32;
+    for mut step in configure.steps {
+        if let host_harness::runtime::bindings::Condition::Changed(targets) = &mut step.when {
+            targets.iter_mut().for_each(|t| *t += offset);
+        }
+        plan.steps.push(step);
+    }
+    script::validate(&plan)?;
+    let title = format!(
+        "supd script for group {} ({} steps); generated without looking at the node,\n\
+         so every step checks the node itself. Run it as root with: sh <this file>",
+        group.group.name,
+        plan.steps.len()
+    );
+    print!("{}", script::compile(&plan, Mode::default(), &title));
+    Ok(0)
+}
+
+fn providers(registry: &Registry, format: Format) -> Result<()> {
+    let providers: Vec<_> = registry
+        .providers()
+        .iter()
+        .map(|p| serde_json::json!({
+            "name": p.info().name,
+            "version": p.info().version,
+            "api-version": p.info().api_version,
+            "actions": p.info().actions,
+            "install-strategies": p.info().install_strategies,
+            "os-families": p.info().os_families,
+            "facilities": p.info().facilities,
+            "source": p.label(),
+            "compiled": p.cache_outcome(),
+        }))
+        .collect();
+    let facilities: Vec<_> = registry.facilities().iter().map(|f| serde_json::json!({ "name": f.name() })).collect();
+    if format == Format::Json {
+        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "providers": providers, "facilities": facilities }))?);
+        return Ok(());
+    }
+    for p in registry.providers() {
+        let info = p.info();
+        println!("provider {} {} (api {}), {}", info.name, info.version, info.api_version, p.label());
+        println!("  install strategies: {}", info.install_strategies.join(", "));
+        println!("  os families:        {}", info.os_families.join(", "));
+        println!("  facilities:         {}", info.facilities.join(", "));
+        let actions: Vec<String> = info.actions.iter().map(|a| format!("{a:?}").to_lowercase()).collect();
+        println!("  actions:            {}", actions.join(", "));
+    }
+    for f in registry.facilities() {
+        println!("facility {}", f.name());
+    }
+    Ok(())
+}
+
+fn service_action(action: CtlCommand) -> ServiceAction {
+    match action {
+        CtlCommand::Start => ServiceAction::Start,
+        CtlCommand::Stop => ServiceAction::Stop,
+        CtlCommand::Restart => ServiceAction::Restart,
+        CtlCommand::Status => ServiceAction::Status,
+        CtlCommand::Enable => ServiceAction::Enable,
+        CtlCommand::Disable => ServiceAction::Disable,
+        CtlCommand::Signal => ServiceAction::Signal,
+    }
+}
+
+fn parse_signal(name: &str) -> Result<Signal> {
+    let upper = name.to_ascii_uppercase();
+    Ok(match upper.strip_prefix("SIG").unwrap_or(&upper) {
+        "TERM" => Signal::Term,
+        "HUP" => Signal::Hup,
+        "INT" => Signal::Int,
+        "QUIT" => Signal::Quit,
+        "KILL" => Signal::Kill,
+        "USR1" => Signal::Usr1,
+        "USR2" => Signal::Usr2,
+        "CONT" => Signal::Cont,
+        "STOP" => Signal::Stop,
+        "WINCH" => Signal::Winch,
+        _ => anyhow::bail!("--signal {name:?}: use TERM, HUP, INT, QUIT, KILL, USR1, USR2, CONT, STOP or WINCH"),
+    })
+}

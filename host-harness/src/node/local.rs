@@ -1,0 +1,45 @@
+//! This machine, whole or as a sandbox directory.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::{Output, Transport, TransportError, run_with_stdin};
+
+/// Runs scripts with the local `sh`.
+pub struct Local {
+    label: String,
+    trips: AtomicUsize,
+}
+
+impl Local {
+    /// The local machine; a sandbox root is created if missing.
+    pub fn new(root: Option<PathBuf>, label: String) -> Result<Local, TransportError> {
+        if let Some(root) = &root {
+            std::fs::create_dir_all(root).map_err(|e| TransportError::Connect {
+                node: label.clone(),
+                detail: format!("cannot create the sandbox directory {}: {e}", root.display()),
+            })?;
+        }
+        Ok(Local {
+            label,
+            trips: AtomicUsize::new(0),
+        })
+    }
+}
+
+impl Transport for Local {
+    fn run(&self, script: &str) -> Result<Output, TransportError> {
+        self.trips.fetch_add(1, Ordering::Relaxed);
+        let mut command = Command::new("sh");
+        command.arg("-s");
+        run_with_stdin(command, script).map_err(|e| TransportError::Run {
+            node: self.label.clone(),
+            detail: e.to_string(),
+        })
+    }
+
+    fn round_trips(&self) -> usize {
+        self.trips.load(Ordering::Relaxed)
+    }
+}

@@ -1,0 +1,143 @@
+//! Nodes over SSH through the system's OpenSSH client. One master
+//! connection per node (ControlMaster), which every later command reuses,
+//! so each script costs one round trip and no new handshake.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::{Output, Transport, TransportError, run_with_stdin};
+use crate::spec::SshOptions;
+
+/// An OpenSSH connection to one node.
+pub struct Ssh {
+    label: String,
+    destination: String,
+    options: Vec<String>,
+    control_dir: PathBuf,
+    trips: AtomicUsize,
+}
+
+impl Ssh {
+    /// Opens the master connection; fails if the node cannot be reached or
+    /// its host key does not check out.
+    pub fn connect(user: Option<&str>, host: &str, port: u16, ssh: &SshOptions, label: String) -> Result<Ssh, TransportError> {
+        let connect_error = |detail: String| TransportError::Connect {
+            node: label.clone(),
+            detail,
+        };
+        let control_dir = control_dir().map_err(|e| connect_error(format!("cannot create a control directory: {e}")))?;
+        let mut options: Vec<String> = [
+            "-o", "BatchMode=yes",
+            "-o", "ConnectTimeout=10",
+            "-o", "ServerAliveInterval=5",
+            "-o", "ServerAliveCountMax=3",
+            "-o", "LogLevel=ERROR",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        options.push("-o".into());
+        options.push(format!("ControlPath={}/%C", control_dir.display()));
+        options.push("-p".into());
+        options.push(port.to_string());
+        options.push("-o".into());
+        options.push(format!(
+            "StrictHostKeyChecking={}",
+            if ssh.accept_new_host_keys { "accept-new" } else { "yes" }
+        ));
+        if let Some(known_hosts) = &ssh.known_hosts {
+            options.push("-o".into());
+            options.push(format!("UserKnownHostsFile={}", known_hosts.display()));
+        }
+        if let Some(identity) = &ssh.identity {
+            options.extend(["-o".into(), "IdentitiesOnly=yes".into(), "-i".into(), identity.display().to_string()]);
+        }
+        let destination = match user {
+            Some(user) => format!("{user}@{host}"),
+            None => host.to_string(),
+        };
+        let connection = Ssh {
+            label: label.clone(),
+            destination,
+            options,
+            control_dir,
+            trips: AtomicUsize::new(1),
+        };
+        // -f backgrounds the master once it is authenticated; its output
+        // goes to a file, because a pipe would stay open as long as the
+        // master lives.
+        let log = connection.control_dir.join("master.log");
+        let log_file = std::fs::File::create(&log).map_err(|e| connect_error(e.to_string()))?;
+        let status = Command::new("ssh")
+            .args(&connection.options)
+            .args(["-o", "ControlMaster=yes", "-o", "ControlPersist=300", "-M", "-N", "-f"])
+            .arg(&connection.destination)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log_file)
+            .status()
+            .map_err(|e| connect_error(format!("cannot run ssh: {e}")))?;
+        if !status.success() {
+            let detail = std::fs::read_to_string(&log).unwrap_or_default();
+            return Err(connect_error(detail.trim().to_string()));
+        }
+        Ok(connection)
+    }
+}
+
+impl Transport for Ssh {
+    fn run(&self, script: &str) -> Result<Output, TransportError> {
+        self.trips.fetch_add(1, Ordering::Relaxed);
+        let mut command = Command::new("ssh");
+        command
+            .args(&self.options)
+            .args(["-o", "ControlMaster=no"])
+            .arg(&self.destination)
+            .args(["sh", "-s"]);
+        let output = run_with_stdin(command, script).map_err(|e| TransportError::Run {
+            node: self.label.clone(),
+            detail: e.to_string(),
+        })?;
+        // ssh itself exits 255 when the connection fails or drops.
+        if output.code == Some(255) {
+            return Err(TransportError::Run {
+                node: self.label.clone(),
+                detail: format!("ssh exited 255: {}", output.stderr.trim()),
+            });
+        }
+        Ok(output)
+    }
+
+    fn round_trips(&self) -> usize {
+        self.trips.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for Ssh {
+    fn drop(&mut self) {
+        let _ = Command::new("ssh")
+            .args(&self.options)
+            .args(["-O", "exit"])
+            .arg(&self.destination)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        let _ = std::fs::remove_dir_all(&self.control_dir);
+    }
+}
+
+/// A private directory for control sockets, short enough for unix socket
+/// paths.
+fn control_dir() -> std::io::Result<PathBuf> {
+    use std::os::unix::fs::DirBuilderExt;
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "supd-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::DirBuilder::new().mode(0o700).create(&dir)?;
+    Ok(dir)
+}

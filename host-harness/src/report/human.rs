@@ -1,0 +1,86 @@
+//! Output for people.
+
+use std::io::Write;
+
+use super::{NodeOutcome, NodeStatus};
+use crate::script::StepStatus;
+
+/// Prints one node's result as soon as it is known.
+pub fn print_node(out: &mut dyn Write, outcome: &NodeOutcome, plan_only: bool, verbose: bool) -> std::io::Result<()> {
+    let status = match outcome.status {
+        NodeStatus::Ok => "ok",
+        NodeStatus::Changed => "changed",
+        NodeStatus::Failed => "FAILED",
+    };
+    writeln!(out, "[{}] {} {}", outcome.group, outcome.node, status)?;
+    for step in &outcome.steps {
+        let mark = match (step.status, plan_only) {
+            (_, true) => "plan",
+            (Some(StepStatus::Changed), _) => "changed",
+            (Some(StepStatus::Failed), _) => "failed",
+            (Some(StepStatus::Ok), _) if !verbose => continue,
+            (Some(StepStatus::Ok), _) => "ok",
+            (None, _) if !verbose => continue,
+            (None, _) => "not run",
+        };
+        let message = if step.message.is_empty() { String::new() } else { format!(" -> {}", step.message) };
+        writeln!(out, "  {mark:>7}  {:<48} {}{message}", step.what, step.reason)?;
+    }
+    for diff in &outcome.diffs {
+        for line in diff.diff.lines() {
+            writeln!(out, "    {line}")?;
+        }
+    }
+    if let Some(error) = &outcome.error {
+        writeln!(out, "  error: {error}")?;
+    }
+    if verbose {
+        writeln!(out, "  round trips: {}, {} ms", outcome.round_trips, outcome.elapsed_ms)?;
+    }
+    Ok(())
+}
+
+/// The recap: one line per node, like Ansible's.
+pub fn print_recap(out: &mut dyn Write, outcomes: &[NodeOutcome]) -> std::io::Result<()> {
+    writeln!(out, "\nRECAP")?;
+    let width = outcomes.iter().map(|o| o.node.len() + o.group.len() + 3).max().unwrap_or(0);
+    for o in outcomes {
+        let name = format!("[{}] {}", o.group, o.node);
+        let failed = usize::from(o.status == NodeStatus::Failed);
+        writeln!(
+            out,
+            "{name:<width$}  ok={:<3} changed={:<3} failed={failed}  round-trips={} time={}ms",
+            o.ok, o.changed, o.round_trips, o.elapsed_ms
+        )?;
+    }
+    Ok(())
+}
+
+/// `status`: a table of every program on every node.
+pub fn print_status_table(out: &mut dyn Write, outcomes: &[NodeOutcome]) -> std::io::Result<()> {
+    let rows: Vec<[String; 4]> = outcomes
+        .iter()
+        .flat_map(|o| {
+            let node = format!("[{}] {}", o.group, o.node);
+            let mut rows: Vec<[String; 4]> = o
+                .programs
+                .iter()
+                .map(|p| [node.clone(), p.name.clone(), p.state.clone(), p.detail.clone()])
+                .collect();
+            if rows.is_empty() {
+                let detail = o.error.clone().unwrap_or_else(|| "no programs".into());
+                rows.push([node, "-".into(), "-".into(), detail]);
+            }
+            rows
+        })
+        .collect();
+    let headers = ["NODE", "PROGRAM", "STATE", "DETAIL"];
+    let widths: Vec<usize> = (0..3)
+        .map(|i| rows.iter().map(|r| r[i].len()).chain([headers[i].len()]).max().unwrap_or(0))
+        .collect();
+    writeln!(out, "{:<w0$}  {:<w1$}  {:<w2$}  {}", headers[0], headers[1], headers[2], headers[3], w0 = widths[0], w1 = widths[1], w2 = widths[2])?;
+    for r in rows {
+        writeln!(out, "{:<w0$}  {:<w1$}  {:<w2$}  {}", r[0], r[1], r[2], r[3], w0 = widths[0], w1 = widths[1], w2 = widths[2])?;
+    }
+    Ok(())
+}

@@ -1,0 +1,90 @@
+//! Compiled components cached on disk: compiling the plugin with Cranelift
+//! takes far longer than loading its machine code back, so compile once
+//! per (component bytes, wasmtime version, engine settings).
+
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use wasmtime::Engine;
+use wasmtime::component::Component;
+
+/// Where compiled components are kept; `None` disables the cache.
+#[derive(Debug, Clone)]
+pub struct CodeCache {
+    dir: Option<PathBuf>,
+}
+
+/// Whether a load compiled or came from the cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CacheOutcome {
+    /// Compiled now (and written to the cache if there is one).
+    Compiled,
+    /// Loaded from the cache.
+    Cached,
+}
+
+impl CodeCache {
+    /// A cache in `dir`.
+    pub fn at(dir: PathBuf) -> CodeCache {
+        CodeCache { dir: Some(dir) }
+    }
+
+    /// No cache: every load compiles.
+    pub fn disabled() -> CodeCache {
+        CodeCache { dir: None }
+    }
+
+    /// `$XDG_CACHE_HOME/supervisord-crate/components`, else
+    /// `~/.cache/supervisord-crate/components`.
+    pub fn default_dir() -> Option<PathBuf> {
+        let base = std::env::var_os("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))?;
+        Some(base.join("supervisord-crate").join("components"))
+    }
+
+    /// The compiled component for `bytes`, from the cache when possible.
+    pub fn load(&self, engine: &Engine, bytes: &[u8]) -> wasmtime::Result<(Component, CacheOutcome)> {
+        let Some(dir) = &self.dir else {
+            return Ok((Component::new(engine, bytes)?, CacheOutcome::Compiled));
+        };
+        let path = dir.join(format!("{}.cwasm", key(engine, bytes)));
+        if path.is_file() {
+            // SAFETY: the file was written by `serialize` below for this
+            // exact engine configuration (the key covers it), into a
+            // directory only this user can write.
+            if let Ok(component) = unsafe { Component::deserialize_file(engine, &path) } {
+                return Ok((component, CacheOutcome::Cached));
+            }
+        }
+        let component = Component::new(engine, bytes)?;
+        // A cache that cannot be written only costs time next run.
+        let _ = store(dir, &path, &component.serialize()?);
+        Ok((component, CacheOutcome::Compiled))
+    }
+}
+
+/// Hex SHA-256 of the component bytes and of wasmtime's compatibility hash
+/// (its version and every engine setting that changes compiled code).
+fn key(engine: &Engine, bytes: &[u8]) -> String {
+    let mut settings = std::collections::hash_map::DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut settings);
+    let mut hasher = Sha256::new();
+    hasher.update(bytes);
+    hasher.update(settings.finish().to_le_bytes());
+    hex::encode(hasher.finalize())
+}
+
+fn store(dir: &Path, path: &Path, code: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    {
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
+        file.write_all(code)?;
+    }
+    std::fs::rename(&tmp, path)
+}

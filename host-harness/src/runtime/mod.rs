@@ -1,0 +1,93 @@
+//! Loading provider and facility components and calling them inside a
+//! sandbox with bounded time and memory.
+
+pub mod bindings;
+mod cache;
+mod error;
+mod limits;
+mod plugin;
+mod registry;
+mod sandbox;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use wasmtime::component::Linker;
+use wasmtime::{Config, Engine};
+
+pub use cache::{CacheOutcome, CodeCache};
+pub use error::PluginError;
+pub use limits::Limits;
+pub use plugin::{FacilityPlugin, ProviderPlugin};
+pub use registry::{MapError, Registry};
+
+use limits::StoreData;
+
+/// The bundled supervisord provider component.
+pub const BUNDLED_PROVIDER: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/supervisord.wasm"));
+
+/// The bundled example app-deploy facility component.
+pub const BUNDLED_FACILITY: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/app-deploy.wasm"));
+
+/// How often the epoch advances; the granularity of call timeouts.
+const EPOCH_TICK: Duration = Duration::from_millis(5);
+
+/// One wasmtime engine for every plugin, with its epoch ticker.
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<StoreData>,
+    cache: CodeCache,
+    limits: Limits,
+    ticker_stop: Arc<AtomicBool>,
+}
+
+impl Runtime {
+    /// An engine with epoch interruption, and a linker that offers WASI
+    /// (empty, see `sandbox`) to components that import it.
+    pub fn new(cache: CodeCache, limits: Limits) -> wasmtime::Result<Runtime> {
+        let mut config = Config::new();
+        config.epoch_interruption(true);
+        let engine = Engine::new(&config)?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        let ticker_stop = Arc::new(AtomicBool::new(false));
+        let weak = engine.weak();
+        let stop = ticker_stop.clone();
+        std::thread::Builder::new()
+            .name("epoch-ticker".into())
+            .spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    std::thread::sleep(EPOCH_TICK);
+                    match weak.upgrade() {
+                        Some(engine) => engine.increment_epoch(),
+                        None => break,
+                    }
+                }
+            })
+            .map_err(|e| wasmtime::Error::msg(format!("starting the epoch ticker: {e}")))?;
+        Ok(Runtime {
+            engine,
+            linker,
+            cache,
+            limits,
+            ticker_stop,
+        })
+    }
+
+    /// The bounds applied to every call.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Epoch ticks in the call timeout.
+    fn deadline_ticks(&self) -> u64 {
+        (self.limits.timeout.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.ticker_stop.store(true, Ordering::Relaxed);
+    }
+}

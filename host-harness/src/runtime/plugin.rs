@@ -1,0 +1,274 @@
+//! One loaded component and its calls. Every call gets a fresh instance in
+//! a fresh store (instantiation from an `InstancePre` is cheap), so nothing
+//! one call leaves behind can influence the next, and a call that broke its
+//! instance breaks nothing else.
+
+use std::time::Instant;
+
+use wasmtime::component::{Component, Linker};
+use wasmtime::{Engine, Store, Trap};
+
+use super::bindings::facility::{Facility, FacilityPre};
+use super::bindings::provider::{Provider, ProviderPre};
+use super::bindings::{NodeFacts, Plan, ProbeSet, Program, ProviderInfo, ServiceAction, ServiceOptions, WitError};
+use super::limits::{Limits, StoreData};
+use super::{CacheOutcome, PluginError, Runtime};
+
+/// What a call returns: the plugin's own answer (which may be a typed
+/// error about the input), or the plugin's failure.
+pub type CallResult<T> = Result<Result<T, WitError>, PluginError>;
+
+/// Runs calls against one component under the runtime's limits.
+#[derive(Clone)]
+struct Sandbox {
+    label: String,
+    engine: Engine,
+    limits: Limits,
+    deadline_ticks: u64,
+}
+
+impl Sandbox {
+    fn call<I, R>(
+        &self,
+        call: &'static str,
+        instantiate: impl FnOnce(&mut Store<StoreData>) -> wasmtime::Result<I>,
+        body: impl FnOnce(&mut Store<StoreData>, &I) -> wasmtime::Result<R>,
+    ) -> Result<R, PluginError> {
+        let mut store = Store::new(&self.engine, StoreData::new(&self.limits));
+        store.limiter(|data| data);
+        store.set_epoch_deadline(self.deadline_ticks);
+        store.epoch_deadline_trap();
+        let started = Instant::now();
+        let result = instantiate(&mut store).and_then(|instance| body(&mut store, &instance));
+        result.map_err(|error| self.classify(call, error, &store, started))
+    }
+
+    fn classify(&self, call: &'static str, error: wasmtime::Error, store: &Store<StoreData>, started: Instant) -> PluginError {
+        let plugin = self.label.clone();
+        if let Some(wanted) = store.data().refused_growth {
+            return PluginError::Memory {
+                plugin,
+                call,
+                wanted,
+                limit: self.limits.memory_bytes,
+            };
+        }
+        if error.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
+            return PluginError::Timeout {
+                plugin,
+                call,
+                limit: self.limits.timeout,
+                elapsed: started.elapsed(),
+            };
+        }
+        let mut detail = error.to_string();
+        let root = error.root_cause().to_string();
+        if root != detail {
+            detail = format!("{detail}: {root}");
+        }
+        // wasm backtraces follow on further lines; the first says what.
+        let detail = detail.lines().next().unwrap_or_default().to_string();
+        PluginError::Trap { plugin, call, detail }
+    }
+
+    fn check_plan(&self, call: &'static str, plan: &Plan) -> Result<(), PluginError> {
+        let too_large = |what: String, limit: usize| PluginError::TooLarge {
+            plugin: self.label.clone(),
+            call,
+            what,
+            limit,
+        };
+        if plan.steps.len() > self.limits.max_plan_steps {
+            return Err(too_large(format!("{} steps", plan.steps.len()), self.limits.max_plan_steps));
+        }
+        let bytes: usize = plan
+            .steps
+            .iter()
+            .map(|step| step.reason.len() + serde_json::to_vec(&step.desired).map_or(0, |v| v.len()))
+            .sum();
+        if bytes > self.limits.max_plan_bytes {
+            return Err(too_large(format!("{bytes} bytes of plan"), self.limits.max_plan_bytes));
+        }
+        Ok(())
+    }
+}
+
+fn load(runtime: &Runtime, label: &str, bytes: &[u8]) -> Result<(Component, CacheOutcome, Sandbox), PluginError> {
+    let load_error = |detail: String| PluginError::Load {
+        plugin: label.to_string(),
+        detail,
+    };
+    let (component, outcome) = runtime
+        .cache
+        .load(&runtime.engine, bytes)
+        .map_err(|e| load_error(format!("{e:#}")))?;
+    let sandbox = Sandbox {
+        label: label.to_string(),
+        engine: runtime.engine.clone(),
+        limits: runtime.limits,
+        deadline_ticks: runtime.deadline_ticks(),
+    };
+    Ok((component, outcome, sandbox))
+}
+
+fn linker_error(label: &str, error: wasmtime::Error) -> PluginError {
+    PluginError::Load {
+        plugin: label.to_string(),
+        detail: format!("it imports something this host does not offer: {error:#}"),
+    }
+}
+
+/// A loaded provider component.
+pub struct ProviderPlugin {
+    sandbox: Sandbox,
+    pre: ProviderPre<StoreData>,
+    info: ProviderInfo,
+    cache: CacheOutcome,
+}
+
+impl ProviderPlugin {
+    /// Loads a provider from component bytes and asks it to describe itself.
+    pub fn load(runtime: &Runtime, label: &str, bytes: &[u8]) -> Result<ProviderPlugin, PluginError> {
+        let (component, cache, sandbox) = load(runtime, label, bytes)?;
+        let linker: &Linker<StoreData> = &runtime.linker;
+        let instance_pre = linker.instantiate_pre(&component).map_err(|e| linker_error(label, e))?;
+        let pre = ProviderPre::new(instance_pre).map_err(|e| PluginError::Load {
+            plugin: label.to_string(),
+            detail: format!("it is not a provider (world `provider` of supervisord-crate:supervision@0.1.0): {e:#}"),
+        })?;
+        let mut plugin = ProviderPlugin {
+            sandbox,
+            pre,
+            info: ProviderInfo {
+                name: String::new(),
+                version: String::new(),
+                api_version: String::new(),
+                actions: Vec::new(),
+                install_strategies: Vec::new(),
+                os_families: Vec::new(),
+                facilities: Vec::new(),
+            },
+            cache,
+        };
+        plugin.info = plugin.call("register-provider", |store, p| p.call_register_provider(store))?;
+        // From here on errors name the provider, not its file.
+        plugin.sandbox.label = format!("{} ({label})", plugin.info.name);
+        Ok(plugin)
+    }
+
+    fn call<R>(
+        &self,
+        call: &'static str,
+        body: impl FnOnce(&mut Store<StoreData>, &super::bindings::provider::exports::supervisord_crate::supervision::supervision_provider::Guest) -> wasmtime::Result<R>,
+    ) -> Result<R, PluginError> {
+        self.sandbox.call(
+            call,
+            |store| self.pre.instantiate(store),
+            |store, provider: &Provider| body(store, provider.supervisord_crate_supervision_supervision_provider()),
+        )
+    }
+
+    /// What `register-provider` said.
+    pub fn info(&self) -> &ProviderInfo {
+        &self.info
+    }
+
+    /// The name errors use for this plugin.
+    pub fn label(&self) -> &str {
+        &self.sandbox.label
+    }
+
+    /// Whether the compiled code came from the cache.
+    pub fn cache_outcome(&self) -> CacheOutcome {
+        self.cache
+    }
+
+    /// `probes`.
+    pub fn probes(&self, settings: &str, root: &str) -> CallResult<ProbeSet> {
+        self.call("probes", |store, p| p.call_probes(store, settings, root))
+    }
+
+    /// `install-plan`.
+    pub fn install_plan(&self, settings: &str, facts: &NodeFacts) -> CallResult<Plan> {
+        let plan = self.call("install-plan", |store, p| p.call_install_plan(store, settings, facts))?;
+        self.checked("install-plan", plan)
+    }
+
+    /// `config-map`.
+    pub fn config_map(&self, facility: &str, settings: &str) -> CallResult<Program> {
+        self.call("config-map", |store, p| p.call_config_map(store, facility, settings))
+    }
+
+    /// `configure-plan`.
+    pub fn configure_plan(&self, settings: &str, programs: &[Program], facts: &NodeFacts) -> CallResult<Plan> {
+        let plan = self.call("configure-plan", |store, p| p.call_configure_plan(store, settings, programs, facts))?;
+        self.checked("configure-plan", plan)
+    }
+
+    /// `service-plan`.
+    pub fn service_plan(
+        &self,
+        settings: &str,
+        facts: &NodeFacts,
+        service: &str,
+        action: ServiceAction,
+        options: ServiceOptions,
+    ) -> CallResult<Plan> {
+        let plan = self.call("service-plan", |store, p| {
+            p.call_service_plan(store, settings, facts, service, action, options)
+        })?;
+        self.checked("service-plan", plan)
+    }
+
+    fn checked(&self, call: &'static str, plan: Result<Plan, WitError>) -> CallResult<Plan> {
+        if let Ok(plan) = &plan {
+            self.sandbox.check_plan(call, plan)?;
+        }
+        Ok(plan)
+    }
+}
+
+/// A loaded facility component.
+pub struct FacilityPlugin {
+    sandbox: Sandbox,
+    pre: FacilityPre<StoreData>,
+    name: String,
+}
+
+impl FacilityPlugin {
+    /// Loads a facility from component bytes and asks its name.
+    pub fn load(runtime: &Runtime, label: &str, bytes: &[u8]) -> Result<FacilityPlugin, PluginError> {
+        let (component, _, sandbox) = load(runtime, label, bytes)?;
+        let instance_pre = runtime.linker.instantiate_pre(&component).map_err(|e| linker_error(label, e))?;
+        let pre = FacilityPre::new(instance_pre).map_err(|e| PluginError::Load {
+            plugin: label.to_string(),
+            detail: format!("it is not a facility (world `facility` of supervisord-crate:supervision@0.1.0): {e:#}"),
+        })?;
+        let mut plugin = FacilityPlugin {
+            sandbox,
+            pre,
+            name: String::new(),
+        };
+        plugin.name = plugin.sandbox.call(
+            "facility-name",
+            |store| plugin.pre.instantiate(store),
+            |store, f: &Facility| f.supervisord_crate_supervision_config_mapper().call_facility_name(store),
+        )?;
+        plugin.sandbox.label = format!("facility {} ({label})", plugin.name);
+        Ok(plugin)
+    }
+
+    /// The facility it maps.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// `config-map`.
+    pub fn config_map(&self, supervisor: &str, settings: &str) -> CallResult<Program> {
+        self.sandbox.call(
+            "config-map",
+            |store| self.pre.instantiate(store),
+            |store, f: &Facility| f.supervisord_crate_supervision_config_mapper().call_config_map(store, supervisor, settings),
+        )
+    }
+}

@@ -1,0 +1,413 @@
+# supd step library: every step checks the node first and changes only
+# what differs. Each step reports one line on stdout:
+#   @supd<TAB><step><TAB><ok|changed|failed><TAB><message>
+# Check mode (SUPD_CHECK=1) reports what would change and changes nothing;
+# diff mode (SUPD_DIFF=1) also prints the old content of files it replaces:
+#   @supd-old<TAB><step><TAB><base64>
+# Everything is defined in functions and run by the last line, so a script
+# cut short in transit is a syntax error and runs nothing.
+
+supd_init() {
+    export LC_ALL=C
+    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
+    SUPD_TMP=""
+    SUPD_LOG=$(mktemp "${TMPDIR:-/tmp}/supd-log.XXXXXX") || exit 70
+    trap 'supd_cleanup' EXIT
+    trap 'supd_cleanup; exit 129' HUP
+    trap 'supd_cleanup; exit 130' INT
+    trap 'supd_cleanup; exit 143' TERM
+}
+
+supd_cleanup() {
+    [ -n "$SUPD_TMP" ] && rm -f "$SUPD_TMP"
+    [ -n "${SUPD_LOG:-}" ] && rm -f "$SUPD_LOG"
+    SUPD_TMP=""
+}
+
+supd_report() {
+    printf '@supd\t%s\t%s\t%s\n' "$1" "$2" "$3"
+}
+
+# supd_changed STEP MESSAGE: report a change and remember it for
+# conditions of later steps.
+supd_changed() {
+    eval "supd_c_$1=1"
+    supd_report "$1" changed "$2"
+}
+
+# supd_fail STEP MESSAGE: report a failure with the end of the step's log
+# and stop the whole script.
+supd_fail() {
+    _tail=$(tail -n 8 "$SUPD_LOG" 2>/dev/null | tr '\n\t' '  ')
+    supd_report "$1" failed "$2${_tail:+: $_tail}"
+    exit 1
+}
+
+# supd_any STEP...: true when one of these steps changed something.
+supd_any() {
+    for _s in "$@"; do
+        eval "[ \"\${supd_c_$_s:-0}\" = 1 ]" && return 0
+    done
+    return 1
+}
+
+supd_skip() {
+    supd_report "$1" ok "skipped: nothing it depends on changed"
+}
+
+# supd_meta PATH: "mode owner group" of PATH.
+supd_meta() {
+    stat -L -c '%a %U %G' "$1" 2>/dev/null
+}
+
+# supd_meta_diff PATH MODE OWNER GROUP: what differs, empty when nothing.
+supd_meta_diff() {
+    _md=$(supd_meta "$1")
+    _why=""
+    [ "${_md%% *}" = "$2" ] || _why="mode ${_md%% *} -> $2"
+    _mo=${_md#* }
+    if [ -n "$3" ] && [ "${_mo%% *}" != "$3" ]; then _why="${_why:+$_why, }owner ${_mo%% *} -> $3"; fi
+    if [ -n "$4" ] && [ "${_mo#* }" != "$4" ]; then _why="${_why:+$_why, }group ${_mo#* } -> $4"; fi
+    printf '%s' "$_why"
+}
+
+supd_chown() {
+    [ -z "$2" ] || chown "$2${3:+:$3}" "$1"
+}
+
+# supd_file STEP PATH MODE OWNER GROUP SHA256 CONTENT
+supd_file() {
+    _dir=${2%/*}
+    [ -n "$_dir" ] || _dir=/
+    # Temporary files of an apply that was killed mid-write.
+    for _t in "$_dir"/.supd-tmp.*; do
+        [ -f "$_t" ] && [ "$SUPD_CHECK" != 1 ] && rm -f "$_t"
+    done
+    _why=""
+    if [ -f "$2" ] && [ ! -L "$2" ]; then
+        _sum=$(sha256sum < "$2")
+        [ "${_sum%% *}" = "$6" ] || _why="content changed"
+        _mw=$(supd_meta_diff "$2" "$3" "$4" "$5")
+        [ -z "$_mw" ] || _why="${_why:+$_why, }$_mw"
+    elif [ -e "$2" ] || [ -L "$2" ]; then
+        _why="replaces a non-file"
+    else
+        _why="new"
+    fi
+    if [ -z "$_why" ]; then
+        supd_report "$1" ok ""
+        return 0
+    fi
+    if [ "$SUPD_DIFF" = 1 ] && [ -f "$2" ]; then
+        printf '@supd-old\t%s\t' "$1"
+        base64 < "$2" | tr -d '\n'
+        printf '\n'
+    fi
+    if [ "$SUPD_CHECK" = 1 ]; then
+        supd_changed "$1" "would write: $_why"
+        return 0
+    fi
+    mkdir -p "$_dir" >>"$SUPD_LOG" 2>&1 || supd_fail "$1" "cannot create $_dir"
+    # Write beside the target, then rename: readers see the old file or the
+    # new one, never half of either.
+    SUPD_TMP=$(mktemp "$_dir/.supd-tmp.XXXXXX" 2>>"$SUPD_LOG") || supd_fail "$1" "cannot create a temporary file in $_dir"
+    if printf '%s' "$7" > "$SUPD_TMP" && chmod "$3" "$SUPD_TMP" && supd_chown "$SUPD_TMP" "$4" "$5" && mv -f "$SUPD_TMP" "$2"; then
+        SUPD_TMP=""
+        supd_changed "$1" "written: $_why"
+    else
+        supd_fail "$1" "cannot write $2"
+    fi
+}
+
+# supd_absent STEP PATH
+supd_absent() {
+    if [ ! -e "$2" ] && [ ! -L "$2" ]; then
+        supd_report "$1" ok ""
+        return 0
+    fi
+    if [ "$SUPD_CHECK" = 1 ]; then
+        supd_changed "$1" "would remove $2"
+        return 0
+    fi
+    rm -f "$2" >>"$SUPD_LOG" 2>&1 || supd_fail "$1" "cannot remove $2"
+    supd_changed "$1" "removed $2"
+}
+
+# supd_directory STEP PATH MODE OWNER GROUP
+supd_directory() {
+    if [ -d "$2" ]; then
+        _why=$(supd_meta_diff "$2" "$3" "$4" "$5")
+        if [ -z "$_why" ]; then
+            supd_report "$1" ok ""
+            return 0
+        fi
+    else
+        _why="new"
+    fi
+    if [ "$SUPD_CHECK" = 1 ]; then
+        supd_changed "$1" "would set up $2: $_why"
+        return 0
+    fi
+    { mkdir -p "$2" && chmod "$3" "$2" && supd_chown "$2" "$4" "$5"; } >>"$SUPD_LOG" 2>&1 || supd_fail "$1" "cannot set up $2"
+    supd_changed "$1" "$2: $_why"
+}
+
+# supd_user STEP NAME HOME SHELL
+supd_user() {
+    if id -u "$2" >/dev/null 2>&1; then
+        supd_report "$1" ok ""
+        return 0
+    fi
+    if [ "$SUPD_CHECK" = 1 ]; then
+        supd_changed "$1" "would create user $2"
+        return 0
+    fi
+    if command -v useradd >/dev/null 2>&1; then
+        useradd --system --user-group --no-create-home --home-dir "$3" --shell "$4" "$2"
+    else
+        addgroup -S "$2" && adduser -S -D -H -G "$2" -h "$3" -s "$4" "$2"
+    fi >>"$SUPD_LOG" 2>&1 || supd_fail "$1" "cannot create user $2"
+    supd_changed "$1" "created user $2"
+}
+
+# supd_pkg_installed MANAGER NAME
+supd_pkg_installed() {
+    case $1 in
+        apt) dpkg-query -W -f='${Status}' "$2" 2>/dev/null | grep -q 'ok installed' ;;
+        dnf|yum) rpm -q "$2" >/dev/null 2>&1 ;;
+        apk) apk info -e "$2" >/dev/null 2>&1 ;;
+        pacman) pacman -Q "$2" >/dev/null 2>&1 ;;
+    esac
+}
+
+# supd_packages STEP MANAGER NAME...
+supd_packages() {
+    _step=$1 _mgr=$2
+    shift 2
+    _missing=""
+    for _n in "$@"; do
+        supd_pkg_installed "$_mgr" "$_n" || _missing="$_missing $_n"
+    done
+    if [ -z "$_missing" ]; then
+        supd_report "$_step" ok ""
+        return 0
+    fi
+    if [ "$SUPD_CHECK" = 1 ]; then
+        supd_changed "$_step" "would install$_missing"
+        return 0
+    fi
+    # shellcheck disable=SC2086 # package names are checked words
+    case $_mgr in
+        apt)
+            export DEBIAN_FRONTEND=noninteractive
+            apt-get install -y -q --no-install-recommends $_missing >>"$SUPD_LOG" 2>&1 ||
+                { apt-get update -q >>"$SUPD_LOG" 2>&1 && apt-get install -y -q --no-install-recommends $_missing >>"$SUPD_LOG" 2>&1; }
+            ;;
+        dnf) dnf install -y $_missing >>"$SUPD_LOG" 2>&1 ;;
+        yum) yum install -y $_missing >>"$SUPD_LOG" 2>&1 ;;
+        apk) apk add --no-cache $_missing >>"$SUPD_LOG" 2>&1 ;;
+        pacman) pacman -S --noconfirm --needed $_missing >>"$SUPD_LOG" 2>&1 ;;
+    esac || supd_fail "$_step" "cannot install$_missing"
+    supd_changed "$_step" "installed$_missing"
+}
+
+# supd_pip STEP PYTHON VENV NAME VERSION OWNER
+supd_pip() {
+    _have=""
+    for _d in "$3"/lib/python*/site-packages/*.dist-info; do
+        _b=${_d##*/}
+        _b=${_b%.dist-info}
+        # dist-info names are name-version with the name lower-cased and
+        # '-' written as '_'.
+        _dn=$(printf '%s' "$4" | tr 'A-Z-' 'a-z_')
+        case $(printf '%s' "${_b%%-*}" | tr 'A-Z' 'a-z') in
+            "$_dn") _have=${_b#*-} ;;
+        esac
+    done
+    if [ -x "$3/bin/python" ] && [ -n "$_have" ] && { [ -z "$5" ] || [ "$_have" = "$5" ]; }; then
+        supd_report "$1" ok "$4 $_have"
+        return 0
+    fi
+    if [ "$SUPD_CHECK" = 1 ]; then
+        supd_changed "$1" "would install $4${5:+ $5} into $3"
+        return 0
+    fi
+    if [ ! -x "$3/bin/python" ]; then
+        "$2" -m venv "$3" >>"$SUPD_LOG" 2>&1 || supd_fail "$1" "cannot create the virtual environment $3"
+    fi
+    "$3/bin/pip" install -q --disable-pip-version-check "$4${5:+==$5}" >>"$SUPD_LOG" 2>&1 ||
+        supd_fail "$1" "pip cannot install $4${5:+==$5}"
+    if [ -n "$6" ]; then
+        chown -R "$6" "$3" >>"$SUPD_LOG" 2>&1 || supd_fail "$1" "cannot hand $3 to $6"
+    fi
+    supd_changed "$1" "installed $4${5:+ $5}${_have:+ (was $_have)}"
+}
+
+# supd_alive PIDFILE: true when the pid in PIDFILE runs; sets _pid.
+supd_alive() {
+    _pid=""
+    [ -f "$1" ] || return 1
+    read -r _pid < "$1" || [ -n "$_pid" ] || return 1
+    case $_pid in '' | *[!0-9]*) return 1 ;; esac
+    [ -d "/proc/$_pid" ]
+}
+
+# supd_sock_id SOCKET: the socket's inode, empty when absent.
+supd_sock_id() {
+    [ -S "$1" ] && stat -c '%i' "$1" 2>/dev/null
+}
+
+# supd_wait_up STEP PIDFILE CTL CONF OLD_SOCKET_ID SOCKET: waits until the
+# daemon runs and answers on a socket other than OLD_SOCKET_ID.
+supd_wait_up() {
+    _n=0
+    while [ "$_n" -lt 300 ]; do
+        if supd_alive "$2"; then
+            _sid=$(supd_sock_id "$6")
+            if [ -n "$_sid" ] && { [ "$_sid" != "$5" ] || [ "$_n" -ge 50 ]; } &&
+                "$3" -c "$4" pid >/dev/null 2>&1; then
+                return 0
+            fi
+        fi
+        sleep 0.1
+        _n=$((_n + 1))
+    done
+    supd_fail "$1" "supervisord did not come up within 30s"
+}
+
+# supd_daemon STEP ENSURE PIDFILE SOCKET CTL CONF METHOD ARG...
+supd_daemon() {
+    _step=$1 _ensure=$2 _pf=$3 _sock=$4 _ctl=$5 _conf=$6
+    shift 6
+    if supd_alive "$_pf"; then
+        if [ "$_ensure" = running ]; then
+            supd_report "$_step" ok "running (pid $_pid)"
+            return 0
+        fi
+        if [ "$SUPD_CHECK" = 1 ]; then
+            supd_changed "$_step" "would reload supervisord (pid $_pid)"
+            return 0
+        fi
+        _old=$(supd_sock_id "$_sock")
+        kill -HUP "$_pid" >>"$SUPD_LOG" 2>&1 || supd_fail "$_step" "cannot signal supervisord (pid $_pid)"
+        supd_wait_up "$_step" "$_pf" "$_ctl" "$_conf" "$_old" "$_sock"
+        supd_changed "$_step" "reloaded supervisord (pid $_pid)"
+        return 0
+    fi
+    if [ "$SUPD_CHECK" = 1 ]; then
+        supd_changed "$_step" "would start supervisord"
+        return 0
+    fi
+    case $1 in
+        systemd) systemctl enable "$2" && systemctl restart "$2" ;;
+        init-script) "$2" start ;;
+        openrc) rc-service "$2" start ;;
+        command) shift && "$@" ;;
+    esac >>"$SUPD_LOG" 2>&1 || supd_fail "$_step" "cannot start supervisord"
+    supd_wait_up "$_step" "$_pf" "$_ctl" "$_conf" "" "$_sock"
+    supd_changed "$_step" "started supervisord (pid $_pid)"
+}
+
+# supd_ctl STEP ACTION CTL CONF TARGET...; ACTION may be "signal NAME".
+supd_ctl() {
+    _step=$1 _act=$2 _ctl=$3 _conf=$4
+    shift 4
+    if [ "$SUPD_CHECK" = 1 ] && [ "$_act" != status ]; then
+        supd_changed "$_step" "would run supervisorctl $_act $*"
+        return 0
+    fi
+    # shellcheck disable=SC2086 # "signal NAME" is two words on purpose
+    _out=$("$_ctl" -c "$_conf" $_act "$@" 2>&1)
+    _rc=$?
+    _flat=$(printf '%s' "$_out" | tr '\n\t' ';;')
+    case $_act in
+        status)
+            printf '@supd-out\t%s\t' "$_step"
+            printf '%s\n' "$_out" | base64 | tr -d '\n'
+            printf '\n'
+            [ "$_rc" = 0 ] && supd_report "$_step" ok "$_flat" || supd_report "$_step" failed "$_flat"
+            [ "$_rc" = 0 ] || exit 1
+            return 0
+            ;;
+        update)
+            [ "$_rc" = 0 ] || supd_fail "$_step" "supervisorctl update failed: $_flat"
+            case $_out in
+                *added* | *updated* | *removed* | *stopped* | *started*) supd_changed "$_step" "$_flat" ;;
+                *ERROR*) supd_fail "$_step" "$_flat" ;;
+                *) supd_report "$_step" ok "$_flat" ;;
+            esac
+            ;;
+        start | add)
+            _errs=$(printf '%s\n' "$_out" | grep -E 'ERROR|no such' | grep -v already)
+            [ -z "$_errs" ] || supd_fail "$_step" "$_flat"
+            [ "$_rc" = 0 ] || supd_fail "$_step" "$_flat"
+            case $_out in
+                *": started"* | *"added process group"*) supd_changed "$_step" "$_flat" ;;
+                *) supd_report "$_step" ok "$_flat" ;;
+            esac
+            ;;
+        stop | remove)
+            case $_out in
+                *"not running"* | *"no such group"* | "") supd_report "$_step" ok "$_flat" ;;
+                *ERROR* | *"no such"*) supd_fail "$_step" "$_flat" ;;
+                *) supd_changed "$_step" "$_flat" ;;
+            esac
+            ;;
+        *)
+            case $_out in
+                *ERROR* | *"no such"*) supd_fail "$_step" "$_flat" ;;
+            esac
+            [ "$_rc" = 0 ] || supd_fail "$_step" "$_flat"
+            supd_changed "$_step" "$_flat"
+            ;;
+    esac
+}
+
+# supd_await STEP CTL CONF TIMEOUT GROUP...: waits until every process of
+# the groups settles; fails naming those that are not RUNNING.
+supd_await() {
+    _step=$1 _ctl=$2 _conf=$3 _limit=$4
+    shift 4
+    _targets=""
+    for _g in "$@"; do _targets="$_targets $_g:*"; done
+    if [ "$SUPD_CHECK" = 1 ]; then
+        supd_report "$_step" ok "would check that$_targets run"
+        return 0
+    fi
+    _start=$(date +%s)
+    while :; do
+        # shellcheck disable=SC2086 # targets are checked names
+        _out=$("$_ctl" -c "$_conf" status $_targets 2>&1)
+        _now=$(date +%s)
+        _bad=$(printf '%s\n' "$_out" | awk '
+            /ERROR|no such/ { print; next }
+            NF >= 2 && $2 != "RUNNING" { print $1 " " $2 }')
+        _final=$(printf '%s\n' "$_bad" | awk '/ERROR|no such| FATAL$/')
+        if [ -z "$_bad" ] && [ -n "$_out" ]; then
+            supd_report "$_step" ok "running:$_targets"
+            return 0
+        fi
+        # STOPPED and EXITED right after an update are transient: the
+        # daemon starts new processes on its next tick. FATAL is final.
+        _settled=$(printf '%s\n' "$_bad" | awk '/ (STOPPED|EXITED|UNKNOWN)$/')
+        if [ -n "$_final" ] || { [ -n "$_settled" ] && [ $((_now - _start)) -ge 3 ]; } ||
+            [ $((_now - _start)) -ge "$_limit" ]; then
+            supd_report "$_step" failed "not running: $(printf '%s' "$_bad" | tr '\n' ',' | sed 's/,$//')"
+            exit 1
+        fi
+        sleep 0.2
+    done
+}
+
+# supd_command STEP ARGV...: runs a command (its guard was checked by the
+# caller).
+supd_command() {
+    _step=$1
+    shift
+    if [ "$SUPD_CHECK" = 1 ]; then
+        supd_changed "$_step" "would run $*"
+        return 0
+    fi
+    "$@" >>"$SUPD_LOG" 2>&1 || supd_fail "$_step" "command failed: $*"
+    supd_changed "$_step" "ran $*"
+}

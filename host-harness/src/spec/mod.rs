@@ -1,0 +1,242 @@
+//! The spec file people write: groups of nodes, the supervisor settings of
+//! each group, and the services each group runs.
+
+mod locate;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::node::Address;
+
+pub use locate::{Location, field_keys};
+
+/// The supervisor a group uses when it names none.
+pub const DEFAULT_SUPERVISOR: &str = "supervisord";
+
+/// A parsed, checked spec file.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    /// The file it was read from.
+    pub path: PathBuf,
+    /// Its text, for locating errors.
+    pub source: String,
+    /// Extra provider components, as paths.
+    pub providers: Vec<PathBuf>,
+    /// Extra facility components, as paths.
+    pub facilities: Vec<PathBuf>,
+    /// Groups by name, in name order.
+    pub groups: Vec<Group>,
+}
+
+/// A group of nodes that get the same supervisor and services.
+#[derive(Debug, Clone)]
+pub struct Group {
+    /// Its name.
+    pub name: String,
+    /// Its nodes; the built-in default node when the file names none.
+    pub nodes: Vec<Address>,
+    /// The provider that supervises its services.
+    pub supervisor: String,
+    /// The provider's settings, as JSON.
+    pub settings: serde_json::Value,
+    /// Its services, in name order.
+    pub services: Vec<Service>,
+    /// How to reach its SSH nodes.
+    pub ssh: SshOptions,
+}
+
+/// A service to be run under the group's supervisor.
+#[derive(Debug, Clone)]
+pub struct Service {
+    /// The key it has in the file.
+    pub name: String,
+    /// The facility that maps its settings (`generic` by default).
+    pub facility: String,
+    /// Its settings, as JSON, with `service-name` defaulting to its key.
+    pub settings: serde_json::Value,
+}
+
+/// How to reach SSH nodes.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SshOptions {
+    /// Private key file.
+    #[serde(default)]
+    pub identity: Option<PathBuf>,
+    /// A known_hosts file to check host keys against (instead of the
+    /// user's own).
+    #[serde(default)]
+    pub known_hosts: Option<PathBuf>,
+    /// Accept and remember keys of hosts seen for the first time
+    /// (`StrictHostKeyChecking=accept-new`); off by default.
+    #[serde(default)]
+    pub accept_new_host_keys: bool,
+}
+
+/// A spec the harness cannot use: where, and why.
+#[derive(Debug, thiserror::Error)]
+#[error("{location}: {message}")]
+pub struct SpecError {
+    /// File, line and column.
+    pub location: Location,
+    /// What is wrong.
+    pub message: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawSpec {
+    #[serde(default)]
+    providers: Vec<PathBuf>,
+    #[serde(default)]
+    facilities: Vec<PathBuf>,
+    groups: BTreeMap<String, RawGroup>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawGroup {
+    #[serde(default)]
+    nodes: Vec<String>,
+    #[serde(default = "default_supervisor")]
+    supervisor: String,
+    #[serde(default)]
+    settings: toml::Table,
+    #[serde(default)]
+    services: BTreeMap<String, RawService>,
+    #[serde(default)]
+    ssh: SshOptions,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawService {
+    #[serde(default = "default_facility")]
+    facility: String,
+    #[serde(default)]
+    supervisor: Option<String>,
+    #[serde(default)]
+    settings: toml::Table,
+}
+
+fn default_supervisor() -> String {
+    DEFAULT_SUPERVISOR.to_string()
+}
+
+fn default_facility() -> String {
+    "generic".to_string()
+}
+
+impl Spec {
+    /// Reads and checks a spec file.
+    pub fn load(path: &Path) -> Result<Spec, SpecError> {
+        let source = std::fs::read_to_string(path).map_err(|e| SpecError {
+            location: Location::file(path),
+            message: format!("cannot read: {e}"),
+        })?;
+        Spec::parse(path, source)
+    }
+
+    /// Checks spec text read from `path`.
+    pub fn parse(path: &Path, source: String) -> Result<Spec, SpecError> {
+        let raw: RawSpec = toml::from_str(&source).map_err(|e| SpecError {
+            location: Location::at_offset(path, &source, e.span().map_or(0, |s| s.start)),
+            message: e.message().trim().to_string(),
+        })?;
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let spec = Spec {
+            path: path.to_path_buf(),
+            providers: raw.providers.iter().map(|p| base.join(p)).collect(),
+            facilities: raw.facilities.iter().map(|p| base.join(p)).collect(),
+            groups: Vec::new(),
+            source,
+        };
+        let mut groups = Vec::new();
+        for (name, group) in raw.groups {
+            groups.push(spec.group(&base, name, group)?);
+        }
+        Ok(Spec { groups, ..spec })
+    }
+
+    fn group(&self, base: &Path, name: String, raw: RawGroup) -> Result<Group, SpecError> {
+        let mut nodes = Vec::new();
+        for (index, node) in raw.nodes.iter().enumerate() {
+            let address = Address::parse(node, base).map_err(|message| {
+                self.error(&["groups", &name, "nodes", &index.to_string()], format!("{node:?}: {message}"))
+            })?;
+            nodes.push(address);
+        }
+        if nodes.is_empty() {
+            nodes.push(Address::default_node(base, &name));
+        }
+        let mut services = Vec::new();
+        for (service_name, service) in raw.services {
+            if let Some(supervisor) = &service.supervisor
+                && supervisor != &raw.supervisor
+            {
+                return Err(self.error(
+                    &["groups", &name, "services", &service_name, "supervisor"],
+                    format!(
+                        "asks for {supervisor:?}, but group {name:?} is supervised by {:?}",
+                        raw.supervisor
+                    ),
+                ));
+            }
+            let mut settings = toml_to_json(toml::Value::Table(service.settings));
+            if let Some(object) = settings.as_object_mut() {
+                object
+                    .entry("service-name")
+                    .or_insert_with(|| serde_json::Value::String(service_name.clone()));
+            }
+            services.push(Service {
+                name: service_name,
+                facility: service.facility,
+                settings,
+            });
+        }
+        let ssh = SshOptions {
+            identity: raw.ssh.identity.map(|p| base.join(p)),
+            known_hosts: raw.ssh.known_hosts.map(|p| base.join(p)),
+            accept_new_host_keys: raw.ssh.accept_new_host_keys,
+        };
+        Ok(Group {
+            name,
+            nodes,
+            supervisor: raw.supervisor,
+            settings: toml_to_json(toml::Value::Table(raw.settings)),
+            services,
+            ssh,
+        })
+    }
+
+    /// An error located at the TOML key path `keys` (or at its nearest
+    /// existing ancestor).
+    pub fn error(&self, keys: &[&str], message: impl Into<String>) -> SpecError {
+        let key_path = keys.join(".");
+        SpecError {
+            location: Location::of_keys(&self.path, &self.source, keys),
+            message: format!("{key_path}: {}", message.into()),
+        }
+    }
+
+    /// The group named `name`.
+    pub fn group_named(&self, name: &str) -> Option<&Group> {
+        self.groups.iter().find(|g| g.name == name)
+    }
+}
+
+/// TOML values as the JSON the plugins read; datetimes become strings.
+pub fn toml_to_json(value: toml::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match value {
+        toml::Value::String(s) => J::String(s),
+        toml::Value::Integer(i) => J::from(i),
+        toml::Value::Float(f) => serde_json::Number::from_f64(f).map_or(J::Null, J::Number),
+        toml::Value::Boolean(b) => J::Bool(b),
+        toml::Value::Datetime(d) => J::String(d.to_string()),
+        toml::Value::Array(items) => J::Array(items.into_iter().map(toml_to_json).collect()),
+        toml::Value::Table(table) => J::Object(table.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect()),
+    }
+}
