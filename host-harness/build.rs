@@ -11,11 +11,17 @@ fn main() {
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     let workspace = Workspace::from_member(&manifest_dir, Some(&out_dir));
     component_build::rerun_if_guest_changes(&workspace, &["plugin", "examples/app-deploy"]);
-    for (guest, file) in [(PLUGIN, "supervisord.wasm"), (APP_DEPLOY, "app-deploy.wasm")] {
+    for (guest, file) in [
+        (PLUGIN, "supervisord.wasm"),
+        (APP_DEPLOY, "app-deploy.wasm"),
+    ] {
         match workspace.build(&guest) {
             Ok(path) => copy(&path, &out_dir.join(file)),
             Err(error) => {
-                println!("cargo:error=building the {} component: {error}", guest.component);
+                println!(
+                    "cargo:error=building the {} component: {error}",
+                    guest.component
+                );
                 std::process::exit(1);
             }
         }

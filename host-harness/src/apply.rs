@@ -64,20 +64,38 @@ pub enum Action {
 /// Checks every group of `spec` (limited to `only` when given): providers
 /// exist, every service maps to a program, settings pass the provider's
 /// probes for every node root. Nothing touches a node.
-pub fn prepare<'a>(spec: &'a Spec, registry: &'a Registry, only: Option<&str>) -> Result<Vec<Prepared<'a>>, InputError> {
+pub fn prepare<'a>(
+    spec: &'a Spec,
+    registry: &'a Registry,
+    only: Option<&str>,
+) -> Result<Vec<Prepared<'a>>, InputError> {
     if let Some(only) = only
         && spec.group_named(only).is_none()
     {
-        return Err(spec.error(&["groups"], format!("there is no group {only:?}")).into());
+        return Err(spec
+            .error(&["groups"], format!("there is no group {only:?}"))
+            .into());
     }
     let mut prepared = Vec::new();
-    for group in spec.groups.iter().filter(|g| only.is_none_or(|o| o == g.name)) {
+    for group in spec
+        .groups
+        .iter()
+        .filter(|g| only.is_none_or(|o| o == g.name))
+    {
         let Some(provider) = registry.provider(&group.supervisor) else {
-            let known: Vec<&str> = registry.providers().iter().map(|p| p.info().name.as_str()).collect();
+            let known: Vec<&str> = registry
+                .providers()
+                .iter()
+                .map(|p| p.info().name.as_str())
+                .collect();
             return Err(spec
                 .error(
                     &["groups", &group.name, "supervisor"],
-                    format!("no provider named {:?} is loaded (loaded: {})", group.supervisor, known.join(", ")),
+                    format!(
+                        "no provider named {:?} is loaded (loaded: {})",
+                        group.supervisor,
+                        known.join(", ")
+                    ),
                 )
                 .into());
         };
@@ -86,20 +104,41 @@ pub fn prepare<'a>(spec: &'a Spec, registry: &'a Registry, only: Option<&str>) -
         let mut services = Vec::new();
         for service in &group.services {
             let program = registry
-                .config_map(&service.facility, &group.supervisor, &service.settings.to_string())
+                .config_map(
+                    &service.facility,
+                    &group.supervisor,
+                    &service.settings.to_string(),
+                )
                 .map_err(|error| match error {
                     MapError::Plugin(error) => InputError::Plugin(error),
-                    MapError::Input(error) => locate(spec, group, Some(&service.name), &[], &error).into(),
+                    MapError::Input(error) => {
+                        locate(spec, group, Some(&service.name), &[], &error).into()
+                    }
                 })?;
             programs.push(program);
             services.push(service.name.clone());
         }
+        provider.check_programs(&programs)?.map_err(|error| {
+            locate(
+                spec,
+                group,
+                None,
+                &services_of(&programs, &services),
+                &error,
+            )
+        })?;
         let mut roots: Vec<String> = group.nodes.iter().map(Address::root).collect();
         roots.dedup();
         for root in roots {
-            provider
-                .probes(&settings, &root)?
-                .map_err(|error| locate(spec, group, None, &services_of(&programs, &services), &error))?;
+            provider.probes(&settings, &root)?.map_err(|error| {
+                locate(
+                    spec,
+                    group,
+                    None,
+                    &services_of(&programs, &services),
+                    &error,
+                )
+            })?;
         }
         prepared.push(Prepared {
             group,
@@ -113,11 +152,21 @@ pub fn prepare<'a>(spec: &'a Spec, registry: &'a Registry, only: Option<&str>) -
 }
 
 fn services_of(programs: &[Program], services: &[String]) -> Vec<(String, String)> {
-    programs.iter().map(|p| p.name.clone()).zip(services.iter().cloned()).collect()
+    programs
+        .iter()
+        .map(|p| p.name.clone())
+        .zip(services.iter().cloned())
+        .collect()
 }
 
 /// Places a plugin's typed error in the spec: the line that set the field.
-fn locate(spec: &Spec, group: &Group, service: Option<&str>, program_services: &[(String, String)], error: &WitError) -> SpecError {
+fn locate(
+    spec: &Spec,
+    group: &Group,
+    service: Option<&str>,
+    program_services: &[(String, String)],
+    error: &WitError,
+) -> SpecError {
     let keys = field_keys(&error.field);
     let mut path: Vec<String> = vec!["groups".into(), group.name.clone()];
     match (keys.first().map(String::as_str), service) {
@@ -130,13 +179,32 @@ fn locate(spec: &Spec, group: &Group, service: Option<&str>, program_services: &
             path.extend(["services".into(), service.into(), "facility".into()]);
         }
         (Some("programs"), _) => {
+            // Programs are named by name, or by index when the name itself
+            // is the problem.
             let program = keys.get(1).cloned().unwrap_or_default();
-            let service = service
-                .map(str::to_string)
-                .or_else(|| program_services.iter().find(|(p, _)| *p == program).map(|(_, s)| s.clone()));
+            let service = service.map(str::to_string).or_else(|| {
+                program_services
+                    .iter()
+                    .find(|(p, _)| *p == program)
+                    .or_else(|| {
+                        program
+                            .parse::<usize>()
+                            .ok()
+                            .and_then(|i| program_services.get(i))
+                    })
+                    .map(|(_, s)| s.clone())
+            });
             if let Some(service) = service {
                 path.extend(["services".into(), service, "settings".into()]);
-                path.extend(keys.iter().skip(2).take(1).cloned());
+                // The program's name comes from `service-name`.
+                let key = keys.get(2).map(|k| {
+                    if k == "name" {
+                        "service-name".to_string()
+                    } else {
+                        k.clone()
+                    }
+                });
+                path.extend(key);
             } else {
                 path.push("services".into());
             }
@@ -164,7 +232,11 @@ pub fn run_all(
     let jobs: Vec<(&Prepared<'_>, Address)> = prepared
         .iter()
         .flat_map(|p| {
-            let nodes = if nodes_override.is_empty() { p.group.nodes.clone() } else { nodes_override.to_vec() };
+            let nodes = if nodes_override.is_empty() {
+                p.group.nodes.clone()
+            } else {
+                nodes_override.to_vec()
+            };
             nodes.into_iter().map(move |n| (p, n))
         })
         .collect();
@@ -175,10 +247,15 @@ pub fn run_all(
             scope.spawn(|| {
                 loop {
                     let index = next.fetch_add(1, Ordering::Relaxed);
-                    let Some((prepared, address)) = jobs.get(index) else { break };
+                    let Some((prepared, address)) = jobs.get(index) else {
+                        break;
+                    };
                     let outcome = run_node(spec, prepared, address, action);
                     on_done(&outcome);
-                    results.lock().expect("no worker panics while holding the lock").push((index, outcome));
+                    results
+                        .lock()
+                        .expect("no worker panics while holding the lock")
+                        .push((index, outcome));
                 }
             });
         }
@@ -189,7 +266,12 @@ pub fn run_all(
 }
 
 /// Runs `action` on one node.
-pub fn run_node(spec: &Spec, prepared: &Prepared<'_>, address: &Address, action: &Action) -> NodeOutcome {
+pub fn run_node(
+    spec: &Spec,
+    prepared: &Prepared<'_>,
+    address: &Address,
+    action: &Action,
+) -> NodeOutcome {
     let started = Instant::now();
     let mut outcome = NodeOutcome::new(&prepared.group.name, &address.to_string());
     let transport = match node::connect(address, &prepared.group.ssh) {
@@ -200,8 +282,16 @@ pub fn run_node(spec: &Spec, prepared: &Prepared<'_>, address: &Address, action:
             return outcome;
         }
     };
-    if let Err(message) = drive(spec, prepared, address, action, transport.as_ref(), &mut outcome) {
-        outcome.fail(message);
+    if let Err(failure) = drive(
+        spec,
+        prepared,
+        address,
+        action,
+        transport.as_ref(),
+        &mut outcome,
+    ) {
+        outcome.invalid_input = failure.invalid_input;
+        outcome.fail(failure.message);
     }
     outcome.round_trips = transport.round_trips();
     outcome.elapsed_ms = started.elapsed().as_millis() as u64;
@@ -215,29 +305,50 @@ fn drive(
     action: &Action,
     transport: &dyn Transport,
     outcome: &mut NodeOutcome,
-) -> Result<(), String> {
+) -> Result<(), Failure> {
     let root = address.root();
     let provider = prepared.provider;
     let probes = plugin(provider.probes(&prepared.settings, &root), spec, prepared)?;
-    let output = transport.run(&facts::script(&probes)).map_err(|e| e.to_string())?;
-    let facts = facts::parse(&output.stdout, &root, &probes).map_err(|e| format!("{e}; stderr: {}", output.stderr.trim()))?;
+    let output = transport
+        .run(&facts::script(&probes))
+        .map_err(|e| e.to_string())?;
+    let facts = facts::parse(&output.stdout, &root, &probes)
+        .map_err(|e| format!("{e}; stderr: {}", output.stderr.trim()))?;
     let plan = match action {
         Action::Plan | Action::Apply(_) => node_plan(spec, prepared, &facts)?,
         Action::Status => plugin(
-            provider.service_plan(&prepared.settings, &facts, "*", ServiceAction::Status, ServiceOptions { if_stopped: false, signal: None }),
+            provider.service_plan(
+                &prepared.settings,
+                &facts,
+                "*",
+                ServiceAction::Status,
+                ServiceOptions {
+                    if_stopped: false,
+                    signal: None,
+                },
+            ),
             spec,
             prepared,
         )?,
-        Action::Ctl { service, action, options } => {
-            plugin(provider.service_plan(&prepared.settings, &facts, service, *action, *options), spec, prepared)?
-        }
+        Action::Ctl {
+            service,
+            action,
+            options,
+        } => plugin(
+            provider.service_plan(&prepared.settings, &facts, service, *action, *options),
+            spec,
+            prepared,
+        )?,
     };
-    script::validate(&plan).map_err(|e| format!("{} returned an unusable plan: {e}", provider.label()))?;
+    script::validate(&plan)
+        .map_err(|e| format!("{} returned an unusable plan: {e}", provider.label()))?;
     outcome.steps = plan
         .steps
         .iter()
         .enumerate()
-        .map(|(index, step)| StepOutcome::planned(index, describe(&step.desired), step.reason.clone()))
+        .map(|(index, step)| {
+            StepOutcome::planned(index, describe(&step.desired), step.reason.clone())
+        })
         .collect();
     let mode = match action {
         Action::Plan => return Ok(()),
@@ -247,7 +358,12 @@ fn drive(
     if plan.steps.is_empty() {
         return Ok(());
     }
-    let title = format!("supd: {} steps for {} (group {})", plan.steps.len(), address, prepared.group.name);
+    let title = format!(
+        "supd: {} steps for {} (group {})",
+        plan.steps.len(),
+        address,
+        prepared.group.name
+    );
     let run = transport.run(&script::compile(&plan, mode, &title));
     let report = match &run {
         Ok(output) => ScriptReport::parse(&output.stdout),
@@ -259,27 +375,62 @@ fn drive(
     }
     outcome.status_output = report.outputs.values().cloned().collect();
     match run {
-        Err(error) => Err(error.to_string()),
+        Err(error) => Err(error.to_string().into()),
         Ok(output) => {
-            if report.failure().is_none() && (output.code != Some(0) || report.steps.len() < plan.steps.len()) {
-                let stderr: String = output.stderr.lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("; ");
-                return Err(format!(
+            if report.failure().is_none()
+                && (output.code != Some(0) || report.steps.len() < plan.steps.len())
+            {
+                let stderr: String = output
+                    .stderr
+                    .lines()
+                    .rev()
+                    .take(5)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                return Err(Failure::from(format!(
                     "the step script stopped after {} of {} steps (exit {:?}): {stderr}",
                     report.steps.len(),
                     plan.steps.len(),
                     output.code
-                ));
+                )));
             }
             Ok(())
         }
     }
 }
 
+/// Why a node failed.
+struct Failure {
+    message: String,
+    /// The provider refused the input for this node (nothing was changed).
+    invalid_input: bool,
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Failure {
+        Failure {
+            message,
+            invalid_input: false,
+        }
+    }
+}
+
 /// The install plan followed by the configure plan, as one plan.
-fn node_plan(spec: &Spec, prepared: &Prepared<'_>, facts: &NodeFacts) -> Result<Plan, String> {
+fn node_plan(spec: &Spec, prepared: &Prepared<'_>, facts: &NodeFacts) -> Result<Plan, Failure> {
     let provider = prepared.provider;
-    let mut install = plugin(provider.install_plan(&prepared.settings, facts), spec, prepared)?;
-    let configure = plugin(provider.configure_plan(&prepared.settings, &prepared.programs, facts), spec, prepared)?;
+    let mut install = plugin(
+        provider.install_plan(&prepared.settings, facts),
+        spec,
+        prepared,
+    )?;
+    let configure = plugin(
+        provider.configure_plan(&prepared.settings, &prepared.programs, facts),
+        spec,
+        prepared,
+    )?;
     let offset = install.steps.len() as u32;
     for mut step in configure.steps {
         if let Condition::Changed(targets) = &mut step.when {
@@ -292,14 +443,27 @@ fn node_plan(spec: &Spec, prepared: &Prepared<'_>, facts: &NodeFacts) -> Result<
     Ok(install)
 }
 
-fn plugin<T>(result: Result<Result<T, WitError>, PluginError>, spec: &Spec, prepared: &Prepared<'_>) -> Result<T, String> {
+fn plugin<T>(
+    result: Result<Result<T, WitError>, PluginError>,
+    spec: &Spec,
+    prepared: &Prepared<'_>,
+) -> Result<T, Failure> {
     match result {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(error)) => {
-            let located = locate(spec, prepared.group, None, &services_of(&prepared.programs, &prepared.services), &error);
-            Err(located.to_string())
+            let located = locate(
+                spec,
+                prepared.group,
+                None,
+                &services_of(&prepared.programs, &prepared.services),
+                &error,
+            );
+            Err(Failure {
+                message: located.to_string(),
+                invalid_input: true,
+            })
         }
-        Err(error) => Err(error.to_string()),
+        Err(error) => Err(error.to_string().into()),
     }
 }
 
@@ -310,7 +474,11 @@ fn diffs(plan: &Plan, report: &ScriptReport) -> Vec<FileDiff> {
         .filter(|s| s.status == StepStatus::Changed)
         .filter_map(|s| match &plan.steps.get(s.index)?.desired {
             Desired::File(file) => {
-                let old = report.old_contents.get(&s.index).map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
+                let old = report
+                    .old_contents
+                    .get(&s.index)
+                    .map(|b| String::from_utf8_lossy(b).into_owned())
+                    .unwrap_or_default();
                 Some(FileDiff {
                     path: file.path.clone(),
                     diff: crate::redact::diff(&file.path, &old, &file.content, &file.redact_keys),

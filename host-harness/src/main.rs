@@ -11,15 +11,16 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use host_harness::apply::{self, Action, InputError, Prepared};
 use host_harness::cli::{Cli, Command, CtlCommand, Format, Global};
+use host_harness::facts;
 use host_harness::node::Address;
 use host_harness::report::{self, NodeOutcome, NodeStatus};
 use host_harness::runtime::bindings::{OsRelease, ServiceAction, ServiceOptions, Signal};
 use host_harness::runtime::{
-    BUNDLED_FACILITY, BUNDLED_PROVIDER, CodeCache, FacilityPlugin, Limits, ProviderPlugin, Registry, Runtime,
+    BUNDLED_FACILITY, BUNDLED_PROVIDER, CodeCache, FacilityPlugin, Limits, ProviderPlugin,
+    Registry, Runtime,
 };
 use host_harness::script::{self, Mode};
 use host_harness::spec::Spec;
-use host_harness::facts;
 
 /// Exit code when a node failed or a plugin misbehaved.
 const EXIT_FAILED: u8 = 1;
@@ -34,7 +35,9 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
             let code = if error.downcast_ref::<InputError>().is_some()
-                || error.downcast_ref::<host_harness::spec::SpecError>().is_some()
+                || error
+                    .downcast_ref::<host_harness::spec::SpecError>()
+                    .is_some()
             {
                 EXIT_INVALID
             } else {
@@ -57,16 +60,28 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Command::Plan { spec } => nodes_command(&runtime, global, spec, Action::Plan),
         Command::Apply { spec, check, diff } => {
-            let mode = Mode { check: *check, diff: *diff };
+            let mode = Mode {
+                check: *check,
+                diff: *diff,
+            };
             nodes_command(&runtime, global, spec, Action::Apply(mode))
         }
         Command::Status { spec } => nodes_command(&runtime, global, spec, Action::Status),
-        Command::Ctl { spec, action, service, if_stopped, signal } => {
+        Command::Ctl {
+            spec,
+            action,
+            service,
+            if_stopped,
+            signal,
+        } => {
             let signal = signal.as_deref().map(parse_signal).transpose()?;
             let action = Action::Ctl {
                 service: service.clone(),
                 action: service_action(*action),
-                options: ServiceOptions { if_stopped: *if_stopped, signal },
+                options: ServiceOptions {
+                    if_stopped: *if_stopped,
+                    signal,
+                },
             };
             nodes_command(&runtime, global, spec, action)
         }
@@ -100,12 +115,22 @@ fn registry(runtime: &Runtime, global: &Global, spec: Option<&Spec>) -> Result<R
     let spec_providers = spec.map(|s| s.providers.clone()).unwrap_or_default();
     let spec_facilities = spec.map(|s| s.facilities.clone()).unwrap_or_default();
     for path in spec_providers.iter().chain(&global.providers) {
-        let bytes = std::fs::read(path).with_context(|| format!("reading provider {}", path.display()))?;
-        registry.add_provider(ProviderPlugin::load(runtime, &path.display().to_string(), &bytes)?);
+        let bytes =
+            std::fs::read(path).with_context(|| format!("reading provider {}", path.display()))?;
+        registry.add_provider(ProviderPlugin::load(
+            runtime,
+            &path.display().to_string(),
+            &bytes,
+        )?);
     }
     for path in spec_facilities.iter().chain(&global.facilities) {
-        let bytes = std::fs::read(path).with_context(|| format!("reading facility {}", path.display()))?;
-        registry.add_facility(FacilityPlugin::load(runtime, &path.display().to_string(), &bytes)?);
+        let bytes =
+            std::fs::read(path).with_context(|| format!("reading facility {}", path.display()))?;
+        registry.add_facility(FacilityPlugin::load(
+            runtime,
+            &path.display().to_string(),
+            &bytes,
+        )?);
     }
     Ok(registry)
 }
@@ -119,14 +144,23 @@ fn override_nodes(global: &Global) -> Result<Vec<Address>> {
     global
         .nodes
         .iter()
-        .map(|n| Address::parse(n, &cwd).map_err(|e| anyhow::Error::new(InputError::Spec(host_harness::spec::SpecError {
-            location: host_harness::spec::Location::file(Path::new("--node")),
-            message: format!("{n:?}: {e}"),
-        }))))
+        .map(|n| {
+            Address::parse(n, &cwd).map_err(|e| {
+                anyhow::Error::new(InputError::Spec(host_harness::spec::SpecError {
+                    location: host_harness::spec::Location::file(Path::new("--node")),
+                    message: format!("{n:?}: {e}"),
+                }))
+            })
+        })
         .collect()
 }
 
-fn nodes_command(runtime: &Runtime, global: &Global, spec_path: &Path, action: Action) -> Result<u8> {
+fn nodes_command(
+    runtime: &Runtime,
+    global: &Global,
+    spec_path: &Path,
+    action: Action,
+) -> Result<u8> {
     let spec = load_spec(spec_path)?;
     let registry = registry(runtime, global, Some(&spec))?;
     let nodes = override_nodes(global)?;
@@ -148,15 +182,37 @@ fn nodes_command(runtime: &Runtime, global: &Global, spec_path: &Path, action: A
             serde_json::to_writer_pretty(&mut out, &serde_json::json!({ "nodes": outcomes }))?;
             writeln!(out)?;
         }
-        Format::Human if matches!(action, Action::Status) => report::print_status_table(&mut out, &outcomes)?,
+        Format::Human if matches!(action, Action::Status) => {
+            report::print_status_table(&mut out, &outcomes)?
+        }
         Format::Human => report::print_recap(&mut out, &outcomes)?,
     }
-    let failed = outcomes.iter().any(|o| o.status == NodeStatus::Failed);
+    let failures: Vec<&NodeOutcome> = outcomes
+        .iter()
+        .filter(|o| o.status == NodeStatus::Failed)
+        .collect();
     let changed = outcomes.iter().any(|o| o.status == NodeStatus::Changed);
-    Ok(match (failed, &action) {
-        (true, _) => EXIT_FAILED,
-        (false, Action::Apply(Mode { check: true, .. })) if changed => EXIT_CHANGES,
-        _ => 0,
+    if global.format == Format::Human {
+        for failure in &failures {
+            eprintln!(
+                "error: [{}] {}: {}",
+                failure.group,
+                failure.node,
+                failure.error.as_deref().unwrap_or("failed")
+            );
+        }
+    }
+    let check_mode = matches!(action, Action::Apply(Mode { check: true, .. }));
+    Ok(if failures.is_empty() {
+        if check_mode && changed {
+            EXIT_CHANGES
+        } else {
+            0
+        }
+    } else if failures.iter().all(|o| o.invalid_input) {
+        EXIT_INVALID
+    } else {
+        EXIT_FAILED
     })
 }
 
@@ -165,12 +221,22 @@ fn script_command(runtime: &Runtime, global: &Global, spec_path: &Path, os: &str
     let registry = registry(runtime, global, Some(&spec))?;
     let prepared = apply::prepare(&spec, &registry, global.group.as_deref())?;
     let [group] = prepared.as_slice() else {
-        anyhow::bail!("script writes one group's plan; pick one with --group (the spec has {})", prepared.len());
+        anyhow::bail!(
+            "script writes one group's plan; pick one with --group (the spec has {})",
+            prepared.len()
+        );
     };
     let nodes = override_nodes(global)?;
-    let node = nodes.first().or(group.group.nodes.first()).expect("a group always has a node");
+    let node = nodes
+        .first()
+        .or(group.group.nodes.first())
+        .expect("a group always has a node");
     let (id, version) = os.split_once(':').unwrap_or((os, ""));
-    let os = OsRelease { id: id.to_string(), version_id: version.to_string(), id_like: Vec::new() };
+    let os = OsRelease {
+        id: id.to_string(),
+        version_id: version.to_string(),
+        id_like: Vec::new(),
+    };
     let facts = facts::assumed(Some(os), &node.root());
     let provider = group.provider;
     let mut plan = provider
@@ -201,30 +267,54 @@ fn providers(registry: &Registry, format: Format) -> Result<()> {
     let providers: Vec<_> = registry
         .providers()
         .iter()
-        .map(|p| serde_json::json!({
-            "name": p.info().name,
-            "version": p.info().version,
-            "api-version": p.info().api_version,
-            "actions": p.info().actions,
-            "install-strategies": p.info().install_strategies,
-            "os-families": p.info().os_families,
-            "facilities": p.info().facilities,
-            "source": p.label(),
-            "compiled": p.cache_outcome(),
-        }))
+        .map(|p| {
+            serde_json::json!({
+                "name": p.info().name,
+                "version": p.info().version,
+                "api-version": p.info().api_version,
+                "actions": p.info().actions,
+                "install-strategies": p.info().install_strategies,
+                "os-families": p.info().os_families,
+                "facilities": p.info().facilities,
+                "source": p.label(),
+                "compiled": p.cache_outcome(),
+            })
+        })
         .collect();
-    let facilities: Vec<_> = registry.facilities().iter().map(|f| serde_json::json!({ "name": f.name() })).collect();
+    let facilities: Vec<_> = registry
+        .facilities()
+        .iter()
+        .map(|f| serde_json::json!({ "name": f.name() }))
+        .collect();
     if format == Format::Json {
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "providers": providers, "facilities": facilities }))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "providers": providers, "facilities": facilities })
+            )?
+        );
         return Ok(());
     }
     for p in registry.providers() {
         let info = p.info();
-        println!("provider {} {} (api {}), {}", info.name, info.version, info.api_version, p.label());
-        println!("  install strategies: {}", info.install_strategies.join(", "));
+        println!(
+            "provider {} {} (api {}), {}",
+            info.name,
+            info.version,
+            info.api_version,
+            p.label()
+        );
+        println!(
+            "  install strategies: {}",
+            info.install_strategies.join(", ")
+        );
         println!("  os families:        {}", info.os_families.join(", "));
         println!("  facilities:         {}", info.facilities.join(", "));
-        let actions: Vec<String> = info.actions.iter().map(|a| format!("{a:?}").to_lowercase()).collect();
+        let actions: Vec<String> = info
+            .actions
+            .iter()
+            .map(|a| format!("{a:?}").to_lowercase())
+            .collect();
         println!("  actions:            {}", actions.join(", "));
     }
     for f in registry.facilities() {
@@ -258,6 +348,8 @@ fn parse_signal(name: &str) -> Result<Signal> {
         "CONT" => Signal::Cont,
         "STOP" => Signal::Stop,
         "WINCH" => Signal::Winch,
-        _ => anyhow::bail!("--signal {name:?}: use TERM, HUP, INT, QUIT, KILL, USR1, USR2, CONT, STOP or WINCH"),
+        _ => anyhow::bail!(
+            "--signal {name:?}: use TERM, HUP, INT, QUIT, KILL, USR1, USR2, CONT, STOP or WINCH"
+        ),
     })
 }

@@ -50,8 +50,16 @@ mod tests {
     fn listed_keys_are_masked_everywhere() {
         let keys = vec!["environment".to_string(), "password".to_string()];
         let text = "command=run\nenvironment=TOKEN=\"s3cret\"\npassword={SHA}abc";
-        assert_eq!(redact(text, &keys), "command=run\nenvironment=<redacted>\npassword=<redacted>");
-        let d = diff("/f", "environment=A=\"old-secret\"\n", "environment=A=\"new-secret\"\ncommand=x\n", &keys);
+        assert_eq!(
+            redact(text, &keys),
+            "command=run\nenvironment=<redacted>\npassword=<redacted>"
+        );
+        let d = diff(
+            "/f",
+            "environment=A=\"old-secret\"\n",
+            "environment=A=\"new-secret\"\ncommand=x\n",
+            &keys,
+        );
         assert!(!d.contains("secret"), "{d}");
         assert!(d.contains("+command=x"), "{d}");
     }

@@ -44,6 +44,10 @@ impl Guest for Provider {
         facility::config_map(&facility, &settings)
     }
 
+    fn check_programs(programs: Vec<Program>) -> Result<(), Error> {
+        crate::program::check_all(&programs, None)
+    }
+
     fn configure_plan(
         settings: String,
         programs: Vec<Program>,

@@ -54,7 +54,16 @@ impl<'a> Facts<'a> {
             return FileState::Unknown;
         }
         let Some(fact) = self.path(path) else {
-            return FileState::Unknown;
+            // Files in a listed directory that the listing did not show do
+            // not exist.
+            let listed = path
+                .rsplit_once('/')
+                .is_some_and(|(dir, _)| self.path(dir).is_some());
+            return if listed {
+                FileState::Missing
+            } else {
+                FileState::Unknown
+            };
         };
         match &fact.kind {
             PathKind::Missing => FileState::Missing,
@@ -73,23 +82,25 @@ impl<'a> Facts<'a> {
         Some(matches!(&fact.kind, PathKind::File(info) if info.sha256 == sha256))
     }
 
-    /// Whether a directory is in place with this mode and owner; `None`
-    /// when unknown.
-    pub fn directory_ok(
+    /// Compares a wanted directory with the node.
+    pub fn directory_state(
         &self,
         path: &str,
         mode: u32,
         owner: Option<&str>,
         group: Option<&str>,
-    ) -> Option<bool> {
+    ) -> FileState {
         if !self.gathered() {
-            return None;
+            return FileState::Unknown;
         }
-        let fact = self.path(path)?;
-        Some(
-            matches!(fact.kind, PathKind::Directory)
-                && metadata_state(fact, mode, owner, group) == FileState::Same,
-        )
+        let Some(fact) = self.path(path) else {
+            return FileState::Unknown;
+        };
+        match fact.kind {
+            PathKind::Missing => FileState::Missing,
+            PathKind::Directory => metadata_state(fact, mode, owner, group),
+            _ => FileState::NotAFile,
+        }
     }
 
     /// Whether `path` exists (any kind); `None` when unknown.

@@ -63,11 +63,12 @@ pub fn field(program: &Program, index: usize, key: &str) -> String {
     }
 }
 
-/// Checks all programs for one node: each on its own, then names across them.
-pub fn check_all(programs: &[Program], resolved: &Resolved) -> Result<(), Error> {
+/// Checks all programs, for one node when `resolved` is given: each on its
+/// own, then names across them.
+pub fn check_all(programs: &[Program], resolved: Option<&Resolved>) -> Result<(), Error> {
     let mut names = BTreeSet::new();
     for (index, program) in programs.iter().enumerate() {
-        check(program, index, Some(resolved))?;
+        check(program, index, resolved)?;
         if !names.insert(program.name.as_str()) {
             return Err(invalid(
                 field(program, index, "name"),

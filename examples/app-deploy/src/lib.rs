@@ -60,17 +60,27 @@ impl Guest for AppDeployFacility {
             return Err(error(
                 "supervisor",
                 ErrorKind::NotImplemented,
-                format!("{supervisor} supervisor requested for {FACILITY}, but this has not been implemented"),
+                format!(
+                    "{supervisor} supervisor requested for {FACILITY}, but this has not been implemented"
+                ),
             ));
         }
         let app: AppDeploy = serde_json::from_str(&settings)
             .map_err(|e| error("settings", ErrorKind::Malformed, e.to_string()))?;
-        let name = app
-            .service_name
-            .ok_or_else(|| error("settings.service-name", ErrorKind::MissingField, "app-deploy needs a service-name".into()))?;
-        let command = app
-            .run_command
-            .ok_or_else(|| error("settings.run-command", ErrorKind::MissingField, "app-deploy needs a run-command".into()))?;
+        let name = app.service_name.ok_or_else(|| {
+            error(
+                "settings.service-name",
+                ErrorKind::MissingField,
+                "app-deploy needs a service-name".into(),
+            )
+        })?;
+        let command = app.run_command.ok_or_else(|| {
+            error(
+                "settings.run-command",
+                ErrorKind::MissingField,
+                "app-deploy needs a run-command".into(),
+            )
+        })?;
         Ok(Program {
             name,
             kind: ProgramKind::Process,
@@ -95,7 +105,10 @@ impl Guest for AppDeployFacility {
             stderr: no_logging_options(),
             environment: app
                 .port
-                .map(|port| EnvVar { name: "PORT".into(), value: port.to_string() })
+                .map(|port| EnvVar {
+                    name: "PORT".into(),
+                    value: port.to_string(),
+                })
                 .into_iter()
                 .collect(),
             directory: None,
@@ -117,7 +130,11 @@ fn no_logging_options() -> StreamLog {
 }
 
 fn error(field: &str, kind: ErrorKind, message: String) -> Error {
-    Error { field: field.into(), kind, message }
+    Error {
+        field: field.into(),
+        kind,
+        message,
+    }
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -107,14 +107,21 @@ pub fn parse(output: &str, root: &str, probes: &ProbeSet) -> Result<NodeFacts, F
         root: root.to_string(),
         os: None,
         init: InitSystem::None,
-        login: Login { user: String::new(), uid: u32::MAX },
+        login: Login {
+            user: String::new(),
+            uid: u32::MAX,
+        },
         python: None,
         paths: Vec::new(),
         processes: Vec::new(),
         packages: Vec::new(),
         venv_packages: Vec::new(),
     };
-    let mut os = OsRelease { id: String::new(), version_id: String::new(), id_like: Vec::new() };
+    let mut os = OsRelease {
+        id: String::new(),
+        version_id: String::new(),
+        id_like: Vec::new(),
+    };
     let mut sums = std::collections::BTreeMap::new();
     let mut heads = std::collections::BTreeMap::new();
     let mut stats = Vec::new();
@@ -125,15 +132,23 @@ pub fn parse(output: &str, root: &str, probes: &ProbeSet) -> Result<NodeFacts, F
             ["login", user, uid] => {
                 facts.login = Login {
                     user: user.to_string(),
-                    uid: uid.parse().map_err(|_| FactsError(format!("uid {uid:?}")))?,
+                    uid: uid
+                        .parse()
+                        .map_err(|_| FactsError(format!("uid {uid:?}")))?,
                 }
             }
             ["os", key, value] => {
-                let value = value.trim().trim_matches('"').trim_matches('\'').to_string();
+                let value = value
+                    .trim()
+                    .trim_matches('"')
+                    .trim_matches('\'')
+                    .to_string();
                 match *key {
                     "ID" => os.id = value,
                     "VERSION_ID" => os.version_id = value,
-                    "ID_LIKE" => os.id_like = value.split_whitespace().map(str::to_string).collect(),
+                    "ID_LIKE" => {
+                        os.id_like = value.split_whitespace().map(str::to_string).collect()
+                    }
                     _ => {}
                 }
             }
@@ -157,7 +172,9 @@ pub fn parse(output: &str, root: &str, probes: &ProbeSet) -> Result<NodeFacts, F
             ["head", path, rest @ ..] => {
                 heads.insert(path.to_string(), rest.join("\t"));
             }
-            ["stat", mode, owner, group, size, kind, path] => stats.push((*mode, *owner, *group, *size, *kind, *path)),
+            ["stat", mode, owner, group, size, kind, path] => {
+                stats.push((*mode, *owner, *group, *size, *kind, *path))
+            }
             ["missing", path] => {
                 missing.insert(path.to_string());
             }
@@ -168,7 +185,10 @@ pub fn parse(output: &str, root: &str, probes: &ProbeSet) -> Result<NodeFacts, F
             }),
             ["pkg", name, status, version] => {
                 if status.ends_with("ok installed") {
-                    facts.packages.push(PackageFact { name: name.to_string(), version: Some(version.to_string()) });
+                    facts.packages.push(PackageFact {
+                        name: name.to_string(),
+                        version: Some(version.to_string()),
+                    });
                 }
             }
             ["venv", venv, dist_info] => {
@@ -192,11 +212,20 @@ pub fn parse(output: &str, root: &str, probes: &ProbeSet) -> Result<NodeFacts, F
     }
     for name in &probes.packages {
         if !facts.packages.iter().any(|p| &p.name == name) {
-            facts.packages.push(PackageFact { name: name.clone(), version: None });
+            facts.packages.push(PackageFact {
+                name: name.clone(),
+                version: None,
+            });
         }
     }
     for path in missing {
-        facts.paths.push(PathFact { path, kind: PathKind::Missing, mode: 0, owner: String::new(), group: String::new() });
+        facts.paths.push(PathFact {
+            path,
+            kind: PathKind::Missing,
+            mode: 0,
+            owner: String::new(),
+            group: String::new(),
+        });
     }
     let mut seen = BTreeSet::new();
     for (mode, owner, group, size, kind, path) in stats {
@@ -235,7 +264,10 @@ pub fn assumed(os: Option<OsRelease>, root: &str) -> NodeFacts {
         root: root.to_string(),
         os,
         init: InitSystem::None,
-        login: Login { user: "root".into(), uid: 0 },
+        login: Login {
+            user: "root".into(),
+            uid: 0,
+        },
         python: None,
         paths: Vec::new(),
         processes: Vec::new(),

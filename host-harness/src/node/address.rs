@@ -54,7 +54,11 @@ impl Address {
                 ),
                 None => (host_port, 22),
             };
-            let valid = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+            let valid = |s: &str| {
+                !s.is_empty()
+                    && s.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+            };
             if !valid(host) {
                 return Err(format!("{host:?} is not a host name"));
             }
@@ -129,22 +133,46 @@ mod tests {
     #[test]
     fn addresses_parse() {
         let base = Path::new("/srv/spec");
-        assert_eq!(Address::parse("local", base), Ok(Address::Local { root: None }));
+        assert_eq!(
+            Address::parse("local", base),
+            Ok(Address::Local { root: None })
+        );
         assert_eq!(
             Address::parse("local:../nodes/a", base),
-            Ok(Address::Local { root: Some("/srv/nodes/a".into()) })
+            Ok(Address::Local {
+                root: Some("/srv/nodes/a".into())
+            })
         );
         assert_eq!(
             Address::parse("ssh://root@127.0.0.1:2222", base),
-            Ok(Address::Ssh { user: Some("root".into()), host: "127.0.0.1".into(), port: 2222 })
+            Ok(Address::Ssh {
+                user: Some("root".into()),
+                host: "127.0.0.1".into(),
+                port: 2222
+            })
         );
         assert_eq!(
             Address::parse("ssh://web1", base),
-            Ok(Address::Ssh { user: None, host: "web1".into(), port: 22 })
+            Ok(Address::Ssh {
+                user: None,
+                host: "web1".into(),
+                port: 22
+            })
         );
-        for bad in ["", "local:", "ssh://", "ssh://h:0", "ssh://h:x", "ftp://h", "ssh://a b"] {
+        for bad in [
+            "",
+            "local:",
+            "ssh://",
+            "ssh://h:0",
+            "ssh://h:x",
+            "ftp://h",
+            "ssh://a b",
+        ] {
             assert!(Address::parse(bad, base).is_err(), "{bad}");
         }
-        assert_eq!(Address::parse("ssh://u@h:2", base).unwrap().to_string(), "ssh://u@h:2");
+        assert_eq!(
+            Address::parse("ssh://u@h:2", base).unwrap().to_string(),
+            "ssh://u@h:2"
+        );
     }
 }

@@ -18,7 +18,10 @@ impl Local {
         if let Some(root) = &root {
             std::fs::create_dir_all(root).map_err(|e| TransportError::Connect {
                 node: label.clone(),
-                detail: format!("cannot create the sandbox directory {}: {e}", root.display()),
+                detail: format!(
+                    "cannot create the sandbox directory {}: {e}",
+                    root.display()
+                ),
             })?;
         }
         Ok(Local {

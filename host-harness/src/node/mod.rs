@@ -56,7 +56,13 @@ pub trait Transport: Send + Sync {
 pub fn connect(address: &Address, ssh: &SshOptions) -> Result<Box<dyn Transport>, TransportError> {
     match address {
         Address::Local { root } => Ok(Box::new(Local::new(root.clone(), address.to_string())?)),
-        Address::Ssh { user, host, port } => Ok(Box::new(Ssh::connect(user.as_deref(), host, *port, ssh, address.to_string())?)),
+        Address::Ssh { user, host, port } => Ok(Box::new(Ssh::connect(
+            user.as_deref(),
+            host,
+            *port,
+            ssh,
+            address.to_string(),
+        )?)),
     }
 }
 

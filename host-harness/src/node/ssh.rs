@@ -21,18 +21,30 @@ pub struct Ssh {
 impl Ssh {
     /// Opens the master connection; fails if the node cannot be reached or
     /// its host key does not check out.
-    pub fn connect(user: Option<&str>, host: &str, port: u16, ssh: &SshOptions, label: String) -> Result<Ssh, TransportError> {
+    pub fn connect(
+        user: Option<&str>,
+        host: &str,
+        port: u16,
+        ssh: &SshOptions,
+        label: String,
+    ) -> Result<Ssh, TransportError> {
         let connect_error = |detail: String| TransportError::Connect {
             node: label.clone(),
             detail,
         };
-        let control_dir = control_dir().map_err(|e| connect_error(format!("cannot create a control directory: {e}")))?;
+        let control_dir = control_dir()
+            .map_err(|e| connect_error(format!("cannot create a control directory: {e}")))?;
         let mut options: Vec<String> = [
-            "-o", "BatchMode=yes",
-            "-o", "ConnectTimeout=10",
-            "-o", "ServerAliveInterval=5",
-            "-o", "ServerAliveCountMax=3",
-            "-o", "LogLevel=ERROR",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "ConnectTimeout=10",
+            "-o",
+            "ServerAliveInterval=5",
+            "-o",
+            "ServerAliveCountMax=3",
+            "-o",
+            "LogLevel=ERROR",
         ]
         .iter()
         .map(|s| s.to_string())
@@ -44,14 +56,23 @@ impl Ssh {
         options.push("-o".into());
         options.push(format!(
             "StrictHostKeyChecking={}",
-            if ssh.accept_new_host_keys { "accept-new" } else { "yes" }
+            if ssh.accept_new_host_keys {
+                "accept-new"
+            } else {
+                "yes"
+            }
         ));
         if let Some(known_hosts) = &ssh.known_hosts {
             options.push("-o".into());
             options.push(format!("UserKnownHostsFile={}", known_hosts.display()));
         }
         if let Some(identity) = &ssh.identity {
-            options.extend(["-o".into(), "IdentitiesOnly=yes".into(), "-i".into(), identity.display().to_string()]);
+            options.extend([
+                "-o".into(),
+                "IdentitiesOnly=yes".into(),
+                "-i".into(),
+                identity.display().to_string(),
+            ]);
         }
         let destination = match user {
             Some(user) => format!("{user}@{host}"),
@@ -71,7 +92,15 @@ impl Ssh {
         let log_file = std::fs::File::create(&log).map_err(|e| connect_error(e.to_string()))?;
         let status = Command::new("ssh")
             .args(&connection.options)
-            .args(["-o", "ControlMaster=yes", "-o", "ControlPersist=300", "-M", "-N", "-f"])
+            .args([
+                "-o",
+                "ControlMaster=yes",
+                "-o",
+                "ControlPersist=300",
+                "-M",
+                "-N",
+                "-f",
+            ])
             .arg(&connection.destination)
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -6,7 +6,12 @@ use super::{NodeOutcome, NodeStatus};
 use crate::script::StepStatus;
 
 /// Prints one node's result as soon as it is known.
-pub fn print_node(out: &mut dyn Write, outcome: &NodeOutcome, plan_only: bool, verbose: bool) -> std::io::Result<()> {
+pub fn print_node(
+    out: &mut dyn Write,
+    outcome: &NodeOutcome,
+    plan_only: bool,
+    verbose: bool,
+) -> std::io::Result<()> {
     let status = match outcome.status {
         NodeStatus::Ok => "ok",
         NodeStatus::Changed => "changed",
@@ -23,8 +28,12 @@ pub fn print_node(out: &mut dyn Write, outcome: &NodeOutcome, plan_only: bool, v
             (None, _) if !verbose => continue,
             (None, _) => "not run",
         };
-        let message = if step.message.is_empty() { String::new() } else { format!(" -> {}", step.message) };
-        writeln!(out, "  {mark:>7}  {:<48} {}{message}", step.what, step.reason)?;
+        let message = if step.message.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", step.message)
+        };
+        writeln!(out, "  {mark:>7}  {} ({}){message}", step.what, step.reason)?;
     }
     for diff in &outcome.diffs {
         for line in diff.diff.lines() {
@@ -35,7 +44,11 @@ pub fn print_node(out: &mut dyn Write, outcome: &NodeOutcome, plan_only: bool, v
         writeln!(out, "  error: {error}")?;
     }
     if verbose {
-        writeln!(out, "  round trips: {}, {} ms", outcome.round_trips, outcome.elapsed_ms)?;
+        writeln!(
+            out,
+            "  round trips: {}, {} ms",
+            outcome.round_trips, outcome.elapsed_ms
+        )?;
     }
     Ok(())
 }
@@ -43,7 +56,11 @@ pub fn print_node(out: &mut dyn Write, outcome: &NodeOutcome, plan_only: bool, v
 /// The recap: one line per node, like Ansible's.
 pub fn print_recap(out: &mut dyn Write, outcomes: &[NodeOutcome]) -> std::io::Result<()> {
     writeln!(out, "\nRECAP")?;
-    let width = outcomes.iter().map(|o| o.node.len() + o.group.len() + 3).max().unwrap_or(0);
+    let width = outcomes
+        .iter()
+        .map(|o| o.node.len() + o.group.len() + 3)
+        .max()
+        .unwrap_or(0);
     for o in outcomes {
         let name = format!("[{}] {}", o.group, o.node);
         let failed = usize::from(o.status == NodeStatus::Failed);
@@ -65,7 +82,14 @@ pub fn print_status_table(out: &mut dyn Write, outcomes: &[NodeOutcome]) -> std:
             let mut rows: Vec<[String; 4]> = o
                 .programs
                 .iter()
-                .map(|p| [node.clone(), p.name.clone(), p.state.clone(), p.detail.clone()])
+                .map(|p| {
+                    [
+                        node.clone(),
+                        p.name.clone(),
+                        p.state.clone(),
+                        p.detail.clone(),
+                    ]
+                })
                 .collect();
             if rows.is_empty() {
                 let detail = o.error.clone().unwrap_or_else(|| "no programs".into());
@@ -76,11 +100,37 @@ pub fn print_status_table(out: &mut dyn Write, outcomes: &[NodeOutcome]) -> std:
         .collect();
     let headers = ["NODE", "PROGRAM", "STATE", "DETAIL"];
     let widths: Vec<usize> = (0..3)
-        .map(|i| rows.iter().map(|r| r[i].len()).chain([headers[i].len()]).max().unwrap_or(0))
+        .map(|i| {
+            rows.iter()
+                .map(|r| r[i].len())
+                .chain([headers[i].len()])
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
-    writeln!(out, "{:<w0$}  {:<w1$}  {:<w2$}  {}", headers[0], headers[1], headers[2], headers[3], w0 = widths[0], w1 = widths[1], w2 = widths[2])?;
+    writeln!(
+        out,
+        "{:<w0$}  {:<w1$}  {:<w2$}  {}",
+        headers[0],
+        headers[1],
+        headers[2],
+        headers[3],
+        w0 = widths[0],
+        w1 = widths[1],
+        w2 = widths[2]
+    )?;
     for r in rows {
-        writeln!(out, "{:<w0$}  {:<w1$}  {:<w2$}  {}", r[0], r[1], r[2], r[3], w0 = widths[0], w1 = widths[1], w2 = widths[2])?;
+        writeln!(
+            out,
+            "{:<w0$}  {:<w1$}  {:<w2$}  {}",
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2]
+        )?;
     }
     Ok(())
 }

@@ -76,6 +76,9 @@ pub struct NodeOutcome {
     pub steps: Vec<StepOutcome>,
     /// Why it failed.
     pub error: Option<String>,
+    /// It failed because the provider refused the input for this node;
+    /// nothing was changed on it.
+    pub invalid_input: bool,
     /// Round trips to the node (the connection included for SSH).
     pub round_trips: usize,
     /// Wall time.
@@ -102,6 +105,7 @@ impl NodeOutcome {
             ok: 0,
             steps: Vec::new(),
             error: None,
+            invalid_input: false,
             round_trips: 0,
             elapsed_ms: 0,
             diffs: Vec::new(),
@@ -125,14 +129,29 @@ impl NodeOutcome {
             }
         }
         self.changed = report.changed();
-        self.ok = report.steps.iter().filter(|s| s.status == StepStatus::Ok).count();
+        self.ok = report
+            .steps
+            .iter()
+            .filter(|s| s.status == StepStatus::Ok)
+            .count();
         if let Some(failed) = report.failure() {
-            let what = self.steps.get(failed.index).map(|s| s.what.clone()).unwrap_or_default();
-            self.fail(format!("step {} ({what}) failed: {}", failed.index, failed.message));
+            let what = self
+                .steps
+                .get(failed.index)
+                .map(|s| s.what.clone())
+                .unwrap_or_default();
+            self.fail(format!(
+                "step {} ({what}) failed: {}",
+                failed.index, failed.message
+            ));
         } else if self.changed > 0 {
             self.status = NodeStatus::Changed;
         }
-        self.programs = report.outputs.values().flat_map(|out| ProgramState::parse(out)).collect();
+        self.programs = report
+            .outputs
+            .values()
+            .flat_map(|out| ProgramState::parse(out))
+            .collect();
     }
 }
 
@@ -170,7 +189,13 @@ impl ProgramState {
 
     /// The pid, when RUNNING.
     pub fn pid(&self) -> Option<u32> {
-        self.detail.strip_prefix("pid ")?.split(',').next()?.trim().parse().ok()
+        self.detail
+            .strip_prefix("pid ")?
+            .split(',')
+            .next()?
+            .trim()
+            .parse()
+            .ok()
     }
 }
 
@@ -181,7 +206,10 @@ pub fn describe(desired: &Desired) -> String {
         Desired::Pip(p) => format!(
             "pip {}{} in {}",
             p.name,
-            p.version.as_deref().map(|v| format!("=={v}")).unwrap_or_default(),
+            p.version
+                .as_deref()
+                .map(|v| format!("=={v}"))
+                .unwrap_or_default(),
             p.venv
         ),
         Desired::User(u) => format!("user {}", u.name),
@@ -203,10 +231,19 @@ pub fn describe(desired: &Desired) -> String {
         }
         Desired::Supervisorctl(c) => {
             let action = match &c.action {
+                CtlAction::Reread => "reread".to_string(),
+                CtlAction::Update => "update".to_string(),
+                CtlAction::Start => "start".to_string(),
+                CtlAction::Stop => "stop".to_string(),
+                CtlAction::Restart => "restart".to_string(),
+                CtlAction::Status => "status".to_string(),
+                CtlAction::Add => "add".to_string(),
+                CtlAction::Remove => "remove".to_string(),
                 CtlAction::Signal(signal) => format!("signal {}", signal_name(*signal)),
-                other => format!("{other:?}").to_lowercase(),
             };
-            format!("supervisorctl {action} {}", c.targets.join(" ")).trim_end().to_string()
+            format!("supervisorctl {action} {}", c.targets.join(" "))
+                .trim_end()
+                .to_string()
         }
         Desired::AwaitRunning(a) => format!("running: {}", a.groups.join(" ")),
         Desired::Command(c) => format!("command {}", c.argv.join(" ")),

@@ -26,8 +26,8 @@ pub use provider::exports::supervisord_crate::supervision::supervision_provider:
     ProviderInfo, ServiceAction, ServiceOptions,
 };
 pub use provider::supervisord_crate::supervision::facts::{
-    FileInfo, InitSystem, Login, NodeFacts, OsRelease, PackageFact, PathFact, PathKind,
-    ProbeSet, ProcessFact, Python, VenvPackageFact,
+    FileInfo, InitSystem, Login, NodeFacts, OsRelease, PackageFact, PathFact, PathKind, ProbeSet,
+    ProcessFact, Python, VenvPackageFact,
 };
 pub use provider::supervisord_crate::supervision::plan::{
     AwaitRunning, Condition, CtlAction, CtlEndpoint, Daemon, DaemonEnsure, Desired, Directory,

@@ -15,7 +15,9 @@ pub enum PluginError {
         detail: String,
     },
     /// The call ran past its time bound.
-    #[error("plugin {plugin}: {call} ran past its {limit:?} time limit and was stopped after {elapsed:?}")]
+    #[error(
+        "plugin {plugin}: {call} ran past its {limit:?} time limit and was stopped after {elapsed:?}"
+    )]
     Timeout {
         /// Which plugin.
         plugin: String,
@@ -27,7 +29,9 @@ pub enum PluginError {
         elapsed: Duration,
     },
     /// The call wanted more memory than allowed.
-    #[error("plugin {plugin}: {call} tried to grow its memory to {wanted} bytes, past its limit of {limit} bytes")]
+    #[error(
+        "plugin {plugin}: {call} tried to grow its memory to {wanted} bytes, past its limit of {limit} bytes"
+    )]
     Memory {
         /// Which plugin.
         plugin: String,

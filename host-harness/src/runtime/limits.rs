@@ -52,7 +52,12 @@ impl StoreData {
 }
 
 impl ResourceLimiter for StoreData {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         if desired > self.memory_limit {
             self.refused_growth = Some(desired);
             // Refusing with an error traps the guest at once, rather than
@@ -65,11 +70,18 @@ impl ResourceLimiter for StoreData {
         Ok(true)
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         const MAX_TABLE_ELEMENTS: usize = 100_000;
         if desired > MAX_TABLE_ELEMENTS {
             self.refused_growth = Some(desired);
-            return Err(wasmtime::Error::msg(format!("table limit of {MAX_TABLE_ELEMENTS} elements reached")));
+            return Err(wasmtime::Error::msg(format!(
+                "table limit of {MAX_TABLE_ELEMENTS} elements reached"
+            )));
         }
         Ok(true)
     }

@@ -10,7 +10,9 @@ use wasmtime::{Engine, Store, Trap};
 
 use super::bindings::facility::{Facility, FacilityPre};
 use super::bindings::provider::{Provider, ProviderPre};
-use super::bindings::{NodeFacts, Plan, ProbeSet, Program, ProviderInfo, ServiceAction, ServiceOptions, WitError};
+use super::bindings::{
+    NodeFacts, Plan, ProbeSet, Program, ProviderInfo, ServiceAction, ServiceOptions, WitError,
+};
 use super::limits::{Limits, StoreData};
 use super::{CacheOutcome, PluginError, Runtime};
 
@@ -43,7 +45,13 @@ impl Sandbox {
         result.map_err(|error| self.classify(call, error, &store, started))
     }
 
-    fn classify(&self, call: &'static str, error: wasmtime::Error, store: &Store<StoreData>, started: Instant) -> PluginError {
+    fn classify(
+        &self,
+        call: &'static str,
+        error: wasmtime::Error,
+        store: &Store<StoreData>,
+        started: Instant,
+    ) -> PluginError {
         let plugin = self.label.clone();
         if let Some(wanted) = store.data().refused_growth {
             return PluginError::Memory {
@@ -68,7 +76,11 @@ impl Sandbox {
         }
         // wasm backtraces follow on further lines; the first says what.
         let detail = detail.lines().next().unwrap_or_default().to_string();
-        PluginError::Trap { plugin, call, detail }
+        PluginError::Trap {
+            plugin,
+            call,
+            detail,
+        }
     }
 
     fn check_plan(&self, call: &'static str, plan: &Plan) -> Result<(), PluginError> {
@@ -79,21 +91,33 @@ impl Sandbox {
             limit,
         };
         if plan.steps.len() > self.limits.max_plan_steps {
-            return Err(too_large(format!("{} steps", plan.steps.len()), self.limits.max_plan_steps));
+            return Err(too_large(
+                format!("{} steps", plan.steps.len()),
+                self.limits.max_plan_steps,
+            ));
         }
         let bytes: usize = plan
             .steps
             .iter()
-            .map(|step| step.reason.len() + serde_json::to_vec(&step.desired).map_or(0, |v| v.len()))
+            .map(|step| {
+                step.reason.len() + serde_json::to_vec(&step.desired).map_or(0, |v| v.len())
+            })
             .sum();
         if bytes > self.limits.max_plan_bytes {
-            return Err(too_large(format!("{bytes} bytes of plan"), self.limits.max_plan_bytes));
+            return Err(too_large(
+                format!("{bytes} bytes of plan"),
+                self.limits.max_plan_bytes,
+            ));
         }
         Ok(())
     }
 }
 
-fn load(runtime: &Runtime, label: &str, bytes: &[u8]) -> Result<(Component, CacheOutcome, Sandbox), PluginError> {
+fn load(
+    runtime: &Runtime,
+    label: &str,
+    bytes: &[u8],
+) -> Result<(Component, CacheOutcome, Sandbox), PluginError> {
     let load_error = |detail: String| PluginError::Load {
         plugin: label.to_string(),
         detail,
@@ -128,10 +152,16 @@ pub struct ProviderPlugin {
 
 impl ProviderPlugin {
     /// Loads a provider from component bytes and asks it to describe itself.
-    pub fn load(runtime: &Runtime, label: &str, bytes: &[u8]) -> Result<ProviderPlugin, PluginError> {
+    pub fn load(
+        runtime: &Runtime,
+        label: &str,
+        bytes: &[u8],
+    ) -> Result<ProviderPlugin, PluginError> {
         let (component, cache, sandbox) = load(runtime, label, bytes)?;
         let linker: &Linker<StoreData> = &runtime.linker;
-        let instance_pre = linker.instantiate_pre(&component).map_err(|e| linker_error(label, e))?;
+        let instance_pre = linker
+            .instantiate_pre(&component)
+            .map_err(|e| linker_error(label, e))?;
         let pre = ProviderPre::new(instance_pre).map_err(|e| PluginError::Load {
             plugin: label.to_string(),
             detail: format!("it is not a provider (world `provider` of supervisord-crate:supervision@0.1.0): {e:#}"),
@@ -150,7 +180,9 @@ impl ProviderPlugin {
             },
             cache,
         };
-        plugin.info = plugin.call("register-provider", |store, p| p.call_register_provider(store))?;
+        plugin.info = plugin.call("register-provider", |store, p| {
+            p.call_register_provider(store)
+        })?;
         // From here on errors name the provider, not its file.
         plugin.sandbox.label = format!("{} ({label})", plugin.info.name);
         Ok(plugin)
@@ -164,7 +196,12 @@ impl ProviderPlugin {
         self.sandbox.call(
             call,
             |store| self.pre.instantiate(store),
-            |store, provider: &Provider| body(store, provider.supervisord_crate_supervision_supervision_provider()),
+            |store, provider: &Provider| {
+                body(
+                    store,
+                    provider.supervisord_crate_supervision_supervision_provider(),
+                )
+            },
         )
     }
 
@@ -190,18 +227,36 @@ impl ProviderPlugin {
 
     /// `install-plan`.
     pub fn install_plan(&self, settings: &str, facts: &NodeFacts) -> CallResult<Plan> {
-        let plan = self.call("install-plan", |store, p| p.call_install_plan(store, settings, facts))?;
+        let plan = self.call("install-plan", |store, p| {
+            p.call_install_plan(store, settings, facts)
+        })?;
         self.checked("install-plan", plan)
     }
 
     /// `config-map`.
     pub fn config_map(&self, facility: &str, settings: &str) -> CallResult<Program> {
-        self.call("config-map", |store, p| p.call_config_map(store, facility, settings))
+        self.call("config-map", |store, p| {
+            p.call_config_map(store, facility, settings)
+        })
+    }
+
+    /// `check-programs`.
+    pub fn check_programs(&self, programs: &[Program]) -> CallResult<()> {
+        self.call("check-programs", |store, p| {
+            p.call_check_programs(store, programs)
+        })
     }
 
     /// `configure-plan`.
-    pub fn configure_plan(&self, settings: &str, programs: &[Program], facts: &NodeFacts) -> CallResult<Plan> {
-        let plan = self.call("configure-plan", |store, p| p.call_configure_plan(store, settings, programs, facts))?;
+    pub fn configure_plan(
+        &self,
+        settings: &str,
+        programs: &[Program],
+        facts: &NodeFacts,
+    ) -> CallResult<Plan> {
+        let plan = self.call("configure-plan", |store, p| {
+            p.call_configure_plan(store, settings, programs, facts)
+        })?;
         self.checked("configure-plan", plan)
     }
 
@@ -237,9 +292,16 @@ pub struct FacilityPlugin {
 
 impl FacilityPlugin {
     /// Loads a facility from component bytes and asks its name.
-    pub fn load(runtime: &Runtime, label: &str, bytes: &[u8]) -> Result<FacilityPlugin, PluginError> {
+    pub fn load(
+        runtime: &Runtime,
+        label: &str,
+        bytes: &[u8],
+    ) -> Result<FacilityPlugin, PluginError> {
         let (component, _, sandbox) = load(runtime, label, bytes)?;
-        let instance_pre = runtime.linker.instantiate_pre(&component).map_err(|e| linker_error(label, e))?;
+        let instance_pre = runtime
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|e| linker_error(label, e))?;
         let pre = FacilityPre::new(instance_pre).map_err(|e| PluginError::Load {
             plugin: label.to_string(),
             detail: format!("it is not a facility (world `facility` of supervisord-crate:supervision@0.1.0): {e:#}"),
@@ -252,7 +314,10 @@ impl FacilityPlugin {
         plugin.name = plugin.sandbox.call(
             "facility-name",
             |store| plugin.pre.instantiate(store),
-            |store, f: &Facility| f.supervisord_crate_supervision_config_mapper().call_facility_name(store),
+            |store, f: &Facility| {
+                f.supervisord_crate_supervision_config_mapper()
+                    .call_facility_name(store)
+            },
         )?;
         plugin.sandbox.label = format!("facility {} ({label})", plugin.name);
         Ok(plugin)
@@ -268,7 +333,10 @@ impl FacilityPlugin {
         self.sandbox.call(
             "config-map",
             |store| self.pre.instantiate(store),
-            |store, f: &Facility| f.supervisord_crate_supervision_config_mapper().call_config_map(store, supervisor, settings),
+            |store, f: &Facility| {
+                f.supervisord_crate_supervision_config_mapper()
+                    .call_config_map(store, supervisor, settings)
+            },
         )
     }
 }

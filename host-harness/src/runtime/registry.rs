@@ -31,7 +31,8 @@ impl Registry {
     /// Adds a provider; a later provider with the same name replaces an
     /// earlier one (so `--provider` can override the bundled plugin).
     pub fn add_provider(&mut self, provider: ProviderPlugin) {
-        self.providers.retain(|p| p.info().name != provider.info().name);
+        self.providers
+            .retain(|p| p.info().name != provider.info().name);
         self.providers.push(provider);
     }
 
@@ -58,7 +59,12 @@ impl Registry {
     /// Maps a service of `facility`, supervised by `supervisor`, to a
     /// program: facility components first, then the provider's own
     /// mapping, else the seed's "has not been implemented".
-    pub fn config_map(&self, facility: &str, supervisor: &str, settings: &str) -> Result<Program, MapError> {
+    pub fn config_map(
+        &self,
+        facility: &str,
+        supervisor: &str,
+        settings: &str,
+    ) -> Result<Program, MapError> {
         for component in self.facilities.iter().filter(|f| f.name() == facility) {
             match component.config_map(supervisor, settings)? {
                 Ok(program) => return Ok(program),
@@ -70,7 +76,9 @@ impl Registry {
             MapError::Input(WitError {
                 field: "supervisor".into(),
                 kind: ErrorKind::NotImplemented,
-                message: format!("{supervisor} supervisor requested for {facility}, but this has not been implemented"),
+                message: format!(
+                    "{supervisor} supervisor requested for {facility}, but this has not been implemented"
+                ),
             })
         };
         let Some(provider) = self.provider(supervisor) else {

@@ -9,7 +9,9 @@ use std::fmt::Write;
 
 use sha2::{Digest, Sha256};
 
-use crate::runtime::bindings::{Condition, CtlAction, DaemonEnsure, Desired, Guard, PackageManager, Plan, StartMethod};
+use crate::runtime::bindings::{
+    Condition, CtlAction, DaemonEnsure, Desired, Guard, PackageManager, Plan, StartMethod,
+};
 
 pub use report::{ScriptReport, StepResult, StepStatus};
 
@@ -58,7 +60,10 @@ pub fn validate(plan: &Plan) -> Result<(), PlanError> {
         if let Condition::Changed(targets) = &step.when
             && let Some(target) = targets.iter().find(|t| **t as usize >= index)
         {
-            return Err(PlanError::ForwardCondition { step: index, target: *target });
+            return Err(PlanError::ForwardCondition {
+                step: index,
+                target: *target,
+            });
         }
         let text = serde_json::to_string(step).unwrap_or_default();
         if text.contains("\\u0000") {
@@ -116,7 +121,11 @@ pub fn quote(word: &str) -> String {
 }
 
 fn words<'a>(items: impl IntoIterator<Item = &'a String>) -> String {
-    items.into_iter().map(|s| quote(s)).collect::<Vec<_>>().join(" ")
+    items
+        .into_iter()
+        .map(|s| quote(s))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn opt(value: &Option<String>) -> String {
@@ -125,7 +134,11 @@ fn opt(value: &Option<String>) -> String {
 
 fn step_call(index: usize, desired: &Desired) -> String {
     match desired {
-        Desired::Packages(p) => format!("supd_packages {index} {} {}", manager(p.manager), words(&p.names)),
+        Desired::Packages(p) => format!(
+            "supd_packages {index} {} {}",
+            manager(p.manager),
+            words(&p.names)
+        ),
         Desired::Pip(p) => format!(
             "supd_pip {index} {} {} {} {} {}",
             quote(&p.python),
@@ -134,7 +147,12 @@ fn step_call(index: usize, desired: &Desired) -> String {
             opt(&p.version),
             opt(&p.owner)
         ),
-        Desired::User(u) => format!("supd_user {index} {} {} {}", quote(&u.name), quote(&u.home), quote(&u.shell)),
+        Desired::User(u) => format!(
+            "supd_user {index} {} {} {}",
+            quote(&u.name),
+            quote(&u.home),
+            quote(&u.shell)
+        ),
         Desired::Directory(d) => format!(
             "supd_directory {index} {} {:o} {} {}",
             quote(&d.path),
@@ -257,6 +275,9 @@ mod tests {
             .arg(format!("printf '%s' {}", quote("a'b\"c$d`e\\f\ng %% ;#")))
             .output()
             .unwrap();
-        assert_eq!(String::from_utf8(out.stdout).unwrap(), "a'b\"c$d`e\\f\ng %% ;#");
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap(),
+            "a'b\"c$d`e\\f\ng %% ;#"
+        );
     }
 }

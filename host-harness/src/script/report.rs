@@ -65,13 +65,17 @@ impl ScriptReport {
                     });
                 }
                 "@supd-old" => {
-                    if let Some(bytes) = fields.next().and_then(|b| STANDARD.decode(b.trim()).ok()) {
+                    if let Some(bytes) = fields.next().and_then(|b| STANDARD.decode(b.trim()).ok())
+                    {
                         report.old_contents.insert(index, bytes);
                     }
                 }
                 "@supd-out" => {
-                    if let Some(bytes) = fields.next().and_then(|b| STANDARD.decode(b.trim()).ok()) {
-                        report.outputs.insert(index, String::from_utf8_lossy(&bytes).into_owned());
+                    if let Some(bytes) = fields.next().and_then(|b| STANDARD.decode(b.trim()).ok())
+                    {
+                        report
+                            .outputs
+                            .insert(index, String::from_utf8_lossy(&bytes).into_owned());
                     }
                 }
                 _ => {}
@@ -82,7 +86,10 @@ impl ScriptReport {
 
     /// Steps that changed something.
     pub fn changed(&self) -> usize {
-        self.steps.iter().filter(|s| s.status == StepStatus::Changed).count()
+        self.steps
+            .iter()
+            .filter(|s| s.status == StepStatus::Changed)
+            .count()
     }
 
     /// The first failed step, if any.

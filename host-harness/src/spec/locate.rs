@@ -116,17 +116,33 @@ mod tests {
 
     #[test]
     fn field_paths_split_into_keys() {
-        assert_eq!(field_keys("settings.install.strategy"), ["settings", "install", "strategy"]);
-        assert_eq!(field_keys("programs[web].environment[PATH]"), ["programs", "web", "environment", "PATH"]);
-        assert_eq!(field_keys("settings.groups[a:b]"), ["settings", "groups", "a:b"]);
+        assert_eq!(
+            field_keys("settings.install.strategy"),
+            ["settings", "install", "strategy"]
+        );
+        assert_eq!(
+            field_keys("programs[web].environment[PATH]"),
+            ["programs", "web", "environment", "PATH"]
+        );
+        assert_eq!(
+            field_keys("settings.groups[a:b]"),
+            ["settings", "groups", "a:b"]
+        );
     }
 
     #[test]
     fn keys_are_found_on_their_line() {
         let source = "[groups.web]\nnodes = [\"local\", \"bad\"]\n\n[groups.web.settings]\ninstall = { strategy = \"brew\" }\n";
         let path = Path::new("w.toml");
-        let at = |keys: &[&str]| Location::of_keys(path, source, keys).line_col.map(|(l, _)| l);
-        assert_eq!(at(&["groups", "web", "settings", "install", "strategy"]), Some(5));
+        let at = |keys: &[&str]| {
+            Location::of_keys(path, source, keys)
+                .line_col
+                .map(|(l, _)| l)
+        };
+        assert_eq!(
+            at(&["groups", "web", "settings", "install", "strategy"]),
+            Some(5)
+        );
         assert_eq!(at(&["groups", "web", "nodes", "1"]), Some(2));
         assert_eq!(at(&["groups", "web", "settings", "missing"]), Some(4));
         assert_eq!(at(&["nothing"]), None);

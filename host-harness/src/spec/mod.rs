@@ -164,7 +164,10 @@ impl Spec {
         let mut nodes = Vec::new();
         for (index, node) in raw.nodes.iter().enumerate() {
             let address = Address::parse(node, base).map_err(|message| {
-                self.error(&["groups", &name, "nodes", &index.to_string()], format!("{node:?}: {message}"))
+                self.error(
+                    &["groups", &name, "nodes", &index.to_string()],
+                    format!("{node:?}: {message}"),
+                )
             })?;
             nodes.push(address);
         }
@@ -237,6 +240,11 @@ pub fn toml_to_json(value: toml::Value) -> serde_json::Value {
         toml::Value::Boolean(b) => J::Bool(b),
         toml::Value::Datetime(d) => J::String(d.to_string()),
         toml::Value::Array(items) => J::Array(items.into_iter().map(toml_to_json).collect()),
-        toml::Value::Table(table) => J::Object(table.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect()),
+        toml::Value::Table(table) => J::Object(
+            table
+                .into_iter()
+                .map(|(k, v)| (k, toml_to_json(v)))
+                .collect(),
+        ),
     }
 }

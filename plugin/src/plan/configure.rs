@@ -25,7 +25,7 @@ pub fn configure_plan(
     facts: &NodeFacts,
 ) -> Result<Plan, Error> {
     let resolved = Resolved::resolve(settings, &Target::from_facts(facts))?;
-    check_all(programs, &resolved)?;
+    check_all(programs, Some(&resolved))?;
     let facts = Facts::new(facts);
     let paths = &resolved.settings.paths;
     let mut plan = PlanBuilder::new();
@@ -129,7 +129,7 @@ pub fn configure_plan(
             .unwrap_or(0)
             .min(MAX_AWAIT_SECS);
         let names: Vec<String> = awaited.iter().map(|(n, _)| (*n).clone()).collect();
-        let reason = format!("programs of {} running", names.join(", "));
+        let reason = "they were (re)started".to_string();
         let await_step = Desired::AwaitRunning(AwaitRunning {
             ctl,
             groups: names,

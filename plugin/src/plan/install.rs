@@ -7,7 +7,7 @@ use crate::bindings::{
     PackageManager, Packages, PipInstall, Plan, StartMethod, SystemUser,
 };
 use crate::error::unsupported;
-use crate::facts::Facts;
+use crate::facts::{Facts, FileState};
 use crate::layout::Strategy;
 use crate::render::{SECRET_KEYS, supervisord_conf};
 use crate::settings::{Resolved, Target};
@@ -65,7 +65,7 @@ fn package_step(
     if missing.is_empty() {
         return None;
     }
-    let reason = format!("install {}", missing.join(" "));
+    let reason = "not installed".to_string();
     Some(plan.always(
         Desired::Packages(Packages {
             manager,
@@ -128,8 +128,7 @@ fn pip(
     if !satisfied {
         let reason = match (&version, have) {
             (Some(want), Some(have)) => format!("{name} {have} -> {want}"),
-            (Some(want), None) => format!("install {name} {want} into {venv}"),
-            (None, _) => format!("install {name} into {venv}"),
+            _ => "not installed".to_string(),
         };
         installed.push(
             plan.always(
@@ -168,10 +167,13 @@ fn directories(plan: &mut PlanBuilder, r: &Resolved, facts: &Facts<'_>) {
         if !seen.insert(path.clone()) {
             continue;
         }
-        if facts.directory_ok(&path, mode, owner.as_deref(), owner.as_deref()) == Some(true) {
-            continue;
-        }
-        let reason = format!("directory {path}");
+        let reason = match facts.directory_state(&path, mode, owner.as_deref(), owner.as_deref()) {
+            FileState::Same => continue,
+            FileState::Unknown => "not checked yet".to_string(),
+            FileState::Missing => "missing".to_string(),
+            FileState::NotAFile => "something else is in its place".to_string(),
+            FileState::Differs(why) => why.to_string(),
+        };
         plan.always(
             Desired::Directory(Directory {
                 path,
@@ -263,10 +265,10 @@ fn daemon(plan: &mut PlanBuilder, r: &Resolved, facts: &Facts<'_>, changed: Vec<
     // configuration, which this restart replaces.
     plan.after_change(
         step(DaemonEnsure::Restarted),
-        "supervisord: configuration or installation changed",
+        "its configuration or installation changed",
         changed,
     );
     if facts.alive(&p.pidfile) != Some(true) {
-        plan.always(step(DaemonEnsure::Running), "supervisord: running");
+        plan.always(step(DaemonEnsure::Running), "not known to run");
     }
 }

@@ -21,8 +21,19 @@ pub fn service_plan(
     let resolved = Resolved::resolve(settings, &Target::from_facts(facts))?;
     let target = ctl_target(service)?;
     let group = service.split(':').next().unwrap_or(service).to_string();
-    if service == "*" && !matches!(action, ServiceAction::Status | ServiceAction::Start | ServiceAction::Stop | ServiceAction::Restart) {
-        return Err(crate::error::invalid("service", "\"*\" (every program) only works with start, stop, restart and status"));
+    if service == "*"
+        && !matches!(
+            action,
+            ServiceAction::Status
+                | ServiceAction::Start
+                | ServiceAction::Stop
+                | ServiceAction::Restart
+        )
+    {
+        return Err(crate::error::invalid(
+            "service",
+            "\"*\" (every program) only works with start, stop, restart and status",
+        ));
     }
     let ctl = resolved.ctl();
     let mut plan = PlanBuilder::new();
@@ -37,27 +48,19 @@ pub fn service_plan(
         );
     };
     match action {
-        ServiceAction::Start => step(CtlAction::Start, vec![target], format!("start {service}")),
-        ServiceAction::Stop => step(CtlAction::Stop, vec![target], format!("stop {service}")),
+        ServiceAction::Start => step(CtlAction::Start, vec![target], "requested".into()),
+        ServiceAction::Stop => step(CtlAction::Stop, vec![target], "requested".into()),
         ServiceAction::Restart if options.if_stopped => step(
             CtlAction::Start,
             vec![target],
-            format!("start {service} if stopped"),
+            "restart requested, only if stopped".into(),
         ),
-        ServiceAction::Restart => step(
-            CtlAction::Restart,
-            vec![target],
-            format!("restart {service}"),
-        ),
-        ServiceAction::Status => step(
-            CtlAction::Status,
-            vec![target],
-            format!("status of {service}"),
-        ),
-        ServiceAction::Enable => step(CtlAction::Add, vec![group], format!("enable {service}")),
+        ServiceAction::Restart => step(CtlAction::Restart, vec![target], "requested".into()),
+        ServiceAction::Status => step(CtlAction::Status, vec![target], "requested".into()),
+        ServiceAction::Enable => step(CtlAction::Add, vec![group], "requested".into()),
         ServiceAction::Disable => {
-            step(CtlAction::Stop, vec![target], format!("stop {service}"));
-            step(CtlAction::Remove, vec![group], format!("disable {service}"));
+            step(CtlAction::Stop, vec![target], "requested".into());
+            step(CtlAction::Remove, vec![group], "requested".into());
         }
         ServiceAction::Signal => {
             let signal = options.signal.ok_or_else(|| {
@@ -67,11 +70,7 @@ pub fn service_plan(
                     "the signal action needs a signal",
                 )
             })?;
-            step(
-                CtlAction::Signal(signal),
-                vec![target],
-                format!("signal {service}"),
-            );
+            step(CtlAction::Signal(signal), vec![target], "requested".into());
         }
     }
     Ok(plan.finish())

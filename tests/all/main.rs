@@ -1,0 +1,6 @@
+//! The project's integration tests: one binary that drives the real `supd`
+//! against real nodes (a local sandbox directory; Debian roots over SSH)
+//! with real supervisord.
+
+mod sandbox;
+mod support;

@@ -1,0 +1,210 @@
+//! The harness against a local sandbox node with real supervisord from
+//! PyPI: the README's main job, idempotence, check mode, bad input, status
+//! and ctl.
+
+use std::time::Duration;
+
+use crate::support::*;
+
+/// examples/web.toml with its port moved to `port`, so tests never collide
+/// with the README's own run on 8080.
+fn web_spec(dir: &std::path::Path, port: u16) -> std::path::PathBuf {
+    let example = std::fs::read_to_string(workspace().join("examples/web.toml")).unwrap();
+    assert!(example.contains("8080"), "examples/web.toml serves on 8080");
+    write_spec(dir, "web.toml", &example.replace("8080", &port.to_string()))
+}
+
+#[test]
+fn sandbox_web_example_converges_is_idempotent_and_restarts_on_request() {
+    let node = SandboxNode::new("sandbox-web");
+    let port = free_port();
+    let spec = web_spec(&node.root, port);
+    let spec = spec.to_str().unwrap();
+    let target = node.address();
+    let args = |cmd: &'static str| vec![cmd, spec, "--node", target.as_str(), "--format", "json"];
+
+    let first = supd(&args("apply"));
+    first.expect_code(0);
+    let outcome = only_node(&first);
+    assert_eq!(outcome["status"], "changed", "{first:#?}");
+    assert!(outcome["changed"].as_u64().unwrap() >= 5, "{first:#?}");
+    assert_eq!(
+        http_status(port, Duration::from_secs(15)),
+        Some(200),
+        "the app answers on its port"
+    );
+
+    let before = fingerprint(&node.root, &["opt/supervisord/log", "opt/supervisord/run"]);
+    let second = supd(&args("apply"));
+    second.expect_code(0);
+    let outcome = only_node(&second);
+    assert_eq!(outcome["status"], "ok", "{second:#?}");
+    assert_eq!(outcome["changed"], 0, "{second:#?}");
+    assert_eq!(
+        fingerprint(&node.root, &["opt/supervisord/log", "opt/supervisord/run"]),
+        before,
+        "a second apply writes nothing"
+    );
+
+    let status = supd(&args("status"));
+    status.expect_code(0);
+    let states = &only_node(&status)["programs"];
+    assert_eq!(states[0]["name"], "example-app", "{status:#?}");
+    assert_eq!(states[0]["state"], "RUNNING", "{status:#?}");
+    let pid = program_pid(&status, "example-app").expect("a pid");
+
+    let mut restart = args("ctl");
+    restart.splice(2..2, ["restart", "example-app"]);
+    supd(&restart).expect_code(0);
+    let after = supd(&args("status"));
+    let new_pid = program_pid(&after, "example-app").expect("a pid after restart");
+    assert_ne!(pid, new_pid, "ctl restart gives the program a new pid");
+    assert_eq!(http_status(port, Duration::from_secs(15)), Some(200));
+
+    // The seed's SPI: starting a running service and stopping a stopped one
+    // are not errors, and change nothing.
+    let ctl = |action: &str| {
+        let mut a = args("ctl");
+        a.splice(2..2, [action, "example-app"]);
+        supd(&a)
+    };
+    assert_eq!(only_node(ctl("start").expect_code(0))["changed"], 0);
+    assert_eq!(only_node(ctl("stop").expect_code(0))["changed"], 1);
+    assert_eq!(only_node(ctl("stop").expect_code(0))["changed"], 0);
+    ctl("status").expect_code(1);
+    assert_eq!(only_node(ctl("start").expect_code(0))["changed"], 1);
+    ctl("status").expect_code(0);
+}
+
+#[test]
+fn check_mode_changes_nothing_on_a_fresh_or_converged_node() {
+    let node = SandboxNode::new("sandbox-check");
+    let port = free_port();
+    let spec = web_spec(&node.root, port);
+    let spec = spec.to_str().unwrap();
+    let target = node.address();
+
+    std::fs::create_dir_all(node.root.join("etc")).unwrap();
+    std::fs::write(node.root.join("etc/keep"), "untouched\n").unwrap();
+    let before = fingerprint(&node.root, &[]);
+    let check = supd(&[
+        "apply", spec, "--node", &target, "--check", "--format", "json",
+    ]);
+    check.expect_code(2);
+    assert_eq!(only_node(&check)["status"], "changed");
+    assert_eq!(
+        fingerprint(&node.root, &[]),
+        before,
+        "check mode wrote nothing on a fresh node"
+    );
+
+    supd(&["apply", spec, "--node", &target]).expect_code(0);
+    let changed = write_spec(
+        &node.root,
+        "web-changed.toml",
+        &std::fs::read_to_string(spec)
+            .unwrap()
+            .replace("--directory /usr/share/doc", "--directory /usr/share"),
+    );
+    let before = fingerprint(&node.root, &["opt/supervisord/log"]);
+    let pid = node.supervisord_pid();
+    let check = supd(&[
+        "apply",
+        changed.to_str().unwrap(),
+        "--node",
+        &target,
+        "--check",
+        "--diff",
+        "--format",
+        "json",
+    ]);
+    check.expect_code(2);
+    let outcome = only_node(&check);
+    let diff = outcome["diffs"][0]["diff"].as_str().unwrap_or_default();
+    assert!(
+        diff.contains("+command=python3 -m http.server"),
+        "check --diff shows the change: {check:#?}"
+    );
+    assert_eq!(
+        fingerprint(&node.root, &["opt/supervisord/log"]),
+        before,
+        "check mode wrote nothing on a converged node"
+    );
+    assert_eq!(node.supervisord_pid(), pid);
+}
+
+#[test]
+fn bad_spec_input_is_refused_with_its_line_and_changes_nothing() {
+    let node = SandboxNode::new("sandbox-bad");
+    let port = free_port();
+    let spec = web_spec(&node.root, port);
+    let good = std::fs::read_to_string(&spec).unwrap();
+    let target = node.address();
+    supd(&["apply", spec.to_str().unwrap(), "--node", &target]).expect_code(0);
+    let before = fingerprint(&node.root, &["opt/supervisord/log"]);
+
+    let cases = [
+        (
+            "unknown key in the spec",
+            good.replace(
+                "supervisor = \"supervisord\"\n\n# supervisord",
+                "supervisor = \"supervisord\"\ncolour = \"red\"\n\n# supervisord",
+            ),
+            "colour",
+            10,
+        ),
+        (
+            "unknown key in provider settings",
+            good.replace("install = {", "colour = \"red\"\ninstall = {"),
+            "settings.colour",
+            13,
+        ),
+        (
+            "newline injected into the command",
+            good.replace(
+                "--directory /usr/share/doc",
+                "--directory /usr/share/doc\\n[program:evil]\\ncommand=/bin/sh",
+            ),
+            "command",
+            21,
+        ),
+        (
+            "invalid program name",
+            good.replace(
+                "service-name = \"example-app\"",
+                "service-name = \"example app\"",
+            ),
+            "name",
+            22,
+        ),
+    ];
+    for (case, text, needle, line) in cases {
+        let path = write_spec(&node.root, "bad.toml", &text);
+        let run = supd(&["apply", path.to_str().unwrap(), "--node", &target]);
+        run.expect_code(3);
+        let location = format!("bad.toml:{line}:");
+        assert!(
+            run.stderr.contains(&location),
+            "{case}: the error names the line ({location}): {run:#?}"
+        );
+        assert!(
+            run.stderr.contains(needle),
+            "{case}: the error names {needle:?}: {run:#?}"
+        );
+        assert_eq!(
+            fingerprint(&node.root, &["opt/supervisord/log", "bad.toml"]),
+            before,
+            "{case}: nothing changed"
+        );
+    }
+}
+
+#[test]
+fn providers_lists_the_bundled_plugins() {
+    let run = supd(&["providers", "--format", "json"]);
+    run.expect_code(0);
+    let json = run.json();
+    assert_eq!(json["providers"][0]["name"], "supervisord");
+    assert_eq!(json["providers"][0]["api-version"], "0.1.0");
+    assert_eq!(json["facilities"][0]["name"], "app-deploy");
+}
