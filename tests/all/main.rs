@@ -2,5 +2,6 @@
 //! against real nodes (a local sandbox directory; Debian roots over SSH)
 //! with real supervisord.
 
+mod containment;
 mod sandbox;
 mod support;

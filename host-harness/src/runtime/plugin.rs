@@ -69,12 +69,12 @@ impl Sandbox {
                 elapsed: started.elapsed(),
             };
         }
-        let mut detail = error.to_string();
-        let root = error.root_cause().to_string();
-        if root != detail {
-            detail = format!("{detail}: {root}");
-        }
-        // wasm backtraces follow on further lines; the first says what.
+        // The trap itself says what happened; the top-level message is
+        // "error while executing at wasm backtrace: ...".
+        let detail = match error.downcast_ref::<Trap>() {
+            Some(trap) => trap.to_string(),
+            None => error.root_cause().to_string(),
+        };
         let detail = detail.lines().next().unwrap_or_default().to_string();
         PluginError::Trap {
             plugin,
