@@ -2,7 +2,7 @@
 //! "unknown", and the plan then emits the step (its own check still runs
 //! on the node).
 
-use crate::bindings::{NodeFacts, PathFact, PathKind};
+use crate::bindings::{NodeFacts, PathFact, PathKind, SupervisorState};
 
 /// Read access to gathered facts.
 #[derive(Debug, Clone, Copy)]
@@ -134,6 +134,11 @@ impl<'a> Facts<'a> {
             .iter()
             .find(|p| p.pid_file == pid_file)
             .map(|p| p.alive)
+    }
+
+    /// What the supervisord on `socket` reported, when it answered.
+    pub fn supervisor(&self, socket: &str) -> Option<&'a SupervisorState> {
+        self.facts.supervisors.iter().find(|s| s.socket == socket)
     }
 
     /// Installed version of an OS package; `None` when not installed or

@@ -26,6 +26,7 @@ pub fn probes(settings: &str, root: &str) -> Result<ProbeSet, Error> {
     let mut pid_files = BTreeSet::new();
     let mut packages = BTreeSet::new();
     let mut venvs = BTreeSet::new();
+    let mut sockets = BTreeSet::new();
     let mut first_error = None;
     let mut any = false;
     for family in OsFamily::ALL {
@@ -52,6 +53,7 @@ pub fn probes(settings: &str, root: &str) -> Result<ProbeSet, Error> {
             paths.insert(parent(&p.config).to_string());
             listings.insert(p.include_dir.clone());
             pid_files.insert(p.pidfile.clone());
+            sockets.insert(p.socket.clone());
             match strategy {
                 Strategy::Packages => {
                     packages.insert(resolved.settings.install.package.clone());
@@ -83,6 +85,7 @@ pub fn probes(settings: &str, root: &str) -> Result<ProbeSet, Error> {
         pid_files: pid_files.into_iter().collect(),
         packages: packages.into_iter().collect(),
         venvs: venvs.into_iter().collect(),
+        sockets: sockets.into_iter().collect(),
     })
 }
 

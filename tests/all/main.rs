@@ -3,5 +3,7 @@
 //! with real supervisord.
 
 mod containment;
+mod e2e;
 mod sandbox;
 mod support;
+mod testbed;

@@ -2,11 +2,13 @@
 //! provider's probes ask for (a fixed number of processes, however many
 //! files), and a pure parser turns its output into `node-facts`.
 
+mod xmlrpc;
+
 use std::collections::BTreeSet;
 
 use crate::runtime::bindings::{
     FileInfo, InitSystem, Login, NodeFacts, OsRelease, PackageFact, PathFact, PathKind, ProbeSet,
-    ProcessFact, Python, VenvPackageFact,
+    ProcessFact, ProcessState, Python, SupervisorState, VenvPackageFact,
 };
 use crate::script::quote;
 
@@ -23,6 +25,8 @@ pub fn script(probes: &ProbeSet) -> String {
     let pid_files = list(&probes.pid_files);
     let packages = list(&probes.packages);
     let venvs = list(&probes.venvs);
+    let sockets = list(&probes.sockets);
+    let rpc = quote(RPC_CLIENT);
     format!(
         r#"#!/bin/sh
 supd_facts() {{
@@ -90,12 +94,46 @@ supd_facts() {{
             [ -d "$d" ] && printf 'venv\t%s\t%s\n' "$v" "${{d##*/}}"
         done
     done
+    # A running supervisord says what it runs and which configuration files
+    # it has not applied yet: one small XML-RPC client, no supervisorctl.
+    py=/usr/bin/python3
+    [ -x "$py" ] || py=$(command -v python3 2>/dev/null) || py=""
+    for s in {sockets}; do
+        [ -S "$s" ] && [ -n "$py" ] && "$py" -S -c "$rpc" "$s" 2>/dev/null
+    done
     printf 'done\n'
 }}
+rpc={rpc}
 supd_facts
 "#
     )
 }
+
+/// Asks one supervisord socket for pending configuration changes
+/// (`reloadConfig`, what `supervisorctl reread` shows) and its processes;
+/// prints `rpc<TAB>socket<TAB>method<TAB>base64 response`.
+const RPC_CLIENT: &str = r#"import socket, sys, binascii
+def call(path, method):
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(5)
+    s.connect(path)
+    body = '<?xml version="1.0"?><methodCall><methodName>%s</methodName><params></params></methodCall>' % method
+    s.sendall(('POST /RPC2 HTTP/1.0\r\nHost: localhost\r\nContent-Type: text/xml\r\nContent-Length: %d\r\n\r\n%s' % (len(body), body)).encode())
+    chunks = []
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        chunks.append(d)
+    s.close()
+    return b''.join(chunks).split(b'\r\n\r\n', 1)[-1]
+for method in ('supervisor.reloadConfig', 'supervisor.getAllProcessInfo'):
+    try:
+        out = binascii.b2a_base64(call(sys.argv[1], method), newline=False).decode()
+    except Exception:
+        out = ''
+    print('rpc\t%s\t%s\t%s' % (sys.argv[1], method, out))
+"#;
 
 /// Parses the facts script's output for a node rooted at `root`.
 pub fn parse(output: &str, root: &str, probes: &ProbeSet) -> Result<NodeFacts, FactsError> {
@@ -116,6 +154,7 @@ pub fn parse(output: &str, root: &str, probes: &ProbeSet) -> Result<NodeFacts, F
         processes: Vec::new(),
         packages: Vec::new(),
         venv_packages: Vec::new(),
+        supervisors: Vec::new(),
     };
     let mut os = OsRelease {
         id: String::new(),
@@ -126,6 +165,8 @@ pub fn parse(output: &str, root: &str, probes: &ProbeSet) -> Result<NodeFacts, F
     let mut heads = std::collections::BTreeMap::new();
     let mut stats = Vec::new();
     let mut missing = BTreeSet::new();
+    let mut rpc: std::collections::BTreeMap<(String, String), String> =
+        std::collections::BTreeMap::new();
     for line in output.lines() {
         let fields: Vec<&str> = line.split('\t').collect();
         match fields.as_slice() {
@@ -191,6 +232,9 @@ pub fn parse(output: &str, root: &str, probes: &ProbeSet) -> Result<NodeFacts, F
                     });
                 }
             }
+            ["rpc", socket, method, body] => {
+                rpc.insert((socket.to_string(), method.to_string()), body.to_string());
+            }
             ["venv", venv, dist_info] => {
                 let stem = dist_info.trim_end_matches(".dist-info");
                 if let Some((name, version)) = stem.split_once('-') {
@@ -253,7 +297,65 @@ pub fn parse(output: &str, root: &str, probes: &ProbeSet) -> Result<NodeFacts, F
         });
     }
     facts.paths.sort_by(|a, b| a.path.cmp(&b.path));
+    for socket in &probes.sockets {
+        if let Some(state) = supervisor_state(socket, &rpc) {
+            facts.supervisors.push(state);
+        }
+    }
     Ok(facts)
+}
+
+/// The state of one supervisord from its two XML-RPC answers.
+fn supervisor_state(
+    socket: &str,
+    rpc: &std::collections::BTreeMap<(String, String), String>,
+) -> Option<SupervisorState> {
+    use base64::Engine;
+    let answer = |method: &str| {
+        let body = rpc.get(&(socket.to_string(), method.to_string()))?;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .ok()?;
+        xmlrpc::response(&String::from_utf8_lossy(&bytes))
+    };
+    let reload = answer("supervisor.reloadConfig")?;
+    let processes = answer("supervisor.getAllProcessInfo")?;
+    let lists = reload.as_array()?.first()?.as_array()?;
+    let names = |i: usize| -> Vec<String> {
+        lists
+            .get(i)
+            .and_then(xmlrpc::Value::as_array)
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    Some(SupervisorState {
+        socket: socket.to_string(),
+        added: names(0),
+        changed: names(1),
+        removed: names(2),
+        processes: processes
+            .as_array()?
+            .iter()
+            .filter_map(|p| {
+                Some(ProcessState {
+                    group: p.get("group")?.as_str()?.to_string(),
+                    name: p.get("name")?.as_str()?.to_string(),
+                    state: p.get("statename")?.as_str()?.to_string(),
+                    pid: p
+                        .get("pid")
+                        .and_then(xmlrpc::Value::as_int)
+                        .unwrap_or(0)
+                        .try_into()
+                        .unwrap_or(0),
+                })
+            })
+            .collect(),
+    })
 }
 
 /// Facts for a node the host does not look at (`script`): only the OS the
@@ -273,5 +375,6 @@ pub fn assumed(os: Option<OsRelease>, root: &str) -> NodeFacts {
         processes: Vec::new(),
         packages: Vec::new(),
         venv_packages: Vec::new(),
+        supervisors: Vec::new(),
     }
 }

@@ -27,7 +27,7 @@ pub use provider::exports::supervisord_crate::supervision::supervision_provider:
 };
 pub use provider::supervisord_crate::supervision::facts::{
     FileInfo, InitSystem, Login, NodeFacts, OsRelease, PackageFact, PathFact, PathKind, ProbeSet,
-    ProcessFact, Python, VenvPackageFact,
+    ProcessFact, ProcessState, Python, SupervisorState, VenvPackageFact,
 };
 pub use provider::supervisord_crate::supervision::plan::{
     AwaitRunning, Condition, CtlAction, CtlEndpoint, Daemon, DaemonEnsure, Desired, Directory,

@@ -86,31 +86,74 @@ pub fn configure_plan(
         changed_groups.insert(stem.to_string());
     }
 
-    let ctl = resolved.ctl();
-    plan.after_change(
-        Desired::Supervisorctl(Supervisorctl {
-            ctl: ctl.clone(),
-            action: CtlAction::Update,
-            targets: changed_groups.iter().cloned().collect(),
-        }),
-        format!(
-            "apply changed groups: {}",
-            changed_groups
-                .iter()
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        changed_steps.clone(),
-    );
-
-    // A changed supervisord.conf restarts the daemon, and with it every
-    // program: then every group is checked.
+    // A changed supervisord.conf restarts the daemon, which then loads
+    // every group afresh: nothing is pending and every group is checked.
     let conf = supervisord_conf(&resolved);
     let conf_changed = facts.content_matches(&paths.config, &sha256_hex(&conf)) != Some(true);
+    let daemon = if conf_changed {
+        None
+    } else {
+        facts.supervisor(&paths.socket)
+    };
+
+    // Groups whose files are right but which supervisord has not applied
+    // (an earlier apply was cut before its update, or someone edited
+    // files by hand): supervisord itself says so (`reread`).
+    let pending: BTreeSet<String> = daemon
+        .map(|d| {
+            d.added
+                .iter()
+                .chain(&d.changed)
+                .chain(&d.removed)
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let ctl = resolved.ctl();
+    let mut update_targets: BTreeSet<String> = changed_groups.clone();
+    update_targets.extend(pending.iter().cloned());
+    let update = Desired::Supervisorctl(Supervisorctl {
+        ctl: ctl.clone(),
+        action: CtlAction::Update,
+        targets: update_targets.iter().cloned().collect(),
+    });
+    if pending.is_empty() {
+        plan.after_change(update, "their program files changed", changed_steps.clone());
+    } else {
+        plan.always(update, "supervisord has not applied their files yet");
+    }
+
+    // Wanted groups that gave up (FATAL) and are not being updated anyway
+    // get another start: the wanted state is running.
+    let mut restarted = BTreeSet::new();
+    if let Some(daemon) = daemon {
+        for (name, members) in &groups {
+            let fatal = daemon
+                .processes
+                .iter()
+                .any(|p| p.group == *name && p.state == "FATAL");
+            if fatal
+                && !update_targets.contains(name)
+                && members.iter().all(|p| p.autostart != Some(false))
+            {
+                plan.always(
+                    Desired::Supervisorctl(Supervisorctl {
+                        ctl: ctl.clone(),
+                        action: CtlAction::Start,
+                        targets: vec![format!("{name}:*")],
+                    }),
+                    "it is FATAL but should run",
+                );
+                restarted.insert(name.clone());
+            }
+        }
+    }
+
     let awaited: Vec<(&String, u32)> = groups
         .iter()
-        .filter(|(name, _)| conf_changed || changed_groups.contains(*name))
+        .filter(|(name, _)| {
+            conf_changed || update_targets.contains(*name) || restarted.contains(*name)
+        })
         .filter_map(|(name, members)| {
             // A group with a member that does not autostart is not expected
             // to be all RUNNING.
@@ -129,7 +172,7 @@ pub fn configure_plan(
             .unwrap_or(0)
             .min(MAX_AWAIT_SECS);
         let names: Vec<String> = awaited.iter().map(|(n, _)| (*n).clone()).collect();
-        let reason = "they were (re)started".to_string();
+        let reason = "they were (re)started";
         let await_step = Desired::AwaitRunning(AwaitRunning {
             ctl,
             groups: names,

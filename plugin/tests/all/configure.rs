@@ -3,7 +3,9 @@
 
 use pretty_assertions::assert_eq;
 use supervisord_plugin::MANAGED_MARKER;
-use supervisord_plugin::bindings::{Desired, EnvVar, NodeFacts, Program};
+use supervisord_plugin::bindings::{
+    Desired, EnvVar, NodeFacts, ProcessState, Program, SupervisorState,
+};
 use supervisord_plugin::plan::{configure_plan, install_plan};
 
 use crate::support::*;
@@ -206,4 +208,50 @@ fn a_dedicated_supervisord_user_owns_program_files() {
         describe(&plan)[0],
         "file /opt/supervisord/etc/conf.d/web.conf 644 supervisor"
     );
+}
+
+fn with_daemon(mut facts: NodeFacts, added: &[&str], fatal: &[&str]) -> NodeFacts {
+    facts.supervisors.push(SupervisorState {
+        socket: "/n/opt/supervisord/run/supervisor.sock".into(),
+        added: added.iter().map(|s| s.to_string()).collect(),
+        changed: Vec::new(),
+        removed: Vec::new(),
+        processes: ["web", "worker"]
+            .iter()
+            .map(|g| ProcessState {
+                group: g.to_string(),
+                name: g.to_string(),
+                state: if fatal.contains(g) {
+                    "FATAL"
+                } else {
+                    "RUNNING"
+                }
+                .into(),
+                pid: 7,
+            })
+            .collect(),
+    });
+    facts
+}
+
+#[test]
+fn files_in_place_that_supervisord_has_not_applied_are_updated() {
+    let programs = two_programs();
+    let facts = with_daemon(converged(&programs), &["worker"], &[]);
+    assert_eq!(
+        steps(&programs, &facts),
+        vec!["ctl update worker".to_string(), "await worker 19s".into()]
+    );
+}
+
+#[test]
+fn a_fatal_program_that_should_run_is_started_again() {
+    let programs = two_programs();
+    let facts = with_daemon(converged(&programs), &[], &["web"]);
+    assert_eq!(
+        steps(&programs, &facts),
+        vec!["ctl start web:*".to_string(), "await web 19s".into()]
+    );
+    let healthy = with_daemon(converged(&programs), &[], &[]);
+    assert_eq!(steps(&programs, &healthy), Vec::<String>::new());
 }

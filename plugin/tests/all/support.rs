@@ -31,6 +31,7 @@ pub fn node(id: &str, version: &str, like: &[&str], init: InitSystem) -> NodeFac
         processes: Vec::new(),
         packages: Vec::new(),
         venv_packages: Vec::new(),
+        supervisors: Vec::new(),
     }
 }
 
