@@ -19,3 +19,18 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
     fi
 fi
+
+# The JavaScript host (jco), pinned by bindings/js/package-lock.json.
+if command -v npm >/dev/null && [ ! -d bindings/js/node_modules/@bytecodealliance/jco ]; then
+    echo "setup: installing jco"
+    (cd bindings/js && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# The Python host (wasmtime-py) and supervisor's own config parser (the
+# oracle of the round-trip tests).
+if [ ! -x target/py-venv/bin/python ] || ! target/py-venv/bin/python -c 'import wasmtime, supervisor' 2>/dev/null; then
+    echo "setup: making target/py-venv"
+    mkdir -p target
+    python3 -m venv target/py-venv
+    target/py-venv/bin/pip install -q --disable-pip-version-check -r bindings/python/requirements.txt
+fi

@@ -136,6 +136,24 @@ pub enum Command {
     },
     /// List the loaded providers and facilities.
     Providers,
+    /// Call one function of a provider with JSON arguments and print its
+    /// result as canonical JSON (for plugin authors, and the cross-host
+    /// tests): records are objects with WIT field names, variants
+    /// `{"tag", "val"}`, options `null` or the value.
+    Call {
+        /// The provider.
+        #[arg(long, default_value = "supervisord")]
+        supervisor: String,
+        /// A JSON file of cases, `[{"name", "function", "args"}]`; prints
+        /// `{"name", "result"}` per line.
+        #[arg(long, value_name = "FILE", conflicts_with = "function")]
+        cases: Option<PathBuf>,
+        /// The function, such as `install-plan`.
+        #[arg(required_unless_present = "cases")]
+        function: Option<String>,
+        /// Its arguments, one JSON value each.
+        args: Vec<String>,
+    },
 }
 
 /// Service actions.

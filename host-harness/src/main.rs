@@ -86,6 +86,18 @@ fn run(cli: Cli) -> Result<u8> {
             nodes_command(&runtime, global, spec, action)
         }
         Command::Script { spec, os } => script_command(&runtime, global, spec, os),
+        Command::Call {
+            supervisor,
+            cases,
+            function,
+            args,
+        } => {
+            let registry = registry(&runtime, global, None)?;
+            let provider = registry
+                .provider(supervisor)
+                .ok_or_else(|| anyhow::anyhow!("no provider named {supervisor:?}"))?;
+            call_command(provider, cases.as_deref(), function.as_deref(), args)
+        }
     }
 }
 
@@ -321,6 +333,46 @@ fn providers(registry: &Registry, format: Format) -> Result<()> {
         println!("facility {}", f.name());
     }
     Ok(())
+}
+
+fn call_command(
+    provider: &ProviderPlugin,
+    cases: Option<&Path>,
+    function: Option<&str>,
+    args: &[String],
+) -> Result<u8> {
+    use host_harness::runtime::canonical;
+    if let Some(path) = cases {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let cases: Vec<serde_json::Value> =
+            serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        for case in cases {
+            let name = case["name"].as_str().unwrap_or_default();
+            let function = case["function"]
+                .as_str()
+                .context("a case needs a function")?;
+            let args = case["args"].as_array().cloned().unwrap_or_default();
+            let result = provider
+                .call_json(function, &args)
+                .with_context(|| format!("case {name}"))?;
+            println!(
+                "{}",
+                canonical::to_string(&serde_json::json!({ "name": name, "result": result }))
+            );
+        }
+        return Ok(0);
+    }
+    let function = function.context("name a function")?;
+    let args = args
+        .iter()
+        .map(|a| serde_json::from_str(a).with_context(|| format!("argument {a:?} is not JSON")))
+        .collect::<Result<Vec<serde_json::Value>>>()?;
+    println!(
+        "{}",
+        canonical::to_string(&provider.call_json(function, &args)?)
+    );
+    Ok(0)
 }
 
 fn service_action(action: CtlCommand) -> ServiceAction {

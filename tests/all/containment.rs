@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use crate::support::*;
 
 /// The hostile component, built once per test run.
-fn hostile() -> &'static PathBuf {
+pub fn hostile() -> &'static PathBuf {
     static PATH: OnceLock<PathBuf> = OnceLock::new();
     PATH.get_or_init(|| {
         let workspace =

@@ -2,6 +2,7 @@
 //! against real nodes (a local sandbox directory; Debian roots over SSH)
 //! with real supervisord.
 
+mod bindings;
 mod containment;
 mod e2e;
 mod sandbox;

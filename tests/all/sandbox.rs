@@ -208,3 +208,36 @@ fn providers_lists_the_bundled_plugins() {
     assert_eq!(json["providers"][0]["api-version"], "0.1.0");
     assert_eq!(json["facilities"][0]["name"], "app-deploy");
 }
+
+#[test]
+fn a_facility_asked_for_a_supervisor_it_does_not_map_gives_the_seeds_error() {
+    let dir = scratch("sandbox-not-implemented");
+    let spec = write_spec(
+        &dir,
+        "spec.toml",
+        "[groups.web]\nsupervisor = \"hostile\"\n[groups.web.services.app.settings]\nrun-command = \"sleep 1\"\n[groups.web.services.app]\nfacility = \"app-deploy\"\n",
+    );
+    let hostile = crate::containment::hostile().to_str().unwrap().to_string();
+    let facility = workspace().join("target/components/app-deploy.wasm");
+    let run = supd(&[
+        "plan",
+        spec.to_str().unwrap(),
+        "--provider",
+        &hostile,
+        "--facility",
+        facility.to_str().unwrap(),
+        "--node",
+        &format!("local:{}", dir.display()),
+    ]);
+    run.expect_code(3);
+    assert!(
+        run.stderr.contains(
+            "hostile supervisor requested for app-deploy, but this has not been implemented"
+        ),
+        "{run:#?}"
+    );
+    assert!(
+        run.stderr.contains("spec.toml:6:"),
+        "points at the facility line: {run:#?}"
+    );
+}

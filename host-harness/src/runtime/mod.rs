@@ -3,6 +3,7 @@
 
 pub mod bindings;
 mod cache;
+pub mod canonical;
 mod error;
 mod limits;
 mod plugin;
@@ -19,7 +20,7 @@ use wasmtime::{Config, Engine};
 pub use cache::{CacheOutcome, CodeCache};
 pub use error::PluginError;
 pub use limits::Limits;
-pub use plugin::{FacilityPlugin, ProviderPlugin};
+pub use plugin::{CallJsonError, FacilityPlugin, PROVIDER_INTERFACE, ProviderPlugin};
 pub use registry::{MapError, Registry};
 
 use limits::StoreData;

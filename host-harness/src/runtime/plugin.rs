@@ -142,6 +142,20 @@ fn linker_error(label: &str, error: wasmtime::Error) -> PluginError {
     }
 }
 
+/// The export name of the provider interface.
+pub const PROVIDER_INTERFACE: &str = "supervisord-crate:supervision/supervision-provider@0.1.0";
+
+/// Why `call_json` failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CallJsonError {
+    /// The arguments do not fit the function.
+    #[error(transparent)]
+    Input(#[from] super::canonical::CanonicalError),
+    /// The plugin failed.
+    #[error(transparent)]
+    Plugin(#[from] PluginError),
+}
+
 /// A loaded provider component.
 pub struct ProviderPlugin {
     sandbox: Sandbox,
@@ -273,6 +287,66 @@ impl ProviderPlugin {
             p.call_service_plan(store, settings, facts, service, action, options)
         })?;
         self.checked("service-plan", plan)
+    }
+
+    /// Calls any function of the provider interface with canonical JSON
+    /// arguments and returns its result as canonical JSON (see
+    /// `runtime::canonical`): the form the JS and Python hosts print too.
+    pub fn call_json(
+        &self,
+        function: &str,
+        args: &[serde_json::Value],
+    ) -> Result<serde_json::Value, CallJsonError> {
+        let pre = self.pre.instance_pre().clone();
+        let function_name = function.to_string();
+        let mut bad_input: Option<super::canonical::CanonicalError> = None;
+        let result = self.sandbox.call(
+            "call",
+            |store| pre.instantiate(store),
+            |store, instance: &wasmtime::component::Instance| {
+                let interface = instance
+                    .get_export_index(&mut *store, None, PROVIDER_INTERFACE)
+                    .ok_or_else(|| wasmtime::Error::msg("no provider interface"))?;
+                let index = instance
+                    .get_export_index(&mut *store, Some(&interface), &function_name)
+                    .ok_or_else(|| wasmtime::Error::msg(format!("no function {function_name}")))?;
+                let func = instance.get_func(&mut *store, index).ok_or_else(|| {
+                    wasmtime::Error::msg(format!("{function_name} is not a function"))
+                })?;
+                let ty = func.ty(&*store);
+                let params: Vec<(String, wasmtime::component::Type)> =
+                    ty.params().map(|(n, t)| (n.to_string(), t)).collect();
+                if params.len() != args.len() {
+                    bad_input = Some(super::canonical::CanonicalError {
+                        path: function_name.clone(),
+                        message: format!("takes {} arguments, got {}", params.len(), args.len()),
+                    });
+                    return Ok(None);
+                }
+                let mut values = Vec::new();
+                for ((name, ty), arg) in params.iter().zip(args) {
+                    match super::canonical::from_json(arg, ty, name) {
+                        Ok(value) => values.push(value),
+                        Err(e) => {
+                            bad_input = Some(e);
+                            return Ok(None);
+                        }
+                    }
+                }
+                let mut results = vec![wasmtime::component::Val::Bool(false); ty.results().len()];
+                func.call(&mut *store, &values, &mut results)?;
+                Ok(Some(results))
+            },
+        );
+        if let Some(e) = bad_input {
+            return Err(CallJsonError::Input(e));
+        }
+        let results = result.map_err(CallJsonError::Plugin)?.unwrap_or_default();
+        Ok(match results.as_slice() {
+            [] => serde_json::Value::Null,
+            [one] => super::canonical::to_json(one),
+            many => serde_json::Value::Array(many.iter().map(super::canonical::to_json).collect()),
+        })
     }
 
     fn checked(&self, call: &'static str, plan: Result<Plan, WitError>) -> CallResult<Plan> {

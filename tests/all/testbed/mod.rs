@@ -93,7 +93,8 @@ pub fn client_key() -> PathBuf {
     bed().map(|b| b.client_key.clone()).unwrap_or_default()
 }
 
-fn skip(test: &str, reason: &str) {
+/// Records that `test` cannot run here and why; fails instead when CI=true.
+pub fn skip(test: &str, reason: &str) {
     if std::env::var("CI").as_deref() == Ok("true") {
         panic!("{test}: the test bed is unavailable in CI: {reason}");
     }
