@@ -161,7 +161,7 @@ pub fn check(program: &Program, index: usize, resolved: Option<&Resolved>) -> Re
     for var in &program.environment {
         let key = f(&format!("environment[{}]", var.name));
         validate::env_name(&key, &var.name)?;
-        check_env_value(&key, &var.value)?;
+        validate::env_value(&key, &var.value)?;
         if !env_names.insert(var.name.as_str()) {
             return Err(invalid(key, "is set more than once"));
         }
@@ -272,13 +272,6 @@ fn check_stream(field: &str, stream: &StreamLog, root: &str) -> Result<(), Error
         validate::path_under(&format!("{field}.logfile"), path, root)?;
     }
     Ok(())
-}
-
-/// Environment values are double-quoted, so leading and trailing spaces
-/// survive; line breaks and `<space>;` still end the line for configparser.
-fn check_env_value(field: &str, value: &str) -> Result<(), Error> {
-    let padded = format!("x{value}x");
-    validate::value(field, &padded)
 }
 
 /// A `process_name` template: literal text plus `%(name)d`/`%(name)s`

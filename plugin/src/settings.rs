@@ -485,7 +485,7 @@ impl Resolved {
         for (name, value) in &d.environment {
             let field = format!("settings.supervisord.environment.{name}");
             validate::env_name(&field, name)?;
-            validate::value(&field, value)?;
+            validate::env_value(&field, value)?;
         }
         Ok(())
     }

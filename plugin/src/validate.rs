@@ -109,11 +109,41 @@ pub fn absolute_path(field: &str, path: &str) -> Result<(), Error> {
 /// An absolute path that lies under the node root.
 pub fn path_under(field: &str, path: &str, root: &str) -> Result<(), Error> {
     absolute_path(field, path)?;
+    if field.starts_with("settings.") && path.contains('%') {
+        // supervisord expands `%` in some of its own paths more than once.
+        return Err(invalid(
+            field,
+            format!("{path:?} contains '%', which supervisord's own paths cannot hold"),
+        ));
+    }
     let root = root.trim_end_matches('/');
     if !root.is_empty() && !(path == root || path.starts_with(&format!("{root}/"))) {
         return Err(invalid(
             field,
             format!("{path:?} lies outside the node root {root:?}"),
+        ));
+    }
+    Ok(())
+}
+
+/// An environment value: it is quoted (see `render::ini::environment`), so
+/// leading and trailing spaces survive, but line breaks and `<space>;`
+/// still end the line for configparser, a value cannot hold both `'` and
+/// `"` (or `'` and `\`), and released supervisors strip quote characters
+/// from both ends of a value.
+pub fn env_value(field: &str, value: &str) -> Result<(), Error> {
+    // The line rules apply to the text between the quotes.
+    self::value(field, &format!("x{value}x"))?;
+    if value.contains('\'') && value.contains(['"', '\\']) {
+        return Err(invalid(
+            field,
+            "holds ' together with \" or \\; supervisor's environment parser cannot read such a value back",
+        ));
+    }
+    if value.starts_with(['\'', '"']) || value.ends_with(['\'', '"']) {
+        return Err(invalid(
+            field,
+            "starts or ends with a quote character, which supervisor strips from environment values",
         ));
     }
     Ok(())

@@ -5,6 +5,7 @@
 mod bindings;
 mod containment;
 mod e2e;
+mod oracle;
 mod sandbox;
 mod support;
 mod testbed;

@@ -64,18 +64,25 @@ pub fn escape_percent(value: &str) -> String {
     value.replace('%', "%%")
 }
 
-/// Renders an environment as supervisord's `KEY="value",KEY2="value2"`,
-/// sorted by key. Values are double-quoted for its shlex parser (which
-/// would otherwise split on `,` and `=` and drop `#` comments), with `\` and
-/// `"` backslash-escaped, and `%` doubled for its expansion.
+/// Renders an environment as supervisord's `KEY="value",KEY2='value2'`,
+/// sorted by key. Released supervisors (4.2, 4.3) split it with a
+/// non-POSIX shlex (no escapes; quotes kept, then stripped), the next one
+/// with a POSIX shlex (backslash escapes inside double quotes). A value is
+/// double-quoted unless it holds `"` or `\`, then single-quoted: both
+/// parsers read either back unchanged. `validate::env_value` refuses what
+/// neither quoting can carry. `%` is doubled for supervisord's expansion.
 pub fn environment<'a>(vars: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
     let mut vars: Vec<(&str, &str)> = vars.into_iter().collect();
     vars.sort();
     let rendered: Vec<String> = vars
         .into_iter()
         .map(|(name, value)| {
-            let quoted = value.replace('\\', "\\\\").replace('"', "\\\"");
-            format!("{name}=\"{}\"", escape_percent(&quoted))
+            let quote = if value.contains(['"', '\\']) {
+                '\''
+            } else {
+                '"'
+            };
+            format!("{name}={quote}{}{quote}", escape_percent(value))
         })
         .collect();
     rendered.join(",")
@@ -92,8 +99,12 @@ mod tests {
 
     #[test]
     fn environment_is_sorted_quoted_and_escaped() {
-        let env = environment([("B", "x,y=z"), ("A", r#"say "hi" \ 100%"#)]);
-        assert_eq!(env, r#"A="say \"hi\" \\ 100%%",B="x,y=z""#);
+        let env = environment([
+            ("B", "x,y=z #1"),
+            ("A", r#"say "hi" \ 100%"#),
+            ("C", "it's"),
+        ]);
+        assert_eq!(env, r#"A='say "hi" \ 100%%',B="x,y=z #1",C="it's""#);
     }
 
     #[test]

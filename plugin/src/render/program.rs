@@ -2,7 +2,7 @@
 //! group) and the `[program:x]`, `[eventlistener:x]` or `[fcgi-program:x]`
 //! sections of its members.
 
-use super::ini::{IniWriter, boolean, environment};
+use super::ini::{IniWriter, boolean, environment, escape_percent};
 use crate::MANAGED_MARKER;
 use crate::bindings::{Autorestart, LogTarget, Program, ProgramKind, Signal, StreamLog};
 use crate::settings::GroupOptions;
@@ -103,7 +103,13 @@ fn stream(w: &mut IniWriter, name: &str, s: &StreamLog) {
             w.raw(&format!("{name}_logfile"), "NONE");
         }
         Some(LogTarget::Path(path)) => {
-            w.literal(&format!("{name}_logfile"), path);
+            // supervisord expands `%` in log file names twice (once when it
+            // reads the key, once more per process), so they are escaped
+            // twice.
+            w.raw(
+                &format!("{name}_logfile"),
+                &escape_percent(&escape_percent(path)),
+            );
         }
         None => {}
     }
