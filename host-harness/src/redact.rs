@@ -7,8 +7,17 @@ use similar::TextDiff;
 /// What replaces a secret value.
 pub const REDACTED: &str = "<redacted>";
 
+/// What replaces a secret value that differs from the node's.
+pub const REDACTED_CHANGED: &str = "<redacted, changed>";
+
 /// `content` with the values of `keys` replaced.
 pub fn redact(content: &str, keys: &[String]) -> String {
+    redact_marking(content, keys, |_| false)
+}
+
+/// Like `redact`, but lines for which `changed` holds say so, so a diff
+/// still shows that a secret changed without showing it.
+fn redact_marking(content: &str, keys: &[String], changed: impl Fn(&str) -> bool) -> String {
     if keys.is_empty() {
         return content.to_string();
     }
@@ -22,7 +31,11 @@ pub fn redact(content: &str, keys: &[String]) -> String {
             Some((key, _)) if keys.iter().any(|k| k == key.trim()) => {
                 out.push_str(key);
                 out.push('=');
-                out.push_str(REDACTED);
+                out.push_str(if changed(body) {
+                    REDACTED_CHANGED
+                } else {
+                    REDACTED
+                });
             }
             _ => out.push_str(body),
         }
@@ -33,8 +46,9 @@ pub fn redact(content: &str, keys: &[String]) -> String {
 
 /// A unified diff of two versions of a file, both redacted.
 pub fn diff(path: &str, old: &str, new: &str, keys: &[String]) -> String {
+    let old_lines: std::collections::BTreeSet<&str> = old.lines().collect();
     let old = redact(old, keys);
-    let new = redact(new, keys);
+    let new = redact_marking(new, keys, |line| !old_lines.contains(line));
     TextDiff::from_lines(&old, &new)
         .unified_diff()
         .context_radius(3)
@@ -62,5 +76,6 @@ mod tests {
         );
         assert!(!d.contains("secret"), "{d}");
         assert!(d.contains("+command=x"), "{d}");
+        assert!(d.contains("+environment=<redacted, changed>"), "{d}");
     }
 }

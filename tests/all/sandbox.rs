@@ -241,3 +241,95 @@ fn a_facility_asked_for_a_supervisor_it_does_not_map_gives_the_seeds_error() {
         "points at the facility line: {run:#?}"
     );
 }
+
+#[test]
+fn secrets_stay_out_of_output_and_in_private_files() {
+    let node = SandboxNode::new("sandbox-secrets");
+    let secret = "s3cret-token-value";
+    let spec = write_spec(
+        &node.root,
+        "secret.toml",
+        &format!(
+            "[groups.app.settings]\ninstall = {{ strategy = \"pip\", version = \"4.3.0\" }}\n\
+             [groups.app.services.worker.settings]\ncommand = \"sleep 1000\"\nstartsecs = 0\n\
+             environment = {{ API_TOKEN = \"{secret}\" }}\n"
+        ),
+    );
+    let target = node.address();
+    for args in [
+        vec![
+            "apply",
+            spec.to_str().unwrap(),
+            "--node",
+            &target,
+            "--diff",
+            "-v",
+        ],
+        vec![
+            "apply",
+            spec.to_str().unwrap(),
+            "--node",
+            &target,
+            "--diff",
+            "--format",
+            "json",
+        ],
+        vec![
+            "plan",
+            spec.to_str().unwrap(),
+            "--node",
+            &target,
+            "--format",
+            "json",
+        ],
+    ] {
+        let run = supd(&args);
+        assert!(run.code == 0, "{run:#?}");
+        assert!(
+            !run.stdout.contains(secret) && !run.stderr.contains(secret),
+            "{args:?} printed the secret: {run:#?}"
+        );
+    }
+    let changed = write_spec(
+        &node.root,
+        "secret2.toml",
+        &std::fs::read_to_string(&spec)
+            .unwrap()
+            .replace(secret, "rotated-token-value"),
+    );
+    let run = supd(&[
+        "apply",
+        changed.to_str().unwrap(),
+        "--node",
+        &target,
+        "--diff",
+    ]);
+    run.expect_code(0);
+    assert!(
+        run.stdout.contains("+environment=<redacted, changed>"),
+        "the diff shows that the environment changed: {run:#?}"
+    );
+    assert!(
+        !run.stdout.contains("rotated-token-value") && !run.stdout.contains(secret),
+        "{run:#?}"
+    );
+
+    use std::os::unix::fs::PermissionsExt;
+    let file = node.path("etc/conf.d/worker.conf");
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600,
+        "files with environments are private"
+    );
+    let socket = node.path("run/supervisor.sock");
+    assert_eq!(
+        std::fs::metadata(&socket).unwrap().permissions().mode() & 0o777,
+        0o700,
+        "the control socket is private"
+    );
+    let conf = std::fs::read_to_string(node.path("etc/supervisord.conf")).unwrap();
+    assert!(
+        !conf.contains("inet_http_server"),
+        "no TCP control port unless asked"
+    );
+}

@@ -248,3 +248,64 @@ pub fn toml_to_json(value: toml::Value) -> serde_json::Value {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const PIECES: &[&str] = &[
+        "[groups.web]\n",
+        "[groups.web.settings]\n",
+        "[groups.web.services.app]\n",
+        "[groups.web.services.app.settings]\n",
+        "[groups.web.ssh]\n",
+        "nodes = [\"local\"]\n",
+        "nodes = [\"ssh://root@h:22\", \"local:n\"]\n",
+        "nodes = [\"ftp://x\"]\n",
+        "supervisor = \"supervisord\"\n",
+        "supervisor = \"other\"\n",
+        "facility = \"generic\"\n",
+        "command = \"sleep 1\"\n",
+        "colour = \"red\"\n",
+        "install = { strategy = \"pip\" }\n",
+        "known-hosts = \"kh\"\n",
+        "identity = 3\n",
+        "x = [1, \"a\"]\n",
+        "when = 1979-05-27T07:32:00Z\n",
+        "= broken\n",
+        "\"quoted key\" = 'v'\n",
+        "[groups]\n",
+        "providers = [\"p.wasm\"]\n",
+        "service-name = \"a\\nb\"\n",
+        "# comment\n",
+        "\n",
+        "[[groups.web]]\n",
+        "a.b.c = 1\n",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+        /// Any text: a spec or an error with a place and a reason, never a panic.
+        #[test]
+        fn any_spec_text_parses_or_is_refused_with_a_location(parts in prop::collection::vec(prop::sample::select(PIECES), 0..12)) {
+            let text = parts.concat();
+            match Spec::parse(Path::new("/specs/fuzz.toml"), text.clone()) {
+                Ok(spec) => {
+                    for group in &spec.groups {
+                        prop_assert!(!group.nodes.is_empty(), "every group gets a node");
+                    }
+                }
+                Err(error) => {
+                    prop_assert!(!error.message.is_empty());
+                    prop_assert_eq!(&error.location.file, &PathBuf::from("/specs/fuzz.toml"));
+                    if !text.trim().is_empty() {
+                        prop_assert!(error.location.line_col.is_some(), "{} has no line: {:?}", text, error);
+                    }
+                }
+            }
+        }
+    }
+}
