@@ -11,6 +11,8 @@
 //! profile directories, so the nested one needs its own. Components land in
 //! `<target>/components/<name>.wasm`.
 
+pub mod witdocs;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

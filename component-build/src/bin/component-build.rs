@@ -13,11 +13,27 @@ struct Args {
     /// Components to build (`supervisord`, `app-deploy`, `hostile`); all
     /// when none are named.
     components: Vec<String>,
+
+    /// Write wit/README.md from the WIT's doc comments instead.
+    #[arg(long)]
+    wit_docs: bool,
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
     let workspace = Workspace::from_member(env!("CARGO_MANIFEST_DIR").as_ref(), None);
+    if args.wit_docs {
+        let wit = workspace.root.join("wit");
+        return match component_build::witdocs::reference(&wit)
+            .and_then(|text| std::fs::write(wit.join("README.md"), text).map_err(|e| e.to_string()))
+        {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("error: {error}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let mut status = ExitCode::SUCCESS;
     for guest in ALL {
         if !args.components.is_empty() && !args.components.iter().any(|c| c == guest.component) {
