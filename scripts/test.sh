@@ -8,7 +8,7 @@ bash scripts/setup.sh
 mkdir -p target
 rm -f target/skipped-tests.txt
 status=0
-cargo test --locked "$@" || status=$?
+cargo test --locked --no-fail-fast "$@" || status=$?
 skipped=0
 if [ -f target/skipped-tests.txt ]; then
     skipped=$(wc -l < target/skipped-tests.txt)

@@ -49,6 +49,7 @@ fn plugin_component_exports_the_provider_and_imports_nothing() {
     assert_eq!(
         functions,
         [
+            "check-programs",
             "config-map",
             "configure-plan",
             "install-plan",
