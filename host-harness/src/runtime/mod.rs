@@ -31,6 +31,10 @@ pub const BUNDLED_PROVIDER: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/su
 /// The bundled example app-deploy facility component.
 pub const BUNDLED_FACILITY: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/app-deploy.wasm"));
 
+/// Plugin instances alive at once: one per call in flight (a call per
+/// worker thread), with room to spare.
+const POOL_INSTANCES: u32 = 128;
+
 /// How often the epoch advances; the granularity of call timeouts.
 const EPOCH_TICK: Duration = Duration::from_millis(5);
 
@@ -49,6 +53,17 @@ impl Runtime {
     pub fn new(cache: CodeCache, limits: Limits) -> wasmtime::Result<Runtime> {
         let mut config = Config::new();
         config.epoch_interruption(true);
+        // Every call gets a fresh instance; a pool of pre-reserved slots
+        // makes that cheap (no mmap per instantiation). Slots are sized by
+        // the memory limit, so the pool is also a second memory bound.
+        let mut pool = wasmtime::PoolingAllocationConfig::new();
+        pool.total_component_instances(POOL_INSTANCES)
+            .total_core_instances(POOL_INSTANCES)
+            .total_memories(POOL_INSTANCES)
+            .total_tables(POOL_INSTANCES)
+            .total_stacks(POOL_INSTANCES)
+            .max_memory_size(limits.memory_bytes);
+        config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
         let engine = Engine::new(&config)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;

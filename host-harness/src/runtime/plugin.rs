@@ -1,11 +1,19 @@
-//! One loaded component and its calls. Every call gets a fresh instance in
-//! a fresh store (instantiation from an `InstancePre` is cheap), so nothing
-//! one call leaves behind can influence the next, and a call that broke its
-//! instance breaks nothing else.
+//! One loaded component and its calls.
+//!
+//! Each instance lives in its own store with its own limits. An instance
+//! that answered is kept warm and serves later calls (a fresh instance costs
+//! little to create, but every page it touches for the first time costs a
+//! page fault, which made a fresh `config-map` cost 2-3x a warm one); an
+//! instance that trapped, timed out or hit a limit is dropped, so a call
+//! that broke its instance breaks nothing else. Providers are pure
+//! functions, so what one call leaves in an instance's memory changes no
+//! answer; every call still gets the full time bound, and memory stays
+//! bounded per instance.
 
+use std::sync::Mutex;
 use std::time::Instant;
 
-use wasmtime::component::{Component, Linker};
+use wasmtime::component::{Component, Instance, InstancePre, Linker};
 use wasmtime::{Engine, Store, Trap};
 
 use super::bindings::facility::{Facility, FacilityPre};
@@ -30,19 +38,11 @@ struct Sandbox {
 }
 
 impl Sandbox {
-    fn call<I, R>(
-        &self,
-        call: &'static str,
-        instantiate: impl FnOnce(&mut Store<StoreData>) -> wasmtime::Result<I>,
-        body: impl FnOnce(&mut Store<StoreData>, &I) -> wasmtime::Result<R>,
-    ) -> Result<R, PluginError> {
+    fn store(&self) -> Store<StoreData> {
         let mut store = Store::new(&self.engine, StoreData::new(&self.limits));
         store.limiter(|data| data);
-        store.set_epoch_deadline(self.deadline_ticks);
         store.epoch_deadline_trap();
-        let started = Instant::now();
-        let result = instantiate(&mut store).and_then(|instance| body(&mut store, &instance));
-        result.map_err(|error| self.classify(call, error, &store, started))
+        store
     }
 
     fn classify(
@@ -113,6 +113,67 @@ impl Sandbox {
     }
 }
 
+/// An instance with its store and typed bindings.
+struct Warm<B> {
+    store: Store<StoreData>,
+    instance: Instance,
+    bindings: B,
+}
+
+/// Instances of one component: idle ones wait here between calls.
+struct Pool<B> {
+    sandbox: Sandbox,
+    pre: InstancePre<StoreData>,
+    bind: fn(&mut Store<StoreData>, &Instance) -> wasmtime::Result<B>,
+    idle: Mutex<Vec<Warm<B>>>,
+}
+
+impl<B> Pool<B> {
+    fn call<R>(
+        &self,
+        call: &'static str,
+        body: impl FnOnce(&mut Store<StoreData>, &Instance, &B) -> wasmtime::Result<R>,
+    ) -> Result<R, PluginError> {
+        let idle = self
+            .idle
+            .lock()
+            .expect("no call panics holding the pool")
+            .pop();
+        let started = Instant::now();
+        let mut warm = match idle {
+            Some(warm) => warm,
+            None => {
+                let mut store = self.sandbox.store();
+                store.set_epoch_deadline(self.sandbox.deadline_ticks);
+                let made = self.pre.instantiate(&mut store).and_then(|instance| {
+                    let bindings = (self.bind)(&mut store, &instance)?;
+                    Ok((instance, bindings))
+                });
+                match made {
+                    Ok((instance, bindings)) => Warm {
+                        store,
+                        instance,
+                        bindings,
+                    },
+                    Err(error) => return Err(self.sandbox.classify(call, error, &store, started)),
+                }
+            }
+        };
+        warm.store.data_mut().refused_growth = None;
+        warm.store.set_epoch_deadline(self.sandbox.deadline_ticks);
+        match body(&mut warm.store, &warm.instance, &warm.bindings) {
+            Ok(result) => {
+                self.idle
+                    .lock()
+                    .expect("no call panics holding the pool")
+                    .push(warm);
+                Ok(result)
+            }
+            Err(error) => Err(self.sandbox.classify(call, error, &warm.store, started)),
+        }
+    }
+}
+
 fn load(
     runtime: &Runtime,
     label: &str,
@@ -158,8 +219,7 @@ pub enum CallJsonError {
 
 /// A loaded provider component.
 pub struct ProviderPlugin {
-    sandbox: Sandbox,
-    pre: ProviderPre<StoreData>,
+    pool: Pool<Provider>,
     info: ProviderInfo,
     cache: CacheOutcome,
 }
@@ -181,8 +241,12 @@ impl ProviderPlugin {
             detail: format!("it is not a provider (world `provider` of supervisord-crate:supervision@0.1.0): {e:#}"),
         })?;
         let mut plugin = ProviderPlugin {
-            sandbox,
-            pre,
+            pool: Pool {
+                sandbox,
+                pre: pre.instance_pre().clone(),
+                bind: |store, instance| Provider::new(store, instance),
+                idle: Mutex::new(Vec::new()),
+            },
             info: ProviderInfo {
                 name: String::new(),
                 version: String::new(),
@@ -198,7 +262,7 @@ impl ProviderPlugin {
             p.call_register_provider(store)
         })?;
         // From here on errors name the provider, not its file.
-        plugin.sandbox.label = format!("{} ({label})", plugin.info.name);
+        plugin.pool.sandbox.label = format!("{} ({label})", plugin.info.name);
         Ok(plugin)
     }
 
@@ -207,16 +271,12 @@ impl ProviderPlugin {
         call: &'static str,
         body: impl FnOnce(&mut Store<StoreData>, &super::bindings::provider::exports::supervisord_crate::supervision::supervision_provider::Guest) -> wasmtime::Result<R>,
     ) -> Result<R, PluginError> {
-        self.sandbox.call(
-            call,
-            |store| self.pre.instantiate(store),
-            |store, provider: &Provider| {
-                body(
-                    store,
-                    provider.supervisord_crate_supervision_supervision_provider(),
-                )
-            },
-        )
+        self.pool.call(call, |store, _, provider| {
+            body(
+                store,
+                provider.supervisord_crate_supervision_supervision_provider(),
+            )
+        })
     }
 
     /// What `register-provider` said.
@@ -226,7 +286,7 @@ impl ProviderPlugin {
 
     /// The name errors use for this plugin.
     pub fn label(&self) -> &str {
-        &self.sandbox.label
+        &self.pool.sandbox.label
     }
 
     /// Whether the compiled code came from the cache.
@@ -297,47 +357,46 @@ impl ProviderPlugin {
         function: &str,
         args: &[serde_json::Value],
     ) -> Result<serde_json::Value, CallJsonError> {
-        let pre = self.pre.instance_pre().clone();
         let function_name = function.to_string();
         let mut bad_input: Option<super::canonical::CanonicalError> = None;
-        let result = self.sandbox.call(
-            "call",
-            |store| pre.instantiate(store),
-            |store, instance: &wasmtime::component::Instance| {
-                let interface = instance
-                    .get_export_index(&mut *store, None, PROVIDER_INTERFACE)
-                    .ok_or_else(|| wasmtime::Error::msg("no provider interface"))?;
-                let index = instance
-                    .get_export_index(&mut *store, Some(&interface), &function_name)
-                    .ok_or_else(|| wasmtime::Error::msg(format!("no function {function_name}")))?;
-                let func = instance.get_func(&mut *store, index).ok_or_else(|| {
-                    wasmtime::Error::msg(format!("{function_name} is not a function"))
-                })?;
-                let ty = func.ty(&*store);
-                let params: Vec<(String, wasmtime::component::Type)> =
-                    ty.params().map(|(n, t)| (n.to_string(), t)).collect();
-                if params.len() != args.len() {
-                    bad_input = Some(super::canonical::CanonicalError {
-                        path: function_name.clone(),
-                        message: format!("takes {} arguments, got {}", params.len(), args.len()),
-                    });
-                    return Ok(None);
-                }
-                let mut values = Vec::new();
-                for ((name, ty), arg) in params.iter().zip(args) {
-                    match super::canonical::from_json(arg, ty, name) {
-                        Ok(value) => values.push(value),
-                        Err(e) => {
-                            bad_input = Some(e);
-                            return Ok(None);
-                        }
+        let result = self.pool.call("call", |store, instance, _| {
+            let func = instance
+                .get_export_index(&mut *store, None, PROVIDER_INTERFACE)
+                .and_then(|interface| {
+                    instance.get_export_index(&mut *store, Some(&interface), &function_name)
+                })
+                .and_then(|index| instance.get_func(&mut *store, index));
+            let Some(func) = func else {
+                bad_input = Some(super::canonical::CanonicalError {
+                    path: function_name.clone(),
+                    message: "the provider interface has no such function".into(),
+                });
+                return Ok(None);
+            };
+            let ty = func.ty(&*store);
+            let params: Vec<(String, wasmtime::component::Type)> =
+                ty.params().map(|(n, t)| (n.to_string(), t)).collect();
+            if params.len() != args.len() {
+                bad_input = Some(super::canonical::CanonicalError {
+                    path: function_name.clone(),
+                    message: format!("takes {} arguments, got {}", params.len(), args.len()),
+                });
+                return Ok(None);
+            }
+            let mut values = Vec::new();
+            for ((name, ty), arg) in params.iter().zip(args) {
+                match super::canonical::from_json(arg, ty, name) {
+                    Ok(value) => values.push(value),
+                    Err(e) => {
+                        bad_input = Some(e);
+                        return Ok(None);
                     }
                 }
-                let mut results = vec![wasmtime::component::Val::Bool(false); ty.results().len()];
-                func.call(&mut *store, &values, &mut results)?;
-                Ok(Some(results))
-            },
-        );
+            }
+            let mut results = vec![wasmtime::component::Val::Bool(false); ty.results().len()];
+            func.call(&mut *store, &values, &mut results)?;
+            Ok(Some(results))
+        });
         if let Some(e) = bad_input {
             return Err(CallJsonError::Input(e));
         }
@@ -351,7 +410,7 @@ impl ProviderPlugin {
 
     fn checked(&self, call: &'static str, plan: Result<Plan, WitError>) -> CallResult<Plan> {
         if let Ok(plan) = &plan {
-            self.sandbox.check_plan(call, plan)?;
+            self.pool.sandbox.check_plan(call, plan)?;
         }
         Ok(plan)
     }
@@ -359,8 +418,7 @@ impl ProviderPlugin {
 
 /// A loaded facility component.
 pub struct FacilityPlugin {
-    sandbox: Sandbox,
-    pre: FacilityPre<StoreData>,
+    pool: Pool<Facility>,
     name: String,
 }
 
@@ -381,19 +439,19 @@ impl FacilityPlugin {
             detail: format!("it is not a facility (world `facility` of supervisord-crate:supervision@0.1.0): {e:#}"),
         })?;
         let mut plugin = FacilityPlugin {
-            sandbox,
-            pre,
+            pool: Pool {
+                sandbox,
+                pre: pre.instance_pre().clone(),
+                bind: |store, instance| Facility::new(store, instance),
+                idle: Mutex::new(Vec::new()),
+            },
             name: String::new(),
         };
-        plugin.name = plugin.sandbox.call(
-            "facility-name",
-            |store| plugin.pre.instantiate(store),
-            |store, f: &Facility| {
-                f.supervisord_crate_supervision_config_mapper()
-                    .call_facility_name(store)
-            },
-        )?;
-        plugin.sandbox.label = format!("facility {} ({label})", plugin.name);
+        plugin.name = plugin.pool.call("facility-name", |store, _, f| {
+            f.supervisord_crate_supervision_config_mapper()
+                .call_facility_name(store)
+        })?;
+        plugin.pool.sandbox.label = format!("facility {} ({label})", plugin.name);
         Ok(plugin)
     }
 
@@ -404,13 +462,9 @@ impl FacilityPlugin {
 
     /// `config-map`.
     pub fn config_map(&self, supervisor: &str, settings: &str) -> CallResult<Program> {
-        self.sandbox.call(
-            "config-map",
-            |store| self.pre.instantiate(store),
-            |store, f: &Facility| {
-                f.supervisord_crate_supervision_config_mapper()
-                    .call_config_map(store, supervisor, settings)
-            },
-        )
+        self.pool.call("config-map", |store, _, f| {
+            f.supervisord_crate_supervision_config_mapper()
+                .call_config_map(store, supervisor, settings)
+        })
     }
 }
