@@ -1,1 +1,536 @@
-fn main() {}
+//! Converging nodes with supd, with a hand-written bash script (the floor,
+//! `benches/floor.sh`) and with Ansible (`benches/ansible/converge.yml`),
+//! side by side on the same nodes, runs interleaved, medians printed.
+//!
+//!     bash benches/run.sh        (or: cargo bench -p host-harness --bench converge)
+//!
+//! Environment: BENCH_RUNS (default 5), BENCH_ONLY (comma list of local,
+//! ssh, fleet), BENCH_NO_ANSIBLE=1, BENCH_OUT (a file for the Markdown
+//! table). The ssh and fleet sections need root (the test bed).
+
+#[allow(dead_code)]
+#[path = "../../tests/all/support.rs"]
+mod support;
+#[allow(dead_code)]
+#[path = "../../tests/all/testbed/mod.rs"]
+mod testbed;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use support::{kill_supervisord, workspace};
+use testbed::TestNode;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Tool {
+    Harness,
+    Floor,
+    Ansible,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Case {
+    First,
+    Idempotent,
+    OneChanged,
+}
+
+impl Case {
+    fn name(self) -> &'static str {
+        match self {
+            Case::First => "first converge",
+            Case::Idempotent => "idempotent re-run",
+            Case::OneChanged => "one program changed",
+        }
+    }
+}
+
+/// Where a tool's supervisord lives.
+enum Place<'a> {
+    Local(PathBuf),
+    Ssh(&'a TestNode),
+}
+
+struct Target<'a> {
+    tool: Tool,
+    place: Place<'a>,
+    /// The pip layout directory, as the node sees it.
+    base: String,
+    variant: u32,
+}
+
+fn bench_dir() -> PathBuf {
+    workspace().join("target/bench")
+}
+
+fn ansible_playbook() -> Option<PathBuf> {
+    if std::env::var("BENCH_NO_ANSIBLE").is_ok() {
+        return None;
+    }
+    let venv = bench_dir().join("ansible-venv");
+    let playbook = venv.join("bin/ansible-playbook");
+    if !playbook.exists() {
+        eprintln!("bench: installing ansible 12.3.0 into {}", venv.display());
+        run_ok(Command::new("python3").args(["-m", "venv"]).arg(&venv));
+        run_ok(Command::new(venv.join("bin/pip")).args([
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            "ansible==12.3.0",
+        ]));
+    }
+    Some(playbook)
+}
+
+fn run_ok(command: &mut Command) -> String {
+    let out = command
+        .output()
+        .unwrap_or_else(|e| panic!("{command:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{command:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn ssh_command(node: &TestNode) -> Command {
+    let mut c = Command::new("ssh");
+    c.arg("-i")
+        .arg(testbed::client_key())
+        .args([
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "StrictHostKeyChecking=yes",
+        ])
+        .arg("-o")
+        .arg(format!(
+            "UserKnownHostsFile={}",
+            node.known_hosts().display()
+        ))
+        .args(["-p", &node.port.to_string(), "root@127.0.0.1"]);
+    c
+}
+
+/// The harness's spec for `n` programs on a target.
+fn harness_spec(target: &Target, n: usize) -> PathBuf {
+    let dir = bench_dir().join("specs");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (node, ssh, prefix) = match &target.place {
+        Place::Local(root) => (
+            format!("local:{}", root.display()),
+            String::new(),
+            String::new(),
+        ),
+        Place::Ssh(node) => (
+            node.address(),
+            format!(
+                "[groups.bench.ssh]\nidentity = {:?}\nknown-hosts = {:?}\n",
+                testbed::client_key().display().to_string(),
+                node.known_hosts().display().to_string()
+            ),
+            format!("prefix = {:?}\n", target.base),
+        ),
+    };
+    let mut text = format!(
+        "[groups.bench]\nnodes = [{node:?}]\n{ssh}[groups.bench.settings]\ninstall = {{ strategy = \"pip\", version = \"4.3.0\" }}\n{prefix}"
+    );
+    for i in 0..n {
+        let command = if i == 0 {
+            200_000 + target.variant as usize
+        } else {
+            100_000 + i
+        };
+        let _ = write!(
+            text,
+            "[groups.bench.services.p{i}.settings]\ncommand = \"sleep {command}\"\nstartsecs = 0\n"
+        );
+    }
+    let path = dir.join(format!("{:?}-{}.toml", target.tool, n));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Runs one converge of `n` programs; returns its wall time and, for the
+/// harness, its JSON outcome.
+fn converge(
+    target: &Target,
+    n: usize,
+    ansible: Option<&Path>,
+) -> (Duration, Option<serde_json::Value>) {
+    let variant = target.variant.to_string();
+    let n_text = n.to_string();
+    let mut command = match (target.tool, &target.place) {
+        (Tool::Harness, _) => {
+            let spec = harness_spec(target, n);
+            let mut c = Command::new(env!("CARGO_BIN_EXE_supd"));
+            c.args(["apply", spec.to_str().unwrap(), "--format", "json"]);
+            c
+        }
+        (Tool::Floor, Place::Local(_)) => {
+            let mut c = Command::new("bash");
+            c.arg(workspace().join("benches/floor.sh"))
+                .args([&target.base, &n_text, &variant]);
+            c
+        }
+        (Tool::Floor, Place::Ssh(node)) => {
+            let mut c = ssh_command(node);
+            c.args(["bash", "-s", "--", &target.base, &n_text, &variant])
+                .stdin(std::fs::File::open(workspace().join("benches/floor.sh")).unwrap());
+            c
+        }
+        (Tool::Ansible, place) => {
+            let mut c = Command::new(ansible.expect("ansible is installed"));
+            let playbook = workspace().join("benches/ansible/converge.yml");
+            match place {
+                Place::Local(_) => {
+                    c.args(["-i", "localhost,", "-c", "local"]);
+                }
+                Place::Ssh(node) => {
+                    let inventory = bench_dir().join("inventory.ini");
+                    std::fs::write(
+                        &inventory,
+                        format!(
+                            "node ansible_host=127.0.0.1 ansible_port={} ansible_user=root ansible_ssh_private_key_file={} ansible_python_interpreter=/usr/bin/python3 ansible_ssh_common_args='-o UserKnownHostsFile={} -o StrictHostKeyChecking=yes'\n",
+                            node.port,
+                            testbed::client_key().display(),
+                            node.known_hosts().display()
+                        ),
+                    )
+                    .unwrap();
+                    c.arg("-i").arg(inventory);
+                }
+            }
+            c.arg(playbook)
+                .args([
+                    "-e",
+                    &format!("base={}", target.base),
+                    "-e",
+                    &format!("n={n}"),
+                    "-e",
+                    &format!("variant={variant}"),
+                ])
+                .env("ANSIBLE_PYTHON_INTERPRETER", "/usr/bin/python3")
+                .env("ANSIBLE_NOCOLOR", "1");
+            c
+        }
+    };
+    if command.get_program() != "ssh" {
+        command.stdin(Stdio::null());
+    }
+    let start = Instant::now();
+    let out = command.output().unwrap();
+    let elapsed = start.elapsed();
+    assert!(
+        out.status.success(),
+        "{:?} failed:\n{}\n{}",
+        target.tool,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json = (target.tool == Tool::Harness).then(|| serde_json::from_slice(&out.stdout).unwrap());
+    (elapsed, json)
+}
+
+/// Back to "supervisord not running, no configuration files".
+fn reset(target: &Target) {
+    match &target.place {
+        Place::Local(_) => {
+            kill_supervisord(Path::new(&format!("{}/run/supervisord.pid", target.base)));
+            let etc = Path::new(&target.base).join("etc");
+            let _ = std::fs::remove_file(etc.join("supervisord.conf"));
+            if let Ok(entries) = std::fs::read_dir(etc.join("conf.d")) {
+                for entry in entries.flatten() {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
+        Place::Ssh(node) => {
+            let base = &target.base;
+            let script = format!(
+                "pid=$(cat {base}/run/supervisord.pid 2>/dev/null); if [ -n \"$pid\" ]; then pkill -KILL -P $pid; kill -KILL $pid; fi; rm -f {base}/run/* {base}/etc/supervisord.conf {base}/etc/conf.d/*; true"
+            );
+            run_ok(ssh_command(node).arg(script));
+        }
+    }
+}
+
+/// A virtual environment with supervisor for the floor and Ansible.
+fn ensure_venv(target: &Target) {
+    let script = format!(
+        "[ -x {0}/venv/bin/supervisord ] || {{ mkdir -p {0} && python3 -m venv {0}/venv && {0}/venv/bin/pip install -q --disable-pip-version-check supervisor==4.3.0; }}",
+        target.base
+    );
+    match &target.place {
+        Place::Local(_) => run_ok(Command::new("sh").args(["-c", &script])),
+        Place::Ssh(node) => run_ok(ssh_command(node).arg(script)),
+    };
+}
+
+fn median(samples: &[Duration]) -> Duration {
+    let mut sorted = samples.to_vec();
+    sorted.sort();
+    sorted[sorted.len() / 2]
+}
+
+type Samples = BTreeMap<(String, Case, usize, Tool), Vec<Duration>>;
+
+/// Interleaved runs of the three cases for `n` programs on `targets`.
+fn section(
+    label: &str,
+    targets: &mut [Target],
+    n: usize,
+    runs: usize,
+    ansible: Option<&Path>,
+    samples: &mut Samples,
+    trips: &mut BTreeMap<(String, Case, usize), usize>,
+) {
+    eprintln!("bench: {label}, {n} programs");
+    for target in targets.iter_mut() {
+        if target.tool != Tool::Harness {
+            ensure_venv(target);
+        }
+        reset(target);
+        target.variant = 0;
+        converge(target, n, ansible);
+    }
+    for run in 0..runs {
+        for case in [Case::First, Case::Idempotent, Case::OneChanged] {
+            // Rotate who goes first, so no tool always runs on a warm cache.
+            let count = targets.len();
+            for k in 0..count {
+                let target = &mut targets[(k + run) % count];
+                match case {
+                    Case::First => reset(target),
+                    Case::Idempotent => {}
+                    Case::OneChanged => target.variant = 1 - target.variant,
+                }
+                let (elapsed, json) = converge(target, n, ansible);
+                if let Some(json) = json {
+                    let node = &json["nodes"][0];
+                    if case == Case::Idempotent {
+                        assert_eq!(
+                            node["changed"], 0,
+                            "an idempotent run changed something: {node:#}"
+                        );
+                    }
+                    trips.insert(
+                        (label.to_string(), case, n),
+                        node["round_trips"].as_u64().unwrap_or(0) as usize,
+                    );
+                }
+                samples
+                    .entry((label.to_string(), case, n, target.tool))
+                    .or_default()
+                    .push(elapsed);
+            }
+        }
+    }
+    for target in targets.iter() {
+        reset(target);
+    }
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.3}", d.as_secs_f64())
+}
+
+fn main() {
+    let runs: usize = std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(5);
+    let only = std::env::var("BENCH_ONLY").unwrap_or_else(|_| "local,ssh,fleet".into());
+    let ansible = ansible_playbook();
+    let tools: Vec<Tool> = [Tool::Harness, Tool::Floor]
+        .into_iter()
+        .chain(ansible.as_ref().map(|_| Tool::Ansible))
+        .collect();
+    let mut samples = Samples::new();
+    let mut trips = BTreeMap::new();
+    let mut fleet = Vec::new();
+
+    if only.contains("local") {
+        for n in [1, 10, 50] {
+            let mut targets: Vec<Target> = tools
+                .iter()
+                .map(|tool| {
+                    let root = bench_dir()
+                        .join("local")
+                        .join(format!("{tool:?}").to_lowercase());
+                    std::fs::create_dir_all(&root).unwrap();
+                    Target {
+                        tool: *tool,
+                        base: root.join("opt/supervisord").display().to_string(),
+                        place: Place::Local(root),
+                        variant: 0,
+                    }
+                })
+                .collect();
+            section(
+                "local",
+                &mut targets,
+                n,
+                runs,
+                ansible.as_deref(),
+                &mut samples,
+                &mut trips,
+            );
+        }
+    }
+    if only.contains("ssh") {
+        if let Some(nodes) = testbed::nodes("bench-ssh", 1) {
+            let node = &nodes[0];
+            for n in [1, 10, 50] {
+                let mut targets: Vec<Target> = tools
+                    .iter()
+                    .map(|tool| Target {
+                        tool: *tool,
+                        base: format!("/opt/bench-{}", format!("{tool:?}").to_lowercase()),
+                        place: Place::Ssh(node),
+                        variant: 0,
+                    })
+                    .collect();
+                section(
+                    "ssh",
+                    &mut targets,
+                    n,
+                    runs,
+                    ansible.as_deref(),
+                    &mut samples,
+                    &mut trips,
+                );
+            }
+        }
+    }
+    if only.contains("fleet") {
+        for size in [1, 4, 16] {
+            let Some(nodes) = testbed::nodes(&format!("bench-fleet{size}"), size) else {
+                break;
+            };
+            fleet.push((size, fleet_run(&nodes, runs)));
+        }
+    }
+    let table = render(&samples, &trips, &fleet, runs);
+    println!("{table}");
+    if let Ok(out) = std::env::var("BENCH_OUT") {
+        std::fs::write(out, &table).unwrap();
+    }
+}
+
+/// Wall time of one apply of 10 programs to every node of a fleet, from
+/// "supervisor installed, not running, no program files".
+fn fleet_run(nodes: &[TestNode], runs: usize) -> Duration {
+    eprintln!("bench: fleet of {}", nodes.len());
+    let dir = bench_dir().join("specs");
+    std::fs::create_dir_all(&dir).unwrap();
+    let known_hosts = dir.join(format!("fleet{}-known_hosts", nodes.len()));
+    std::fs::write(
+        &known_hosts,
+        nodes
+            .iter()
+            .map(|n| std::fs::read_to_string(n.known_hosts()).unwrap())
+            .collect::<String>(),
+    )
+    .unwrap();
+    let addresses: Vec<String> = nodes.iter().map(|n| format!("{:?}", n.address())).collect();
+    let mut text = format!(
+        "[groups.fleet]\nnodes = [{}]\n[groups.fleet.ssh]\nidentity = {:?}\nknown-hosts = {:?}\n",
+        addresses.join(", "),
+        testbed::client_key().display().to_string(),
+        known_hosts.display().to_string()
+    );
+    for i in 0..10 {
+        let _ = write!(
+            text,
+            "[groups.fleet.services.p{i}.settings]\ncommand = \"sleep {}\"\nstartsecs = 0\n",
+            100_000 + i
+        );
+    }
+    let spec = dir.join(format!("fleet{}.toml", nodes.len()));
+    std::fs::write(&spec, text).unwrap();
+    let apply = || {
+        let start = Instant::now();
+        run_ok(Command::new(env!("CARGO_BIN_EXE_supd")).args([
+            "apply",
+            spec.to_str().unwrap(),
+            "--forks",
+            "16",
+        ]));
+        start.elapsed()
+    };
+    apply();
+    let mut samples = Vec::new();
+    for _ in 0..runs {
+        for node in nodes {
+            run_ok(ssh_command(node).arg(
+                "pid=$(cat /var/run/supervisord.pid 2>/dev/null); [ -n \"$pid\" ] && { pkill -KILL -P $pid; kill -KILL $pid; }; rm -f /etc/supervisor/conf.d/*; true",
+            ));
+        }
+        samples.push(apply());
+    }
+    median(&samples)
+}
+
+fn render(
+    samples: &Samples,
+    trips: &BTreeMap<(String, Case, usize), usize>,
+    fleet: &[(usize, Duration)],
+    runs: usize,
+) -> String {
+    let mut out = format!(
+        "Medians of {runs} interleaved runs, seconds. harness = `supd apply`; floor = benches/floor.sh; Ansible = benches/ansible/converge.yml.\n\n\
+         | where | case | N | harness | floor | Ansible | harness/floor | Ansible/harness | round trips |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n"
+    );
+    let mut keys: Vec<(String, Case, usize)> = samples
+        .keys()
+        .map(|(w, c, n, _)| (w.clone(), *c, *n))
+        .collect();
+    keys.dedup();
+    for (place, case, n) in keys {
+        let get = |tool| {
+            samples
+                .get(&(place.clone(), case, n, tool))
+                .map(|s| median(s))
+        };
+        let harness = get(Tool::Harness).unwrap();
+        let floor = get(Tool::Floor).unwrap();
+        let ansible = get(Tool::Ansible);
+        let _ = writeln!(
+            out,
+            "| {place} | {} | {n} | {} | {} | {} | {:.2} | {} | {} |",
+            case.name(),
+            secs(harness),
+            secs(floor),
+            ansible.map(secs).unwrap_or_else(|| "-".into()),
+            harness.as_secs_f64() / floor.as_secs_f64(),
+            ansible
+                .map(|a| format!("{:.0}", a.as_secs_f64() / harness.as_secs_f64()))
+                .unwrap_or_else(|| "-".into()),
+            trips
+                .get(&(place.clone(), case, n))
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
+        );
+    }
+    if !fleet.is_empty() {
+        let one = fleet[0].1;
+        out.push_str("\nFleet: one `supd apply --forks 16` of 10 programs per node, from supervisor installed but stopped and unconfigured.\n\n| nodes | wall time, s | vs 1 node |\n|---:|---:|---:|\n");
+        for (size, time) in fleet {
+            let _ = writeln!(
+                out,
+                "| {size} | {} | {:.2}x |",
+                secs(*time),
+                time.as_secs_f64() / one.as_secs_f64()
+            );
+        }
+    }
+    out
+}

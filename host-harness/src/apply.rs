@@ -10,7 +10,7 @@ use crate::facts;
 use crate::node::{self, Address, Transport};
 use crate::report::{FileDiff, NodeOutcome, StepOutcome, describe};
 use crate::runtime::bindings::{
-    Condition, Desired, NodeFacts, Plan, Program, ServiceAction, ServiceOptions, WitError,
+    Condition, Desired, NodeFacts, Plan, Program, ServiceAction, ServiceOptions, Step, WitError,
 };
 use crate::runtime::{MapError, PluginError, ProviderPlugin, Registry};
 use crate::script::{self, Mode, ScriptReport, StepStatus};
@@ -308,12 +308,15 @@ fn drive(
 ) -> Result<(), Failure> {
     let root = address.root();
     let provider = prepared.provider;
+    let clock = Instant::now();
     let probes = plugin(provider.probes(&prepared.settings, &root), spec, prepared)?;
     let output = transport
         .run(&facts::script(&probes))
         .map_err(|e| e.to_string())?;
     let facts = facts::parse(&output.stdout, &root, &probes)
         .map_err(|e| format!("{e}; stderr: {}", output.stderr.trim()))?;
+    outcome.timings.facts_us = clock.elapsed().as_micros() as u64;
+    let clock = Instant::now();
     let plan = match action {
         Action::Plan | Action::Apply(_) => node_plan(spec, prepared, &facts)?,
         Action::Status => plugin(
@@ -342,6 +345,8 @@ fn drive(
     };
     script::validate(&plan)
         .map_err(|e| format!("{} returned an unusable plan: {e}", provider.label()))?;
+    outcome.timings.plan_us = clock.elapsed().as_micros() as u64;
+    let clock = Instant::now();
     outcome.steps = plan
         .steps
         .iter()
@@ -365,6 +370,7 @@ fn drive(
         prepared.group.name
     );
     let run = transport.run(&script::compile(&plan, mode, &title));
+    outcome.timings.apply_us = clock.elapsed().as_micros() as u64;
     let report = match &run {
         Ok(output) => ScriptReport::parse(&output.stdout),
         Err(_) => ScriptReport::default(),
@@ -421,7 +427,7 @@ impl From<String> for Failure {
 /// The install plan followed by the configure plan, as one plan.
 fn node_plan(spec: &Spec, prepared: &Prepared<'_>, facts: &NodeFacts) -> Result<Plan, Failure> {
     let provider = prepared.provider;
-    let mut install = plugin(
+    let install = plugin(
         provider.install_plan(&prepared.settings, facts),
         spec,
         prepared,
@@ -431,16 +437,73 @@ fn node_plan(spec: &Spec, prepared: &Prepared<'_>, facts: &NodeFacts) -> Result<
         spec,
         prepared,
     )?;
-    let offset = install.steps.len() as u32;
-    for mut step in configure.steps {
-        if let Condition::Changed(targets) = &mut step.when {
-            for target in targets.iter_mut() {
-                *target += offset;
-            }
-        }
-        install.steps.push(step);
+    Ok(merge_plans(install, configure))
+}
+
+/// One plan from the install and configure plans: everything the install
+/// plan puts in place, then the program files, then the daemon steps, then
+/// the rest of the configure plan. A daemon started (or reloaded) after the
+/// program files are written loads them all at once, so the step script
+/// can skip the `supervisorctl update` that would otherwise follow, and a
+/// reload does not restart programs twice. Conditions are renumbered.
+pub fn merge_plans(install: Plan, configure: Plan) -> Plan {
+    let is_daemon = |step: &Step| matches!(step.desired, Desired::Daemon(_));
+    let is_file = |step: &Step| matches!(step.desired, Desired::File(_) | Desired::Absent(_));
+    // (which plan, index in it), in the merged order.
+    let mut order: Vec<(usize, usize)> = Vec::new();
+    order.extend(
+        install
+            .steps
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| !is_daemon(s))
+            .map(|(i, _)| (0, i)),
+    );
+    order.extend(
+        configure
+            .steps
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| is_file(s))
+            .map(|(i, _)| (1, i)),
+    );
+    order.extend(
+        install
+            .steps
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| is_daemon(s))
+            .map(|(i, _)| (0, i)),
+    );
+    order.extend(
+        configure
+            .steps
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| !is_file(s))
+            .map(|(i, _)| (1, i)),
+    );
+    let mut new_index = [
+        vec![0u32; install.steps.len()],
+        vec![0u32; configure.steps.len()],
+    ];
+    for (position, (plan, index)) in order.iter().enumerate() {
+        new_index[*plan][*index] = position as u32;
     }
-    Ok(install)
+    let plans = [install.steps, configure.steps];
+    let steps = order
+        .iter()
+        .map(|(plan, index)| {
+            let mut step = plans[*plan][*index].clone();
+            if let Condition::Changed(targets) = &mut step.when {
+                for target in targets.iter_mut() {
+                    *target = new_index[*plan][*target as usize];
+                }
+            }
+            step
+        })
+        .collect();
+    Plan { steps }
 }
 
 fn plugin<T>(
@@ -487,4 +550,83 @@ fn diffs(plan: &Plan, report: &ScriptReport) -> Vec<FileDiff> {
             _ => None,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::bindings::{
+        CtlAction, CtlEndpoint, Daemon, DaemonEnsure, StartMethod, Supervisorctl,
+    };
+
+    fn step(desired: Desired, when: Condition) -> Step {
+        Step {
+            desired,
+            reason: String::new(),
+            when,
+        }
+    }
+
+    fn ctl() -> CtlEndpoint {
+        CtlEndpoint {
+            binary: "c".into(),
+            config: "f".into(),
+            socket: "s".into(),
+        }
+    }
+
+    #[test]
+    fn program_files_go_before_the_daemon_and_conditions_follow_their_steps() {
+        let daemon = |ensure| {
+            Desired::Daemon(Daemon {
+                start: StartMethod::Command(vec![]),
+                pid_file: "p".into(),
+                socket: "s".into(),
+                ctl: ctl(),
+                ensure,
+            })
+        };
+        let install = Plan {
+            steps: vec![
+                step(Desired::Absent("/conf".into()), Condition::Always),
+                step(daemon(DaemonEnsure::Restarted), Condition::Changed(vec![0])),
+                step(daemon(DaemonEnsure::Running), Condition::Always),
+            ],
+        };
+        let configure = Plan {
+            steps: vec![
+                step(Desired::Absent("/a".into()), Condition::Always),
+                step(Desired::Absent("/b".into()), Condition::Always),
+                step(
+                    Desired::Supervisorctl(Supervisorctl {
+                        ctl: ctl(),
+                        action: CtlAction::Update,
+                        targets: vec![],
+                    }),
+                    Condition::Changed(vec![0, 1]),
+                ),
+            ],
+        };
+        let merged = merge_plans(install, configure);
+        let kinds: Vec<String> = merged
+            .steps
+            .iter()
+            .map(|s| crate::report::describe(&s.desired))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "absent /conf",
+                "absent /a",
+                "absent /b",
+                "supervisord reloaded (c)",
+                "supervisord running (c)",
+                "supervisorctl update"
+            ]
+            .map(|s| s.replace(" (c)", " ()"))
+        );
+        assert_eq!(merged.steps[3].when, Condition::Changed(vec![0]));
+        assert_eq!(merged.steps[5].when, Condition::Changed(vec![1, 2]));
+        crate::script::validate(&merged).unwrap();
+    }
 }

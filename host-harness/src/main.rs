@@ -251,19 +251,13 @@ fn script_command(runtime: &Runtime, global: &Global, spec_path: &Path, os: &str
     };
     let facts = facts::assumed(Some(os), &node.root());
     let provider = group.provider;
-    let mut plan = provider
+    let install = provider
         .install_plan(&group.settings, &facts)?
         .map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.message))?;
     let configure = provider
         .configure_plan(&group.settings, &group.programs, &facts)?
         .map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.message))?;
-    let offset = plan.steps.len() as u32;
-    for mut step in configure.steps {
-        if let host_harness::runtime::bindings::Condition::Changed(targets) = &mut step.when {
-            targets.iter_mut().for_each(|t| *t += offset);
-        }
-        plan.steps.push(step);
-    }
+    let plan = apply::merge_plans(install, configure);
     script::validate(&plan)?;
     let title = format!(
         "supd script for group {} ({} steps); generated without looking at the node,\n\

@@ -311,6 +311,7 @@ impl Resolved {
         CtlEndpoint {
             binary: self.settings.paths.supervisorctl.clone(),
             config: self.settings.paths.config.clone(),
+            socket: self.settings.paths.socket.clone(),
         }
     }
 

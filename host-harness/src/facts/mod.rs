@@ -26,12 +26,11 @@ pub fn script(probes: &ProbeSet) -> String {
     let packages = list(&probes.packages);
     let venvs = list(&probes.venvs);
     let sockets = list(&probes.sockets);
-    let rpc = quote(RPC_CLIENT);
+    let probe = quote(PYTHON_PROBE);
     format!(
         r#"#!/bin/sh
 supd_facts() {{
     export LC_ALL=C
-    printf 'login\t%s\t%s\n' "$(id -un 2>/dev/null || echo unknown)" "$(id -u)"
     if [ -r /etc/os-release ]; then
         while IFS='=' read -r k v; do
             case $k in ID | VERSION_ID | ID_LIKE) printf 'os\t%s\t%s\n' "$k" "$v" ;; esac
@@ -42,8 +41,14 @@ supd_facts() {{
     elif [ -d /etc/init.d ] && [ "$(cat /proc/1/comm 2>/dev/null)" = init ]; then i=sysvinit
     else i=none; fi
     printf 'init\t%s\n' "$i"
-    if p=$(command -v python3 2>/dev/null); then
-        printf 'python\t%s\t%s\n' "$p" "$("$p" --version 2>&1)"
+    # The system's python3 first: a python3 earlier on PATH may be a
+    # version manager's shell shim that takes 100 ms to start. One python
+    # start reports the interpreter, the login and what every running
+    # supervisord says.
+    py=/usr/bin/python3
+    [ -x "$py" ] || py=$(command -v python3 2>/dev/null) || py=""
+    if [ -z "$py" ] || ! "$py" -S -c "$probe" {sockets} 2>/dev/null; then
+        printf 'login\t%s\t%s\n' "$(id -un 2>/dev/null || echo unknown)" "$(id -u)"
     fi
     # Regular files first: one sha256sum and one awk for all of them.
     set --
@@ -96,23 +101,27 @@ supd_facts() {{
     done
     # A running supervisord says what it runs and which configuration files
     # it has not applied yet: one small XML-RPC client, no supervisorctl.
-    py=/usr/bin/python3
-    [ -x "$py" ] || py=$(command -v python3 2>/dev/null) || py=""
-    for s in {sockets}; do
-        [ -S "$s" ] && [ -n "$py" ] && "$py" -S -c "$rpc" "$s" 2>/dev/null
-    done
     printf 'done\n'
 }}
-rpc={rpc}
+probe={probe}
 supd_facts
 "#
     )
 }
 
-/// Asks one supervisord socket for pending configuration changes
-/// (`reloadConfig`, what `supervisorctl reread` shows) and its processes;
-/// prints `rpc<TAB>socket<TAB>method<TAB>base64 response`.
-const RPC_CLIENT: &str = r#"import socket, sys, binascii
+/// Run by the node's python3 (`-S`, standard library only): prints the
+/// interpreter, the login, and for every supervisord socket given that
+/// exists its pending configuration changes (`reloadConfig`, what
+/// `supervisorctl reread` shows) and its processes, as
+/// `rpc<TAB>socket<TAB>method<TAB>base64 response`.
+const PYTHON_PROBE: &str = r#"import binascii, os, pwd, socket, stat, sys
+print('python\t%s\t%d.%d.%d' % ((sys.executable,) + tuple(sys.version_info[:3])))
+uid = os.getuid()
+try:
+    user = pwd.getpwuid(uid).pw_name
+except KeyError:
+    user = str(uid)
+print('login\t%s\t%d' % (user, uid))
 def call(path, method):
     s = socket.socket(socket.AF_UNIX)
     s.settimeout(5)
@@ -127,12 +136,18 @@ def call(path, method):
         chunks.append(d)
     s.close()
     return b''.join(chunks).split(b'\r\n\r\n', 1)[-1]
-for method in ('supervisor.reloadConfig', 'supervisor.getAllProcessInfo'):
+for path in sys.argv[1:]:
     try:
-        out = binascii.b2a_base64(call(sys.argv[1], method), newline=False).decode()
-    except Exception:
-        out = ''
-    print('rpc\t%s\t%s\t%s' % (sys.argv[1], method, out))
+        if not stat.S_ISSOCK(os.stat(path).st_mode):
+            continue
+    except OSError:
+        continue
+    for method in ('supervisor.reloadConfig', 'supervisor.getAllProcessInfo'):
+        try:
+            out = binascii.b2a_base64(call(path, method), newline=False).decode()
+        except Exception:
+            out = ''
+        print('rpc\t%s\t%s\t%s' % (path, method, out))
 "#;
 
 /// Parses the facts script's output for a node rooted at `root`.

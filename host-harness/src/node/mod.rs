@@ -66,8 +66,21 @@ pub fn connect(address: &Address, ssh: &SshOptions) -> Result<Box<dyn Transport>
     }
 }
 
-/// Runs `program` with `script` on its standard input.
+/// Runs `program` with `script` on its standard input. With
+/// `SUPD_KEEP_SCRIPTS=<dir>` every script is also saved there, for
+/// debugging (they hold file contents: keep the directory private).
 fn run_with_stdin(mut command: std::process::Command, script: &str) -> std::io::Result<Output> {
+    if let Some(dir) = std::env::var_os("SUPD_KEEP_SCRIPTS") {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "{}-{}.sh",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = std::fs::write(std::path::Path::new(&dir).join(name), script);
+    }
     use std::io::Write;
     use std::process::Stdio;
     let mut child = command

@@ -44,10 +44,15 @@ pub fn print_node(
         writeln!(out, "  error: {error}")?;
     }
     if verbose {
+        let t = outcome.timings;
         writeln!(
             out,
-            "  round trips: {}, {} ms",
-            outcome.round_trips, outcome.elapsed_ms
+            "  round trips: {}, {} ms (facts {:.1} ms, plan {:.1} ms, apply {:.1} ms)",
+            outcome.round_trips,
+            outcome.elapsed_ms,
+            t.facts_us as f64 / 1e3,
+            t.plan_us as f64 / 1e3,
+            t.apply_us as f64 / 1e3
         )?;
     }
     Ok(())

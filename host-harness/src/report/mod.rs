@@ -50,6 +50,17 @@ impl StepOutcome {
     }
 }
 
+/// Time spent per phase on one node, in microseconds.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Timings {
+    /// Probes and the facts round trip.
+    pub facts_us: u64,
+    /// Plugin calls that made the plan.
+    pub plan_us: u64,
+    /// The apply round trip (0 when nothing had to change).
+    pub apply_us: u64,
+}
+
 /// A redacted diff of one file.
 #[derive(Debug, Clone, Serialize)]
 pub struct FileDiff {
@@ -83,6 +94,8 @@ pub struct NodeOutcome {
     pub round_trips: usize,
     /// Wall time.
     pub elapsed_ms: u64,
+    /// Where the time went.
+    pub timings: Timings,
     /// File diffs (`--diff`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub diffs: Vec<FileDiff>,
@@ -108,6 +121,7 @@ impl NodeOutcome {
             invalid_input: false,
             round_trips: 0,
             elapsed_ms: 0,
+            timings: Timings::default(),
             diffs: Vec::new(),
             status_output: Vec::new(),
             programs: Vec::new(),
