@@ -244,11 +244,13 @@ fn reset(target: &Target) {
     match &target.place {
         Place::Local(_) => {
             kill_supervisord(Path::new(&format!("{}/run/supervisord.pid", target.base)));
-            let etc = Path::new(&target.base).join("etc");
-            let _ = std::fs::remove_file(etc.join("supervisord.conf"));
-            if let Ok(entries) = std::fs::read_dir(etc.join("conf.d")) {
-                for entry in entries.flatten() {
-                    let _ = std::fs::remove_file(entry.path());
+            let base = Path::new(&target.base);
+            let _ = std::fs::remove_file(base.join("etc/supervisord.conf"));
+            for dir in ["etc/conf.d", "run"] {
+                if let Ok(entries) = std::fs::read_dir(base.join(dir)) {
+                    for entry in entries.flatten() {
+                        let _ = std::fs::remove_file(entry.path());
+                    }
                 }
             }
         }

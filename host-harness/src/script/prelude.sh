@@ -271,26 +271,47 @@ supd_alive() {
     [ -d "/proc/$_pid" ]
 }
 
-# supd_sock_id SOCKET: the socket's inode, empty when absent.
-supd_sock_id() {
-    [ -S "$1" ] && stat -c '%i' "$1" 2>/dev/null
-}
+# Waits (up to 30 s) until supervisord answers on its socket with state
+# RUNNING. A socket file left by a killed daemon refuses connections, so
+# only the new daemon can answer.
+SUPD_READY_PY='
+import socket, sys, time
+body = b"<?xml version=\"1.0\"?><methodCall><methodName>supervisor.getState</methodName><params></params></methodCall>"
+deadline = time.time() + 30
+while time.time() < deadline:
+    try:
+        s = socket.socket(socket.AF_UNIX)
+        s.settimeout(2)
+        s.connect(sys.argv[1])
+        s.sendall(b"POST /RPC2 HTTP/1.0\r\nContent-Type: text/xml\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        s.close()
+        if b"RUNNING" in data:
+            sys.exit(0)
+    except OSError:
+        pass
+    time.sleep(0.02)
+sys.exit(1)
+'
 
-# supd_wait_up STEP PIDFILE OLD_SOCKET_ID SOCKET: waits until the daemon
-# runs and listens on a socket other than OLD_SOCKET_ID (a restart makes a
-# new one; after 3 s an unchanged socket is accepted, as inode numbers can
-# be reused).
+# supd_wait_up STEP PIDFILE SOCKET CTL CONF: waits until the daemon runs
+# and answers.
 supd_wait_up() {
-    _n=0
-    while [ "$_n" -lt 600 ]; do
-        if supd_alive "$2" && [ -S "$4" ]; then
-            [ "$_n" -ge 60 ] && return 0
-            _sid=$(supd_sock_id "$4")
-            [ -n "$_sid" ] && [ "$_sid" != "$3" ] && return 0
-        fi
-        sleep 0.05
-        _n=$((_n + 1))
-    done
+    if [ -n "$SUPD_PY" ]; then
+        "$SUPD_PY" -S -c "$SUPD_READY_PY" "$3" && supd_alive "$2" && return 0
+    else
+        _n=0
+        while [ "$_n" -lt 150 ]; do
+            supd_alive "$2" && "$4" -c "$5" pid >/dev/null 2>&1 && return 0
+            sleep 0.2
+            _n=$((_n + 1))
+        done
+    fi
     supd_fail "$1" "supervisord did not come up within 30s"
 }
 
@@ -307,9 +328,11 @@ supd_daemon() {
             supd_changed "$_step" "would reload supervisord (pid $_pid)"
             return 0
         fi
-        _old=$(supd_sock_id "$_sock")
         kill -HUP "$_pid" >>"$SUPD_LOG" 2>&1 || supd_fail "$_step" "cannot signal supervisord (pid $_pid)"
-        supd_wait_up "$_step" "$_pf" "$_old" "$_sock"
+        # It closes its socket on the signal and opens a new one once the
+        # configuration is read again; give it the moment to close.
+        sleep 0.2
+        supd_wait_up "$_step" "$_pf" "$_sock" "$_ctl" "$_conf"
         supd_changed "$_step" "reloaded supervisord (pid $_pid)"
         SUPD_DAEMON_FRESH=1
         return 0
@@ -318,14 +341,13 @@ supd_daemon() {
         supd_changed "$_step" "would start supervisord"
         return 0
     fi
-    _old=$(supd_sock_id "$_sock")
     case $1 in
         systemd) systemctl enable "$2" && systemctl restart "$2" ;;
         init-script) "$2" start ;;
         openrc) rc-service "$2" start ;;
         command) shift && "$@" ;;
     esac >>"$SUPD_LOG" 2>&1 || supd_fail "$_step" "cannot start supervisord"
-    supd_wait_up "$_step" "$_pf" "$_old" "$_sock"
+    supd_wait_up "$_step" "$_pf" "$_sock" "$_ctl" "$_conf"
     supd_changed "$_step" "started supervisord (pid $_pid)"
     SUPD_DAEMON_FRESH=1
 }
