@@ -1,6 +1,7 @@
-//! Nodes over SSH through the system's OpenSSH client. One master
-//! connection per node (ControlMaster), which every later command reuses,
-//! so each script costs one round trip and no new handshake.
+//! Nodes over SSH through the system's OpenSSH client. The first script
+//! opens a master connection (ControlMaster=auto, ControlPersist) that
+//! every later script reuses, so only the first pays for a handshake and
+//! each script is one round trip.
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -19,8 +20,8 @@ pub struct Ssh {
 }
 
 impl Ssh {
-    /// Opens the master connection; fails if the node cannot be reached or
-    /// its host key does not check out.
+    /// Prepares a connection; the first `run` makes it (and fails if the
+    /// node cannot be reached or its host key does not check out).
     pub fn connect(
         user: Option<&str>,
         host: &str,
@@ -78,50 +79,25 @@ impl Ssh {
             Some(user) => format!("{user}@{host}"),
             None => host.to_string(),
         };
-        let connection = Ssh {
-            label: label.clone(),
+        Ok(Ssh {
+            label,
             destination,
             options,
             control_dir,
-            trips: AtomicUsize::new(1),
-        };
-        // -f backgrounds the master once it is authenticated; its output
-        // goes to a file, because a pipe would stay open as long as the
-        // master lives.
-        let log = connection.control_dir.join("master.log");
-        let log_file = std::fs::File::create(&log).map_err(|e| connect_error(e.to_string()))?;
-        let status = Command::new("ssh")
-            .args(&connection.options)
-            .args([
-                "-o",
-                "ControlMaster=yes",
-                "-o",
-                "ControlPersist=300",
-                "-M",
-                "-N",
-                "-f",
-            ])
-            .arg(&connection.destination)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log_file)
-            .status()
-            .map_err(|e| connect_error(format!("cannot run ssh: {e}")))?;
-        if !status.success() {
-            let detail = std::fs::read_to_string(&log).unwrap_or_default();
-            return Err(connect_error(detail.trim().to_string()));
-        }
-        Ok(connection)
+            trips: AtomicUsize::new(0),
+        })
     }
 }
 
 impl Transport for Ssh {
     fn run(&self, script: &str) -> Result<Output, TransportError> {
-        self.trips.fetch_add(1, Ordering::Relaxed);
+        let first = self.trips.fetch_add(1, Ordering::Relaxed) == 0;
         let mut command = Command::new("ssh");
         command
             .args(&self.options)
-            .args(["-o", "ControlMaster=no"])
+            // The first run becomes the master and stays in the background
+            // (its standard streams detached) for the runs after it.
+            .args(["-o", "ControlMaster=auto", "-o", "ControlPersist=120"])
             .arg(&self.destination)
             .args(["sh", "-s"]);
         let output = run_with_stdin(command, script).map_err(|e| TransportError::Run {
@@ -130,9 +106,17 @@ impl Transport for Ssh {
         })?;
         // ssh itself exits 255 when the connection fails or drops.
         if output.code == Some(255) {
-            return Err(TransportError::Run {
-                node: self.label.clone(),
-                detail: format!("ssh exited 255: {}", output.stderr.trim()),
+            let detail = output.stderr.trim().to_string();
+            return Err(if first {
+                TransportError::Connect {
+                    node: self.label.clone(),
+                    detail,
+                }
+            } else {
+                TransportError::Run {
+                    node: self.label.clone(),
+                    detail: format!("ssh exited 255: {detail}"),
+                }
             });
         }
         Ok(output)
@@ -145,6 +129,10 @@ impl Transport for Ssh {
 
 impl Drop for Ssh {
     fn drop(&mut self) {
+        if self.trips.load(Ordering::Relaxed) == 0 {
+            let _ = std::fs::remove_dir_all(&self.control_dir);
+            return;
+        }
         let _ = Command::new("ssh")
             .args(&self.options)
             .args(["-O", "exit"])
