@@ -6,7 +6,9 @@
 //!
 //! Environment: BENCH_RUNS (default 5), BENCH_ONLY (comma list of local,
 //! ssh, fleet), BENCH_NO_ANSIBLE=1, BENCH_OUT (a file for the Markdown
-//! table). The ssh and fleet sections need root (the test bed).
+//! table), BENCH_PERF=1 (record each timed fleet run with `perf record -a`
+//! into /tmp/fleet<N>-<tool>.perf, for `perf report --sort comm,dso`).
+//! The ssh and fleet sections need root (the test bed).
 
 #[allow(dead_code)]
 #[path = "../../tests/all/support.rs"]
@@ -427,10 +429,26 @@ fn main() {
     }
 }
 
-/// Wall time of one apply of 10 programs to every node of a fleet, from
-/// "supervisor installed, not running, no program files".
-fn fleet_run(nodes: &[TestNode], runs: usize) -> Duration {
+/// One fleet measurement: medians of wall time and machine-wide CPU time.
+#[derive(Clone, Copy)]
+struct FleetTimes {
+    wall: Duration,
+    cpu: Duration,
+}
+
+/// Medians for the harness and the floor converging every node of a fleet
+/// at once: 10 programs per node, supervisor 4.3.0 from PyPI, from
+/// "supervisor installed, supervisord not running, no configuration".
+fn fleet_run(nodes: &[TestNode], runs: usize) -> (FleetTimes, FleetTimes) {
     eprintln!("bench: fleet of {}", nodes.len());
+    const PROGRAMS: usize = 10;
+    let harness = Target {
+        tool: Tool::Harness,
+        place: Place::Ssh(&nodes[0]),
+        base: "/opt/bench-harness".into(),
+        variant: 0,
+    };
+    let floor_base = "/opt/bench-floor";
     let dir = bench_dir().join("specs");
     std::fs::create_dir_all(&dir).unwrap();
     let known_hosts = dir.join(format!("fleet{}-known_hosts", nodes.len()));
@@ -444,12 +462,14 @@ fn fleet_run(nodes: &[TestNode], runs: usize) -> Duration {
     .unwrap();
     let addresses: Vec<String> = nodes.iter().map(|n| format!("{:?}", n.address())).collect();
     let mut text = format!(
-        "[groups.fleet]\nnodes = [{}]\n[groups.fleet.ssh]\nidentity = {:?}\nknown-hosts = {:?}\n",
+        "[groups.fleet]\nnodes = [{}]\n[groups.fleet.ssh]\nidentity = {:?}\nknown-hosts = {:?}\n\
+         [groups.fleet.settings]\ninstall = {{ strategy = \"pip\", version = \"4.3.0\" }}\nprefix = {:?}\n",
         addresses.join(", "),
         testbed::client_key().display().to_string(),
-        known_hosts.display().to_string()
+        known_hosts.display().to_string(),
+        harness.base,
     );
-    for i in 0..10 {
+    for i in 0..PROGRAMS {
         let _ = write!(
             text,
             "[groups.fleet.services.p{i}.settings]\ncommand = \"sleep {}\"\nstartsecs = 0\n",
@@ -458,33 +478,149 @@ fn fleet_run(nodes: &[TestNode], runs: usize) -> Duration {
     }
     let spec = dir.join(format!("fleet{}.toml", nodes.len()));
     std::fs::write(&spec, text).unwrap();
-    let apply = || {
-        let start = Instant::now();
-        run_ok(Command::new(env!("CARGO_BIN_EXE_supd")).args([
-            "apply",
-            spec.to_str().unwrap(),
-            "--forks",
-            "16",
-        ]));
-        start.elapsed()
-    };
-    apply();
-    let mut samples = Vec::new();
-    for _ in 0..runs {
-        for node in nodes {
-            run_ok(ssh_command(node).arg(
-                "pid=$(cat /var/run/supervisord.pid 2>/dev/null); [ -n \"$pid\" ] && { pkill -KILL -P $pid; kill -KILL $pid; }; rm -f /etc/supervisor/conf.d/*; true",
-            ));
+    let measure = |tool: Tool| {
+        let perf = std::env::var("BENCH_PERF").ok().map(|_| {
+            Command::new("perf")
+                .args(["record", "-a", "-q", "-o"])
+                .arg(format!("/tmp/fleet{}-{tool:?}.perf", nodes.len()))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap()
+        });
+        if perf.is_some() {
+            std::thread::sleep(Duration::from_millis(300));
         }
-        samples.push(apply());
+        let cpu = cpu_busy();
+        let start = Instant::now();
+        match tool {
+            Tool::Harness => {
+                run_ok(Command::new(env!("CARGO_BIN_EXE_supd")).args([
+                    "apply",
+                    spec.to_str().unwrap(),
+                    "--forks",
+                    "16",
+                ]));
+            }
+            _ => {
+                // The floor's fleet: the same script to every node at once.
+                let n = PROGRAMS.to_string();
+                let children: Vec<_> = nodes
+                    .iter()
+                    .map(|node| {
+                        ssh_command(node)
+                            .args(["bash", "-s", "--", floor_base, &n, "0"])
+                            .stdin(
+                                std::fs::File::open(workspace().join("benches/floor.sh")).unwrap(),
+                            )
+                            .stdout(Stdio::null())
+                            .spawn()
+                            .unwrap()
+                    })
+                    .collect();
+                for mut child in children {
+                    assert!(
+                        child.wait().unwrap().success(),
+                        "the floor failed on a node"
+                    );
+                }
+            }
+        }
+        let times = FleetTimes {
+            wall: start.elapsed(),
+            cpu: cpu_busy() - cpu,
+        };
+        if let Some(mut perf) = perf {
+            // SIGINT makes perf write its file and exit.
+            let _ = Command::new("kill")
+                .args(["-INT", &perf.id().to_string()])
+                .status();
+            perf.wait().unwrap();
+        }
+        times
+    };
+    let reset_all = |base: &str| {
+        std::thread::scope(|scope| {
+            for node in nodes {
+                scope.spawn(move || {
+                    reset(&Target {
+                        tool: Tool::Floor,
+                        place: Place::Ssh(node),
+                        base: base.to_string(),
+                        variant: 0,
+                    })
+                });
+            }
+        });
+    };
+    // Installs, untimed: the harness's own plan (python3-venv and supervisor
+    // into its layout), then the floor's venv, then one converge each.
+    measure(Tool::Harness);
+    std::thread::scope(|scope| {
+        for node in nodes {
+            scope.spawn(move || {
+                ensure_venv(&Target {
+                    tool: Tool::Floor,
+                    place: Place::Ssh(node),
+                    base: floor_base.to_string(),
+                    variant: 0,
+                })
+            });
+        }
+    });
+    measure(Tool::Floor);
+    let mut samples: BTreeMap<Tool, (Vec<Duration>, Vec<Duration>)> = BTreeMap::new();
+    for run in 0..runs {
+        let order = if run % 2 == 0 {
+            [Tool::Harness, Tool::Floor]
+        } else {
+            [Tool::Floor, Tool::Harness]
+        };
+        for tool in order {
+            reset_all(if tool == Tool::Harness {
+                &harness.base
+            } else {
+                floor_base
+            });
+            let times = measure(tool);
+            let entry = samples.entry(tool).or_default();
+            entry.0.push(times.wall);
+            entry.1.push(times.cpu);
+        }
     }
-    median(&samples)
+    reset_all(&harness.base);
+    reset_all(floor_base);
+    let medians = |tool| {
+        let (wall, cpu) = &samples[&tool];
+        FleetTimes {
+            wall: median(wall),
+            cpu: median(cpu),
+        }
+    };
+    (medians(Tool::Harness), medians(Tool::Floor))
+}
+
+/// CPU time the whole machine spent busy since boot (every process, every
+/// core): a fleet apply's nodes run outside supd's process tree.
+fn cpu_busy() -> Duration {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap();
+    let ticks: Vec<u64> = stat
+        .lines()
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .skip(1)
+        .map(|t| t.parse().unwrap())
+        .collect();
+    // user nice system idle iowait irq softirq steal; USER_HZ is 100 on Linux.
+    let busy: u64 = ticks.iter().take(8).sum::<u64>() - ticks[3] - ticks[4];
+    Duration::from_millis(busy * 10)
 }
 
 fn render(
     samples: &Samples,
     trips: &BTreeMap<(String, Case, usize), usize>,
-    fleet: &[(usize, Duration)],
+    fleet: &[(usize, (FleetTimes, FleetTimes))],
     runs: usize,
 ) -> String {
     let mut out = format!(
@@ -523,14 +659,29 @@ fn render(
         );
     }
     if !fleet.is_empty() {
-        let one = fleet[0].1;
-        out.push_str("\nFleet: one `supd apply --forks 16` of 10 programs per node, from supervisor installed but stopped and unconfigured.\n\n| nodes | wall time, s | vs 1 node |\n|---:|---:|---:|\n");
-        for (size, time) in fleet {
+        let (one, floor_one) = fleet[0].1;
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let _ = write!(
+            out,
+            "\nFleet: every node converged at once (`supd apply --forks 16`; the floor: benches/floor.sh over one ssh per node, all started together), \
+             10 programs per node, supervisor 4.3.0 from PyPI, from supervisord stopped and unconfigured. \
+             CPU = busy time of the whole machine during the run (ssh, every node's sshd, shell, python, supervisord and its programs, supd); \
+             CPU / {cores} cores is the least wall time that work can take here.\n\n\
+             | nodes | harness, s | vs 1 node | harness CPU, s | CPU / {cores} cores, s | floor, s | floor vs 1 node | floor CPU, s | harness/floor |\n\
+             |---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+        );
+        for (size, (harness, floor)) in fleet {
             let _ = writeln!(
                 out,
-                "| {size} | {} | {:.2}x |",
-                secs(*time),
-                time.as_secs_f64() / one.as_secs_f64()
+                "| {size} | {} | {:.2}x | {} | {} | {} | {:.2}x | {} | {:.2} |",
+                secs(harness.wall),
+                harness.wall.as_secs_f64() / one.wall.as_secs_f64(),
+                secs(harness.cpu),
+                secs(harness.cpu / cores as u32),
+                secs(floor.wall),
+                floor.wall.as_secs_f64() / floor_one.wall.as_secs_f64(),
+                secs(floor.cpu),
+                harness.wall.as_secs_f64() / floor.wall.as_secs_f64(),
             );
         }
     }

@@ -1,6 +1,6 @@
 //! Round-trip fuzzing with supervisor itself as the oracle: thousands of
 //! generated `generic` service settings full of `%`, quotes, commas, `=`,
-//! `;`, `#`, unicode, whitespace and bad names. Every accepted input must
+//! `;`, `#`, unicode, whitespace, very long values and bad names. Every accepted input must
 //! render a file that supervisor's real parser (`supervisor.options`, from
 //! PyPI) reads back to the same values; every rejected input must name a
 //! field.
@@ -85,21 +85,34 @@ fn tricky(max: usize) -> impl Strategy<Value = String> {
     ]
 }
 
+/// Very long values: a tricky string repeated to between 1 and 8 KiB.
+fn long() -> impl Strategy<Value = String> {
+    (tricky(6), 1000usize..8192).prop_map(|(unit, len)| {
+        let unit = if unit.is_empty() {
+            "x".to_string()
+        } else {
+            unit
+        };
+        unit.repeat(len / unit.len() + 1)
+    })
+}
+
 fn name() -> impl Strategy<Value = String> {
     prop_oneof![
-        8 => "[a-z][a-z0-9_.-]{0,12}",
-        1 => tricky(4),
-        1 => Just("all".to_string()),
+        16 => "[a-z][a-z0-9_.-]{0,12}",
+        2 => tricky(4),
+        2 => Just("all".to_string()),
+        1 => "[a-z]{60,70}",
     ]
 }
 
 fn settings() -> impl Strategy<Value = Value> {
     (
         name(),
-        prop_oneof![4 => tricky(10), 1 => "[a-z /-]{1,20}"],
+        prop_oneof![8 => tricky(10), 2 => "[a-z /-]{1,20}", 1 => long()],
         prop::collection::btree_map(
             prop_oneof![6 => "[A-Z_][A-Z0-9_]{0,6}", 1 => tricky(3)],
-            tricky(8),
+            prop_oneof![12 => tricky(8), 1 => long()],
             0..4,
         ),
         prop::option::of(prop_oneof![2 => "/[a-z/]{0,10}".prop_map(String::from), 1 => tricky(5)]),
@@ -176,6 +189,28 @@ fn settings() -> impl Strategy<Value = Value> {
                 s
             },
         )
+}
+
+/// The setting a field path names: `settings.environment[K]` and
+/// `programs[x].environment[K]` -> `environment` (names and keys may hold
+/// any character, brackets included, so brackets are matched, not split).
+fn setting_name(field: &str) -> String {
+    let mut rest = field.strip_prefix("settings.").unwrap_or(field);
+    if let Some(after) = rest.strip_prefix("programs[") {
+        let mut depth = 1;
+        for (i, c) in after.char_indices() {
+            match c {
+                '[' => depth += 1,
+                ']' => depth -= 1,
+                _ => {}
+            }
+            if depth == 0 {
+                rest = after[i + 1..].trim_start_matches('.');
+                break;
+            }
+        }
+    }
+    rest.split(['[', '.']).next().unwrap_or_default().to_string()
 }
 
 /// What supervisor must read back for `program` (its defaults filled in).
@@ -258,18 +293,7 @@ fn supervisor_reads_back_every_accepted_input_and_every_rejection_names_a_field(
                     error.field.starts_with("settings") || error.field.starts_with("programs["),
                     "{input} -> {error:?}"
                 );
-                // The field without list keys: `programs[x].environment[K]` -> `environment`.
-                let mut key = String::new();
-                let mut depth = 0;
-                for c in error.field.chars() {
-                    match c {
-                        '[' => depth += 1,
-                        ']' => depth -= 1,
-                        c if depth == 0 => key.push(c),
-                        _ => {}
-                    }
-                }
-                let key = key.rsplit('.').next().unwrap_or_default().to_string();
+                let key = setting_name(&error.field);
                 *rejected.entry(key).or_default() += 1;
             }
         }
@@ -318,11 +342,18 @@ fn supervisor_reads_back_every_accepted_input_and_every_rejection_names_a_field(
             item["text"]
         );
     }
+    let long_ones = accepted
+        .iter()
+        .filter(|(_, p)| {
+            p.command.len() > 1000 || p.environment.iter().any(|v| v.value.len() > 1000)
+        })
+        .count();
     eprintln!(
-        "oracle: {cases} inputs tried, {} rejected (by field: {rejected:?}), {} round-tripped through supervisor's parser",
+        "oracle: {cases} inputs tried, {} rejected (by field: {rejected:?}), {} round-tripped through supervisor's parser ({long_ones} with a value over 1000 bytes)",
         cases - accepted.len(),
         accepted.len()
     );
+    assert!(long_ones > 0, "the generator should produce accepted long values");
     assert!(
         accepted.len() > cases / 10,
         "the generator should produce valid inputs too"
