@@ -389,29 +389,29 @@ fn main() {
             );
         }
     }
-    if only.contains("ssh") {
-        if let Some(nodes) = testbed::nodes("bench-ssh", 1) {
-            let node = &nodes[0];
-            for n in [1, 10, 50] {
-                let mut targets: Vec<Target> = tools
-                    .iter()
-                    .map(|tool| Target {
-                        tool: *tool,
-                        base: format!("/opt/bench-{}", format!("{tool:?}").to_lowercase()),
-                        place: Place::Ssh(node),
-                        variant: 0,
-                    })
-                    .collect();
-                section(
-                    "ssh",
-                    &mut targets,
-                    n,
-                    runs,
-                    ansible.as_deref(),
-                    &mut samples,
-                    &mut trips,
-                );
-            }
+    if only.contains("ssh")
+        && let Some(nodes) = testbed::nodes("bench-ssh", 1)
+    {
+        let node = &nodes[0];
+        for n in [1, 10, 50] {
+            let mut targets: Vec<Target> = tools
+                .iter()
+                .map(|tool| Target {
+                    tool: *tool,
+                    base: format!("/opt/bench-{}", format!("{tool:?}").to_lowercase()),
+                    place: Place::Ssh(node),
+                    variant: 0,
+                })
+                .collect();
+            section(
+                "ssh",
+                &mut targets,
+                n,
+                runs,
+                ansible.as_deref(),
+                &mut samples,
+                &mut trips,
+            );
         }
     }
     if only.contains("fleet") {

@@ -435,7 +435,7 @@ impl Resolved {
         if let Some(http) = &s.http {
             check_http(http)?;
         }
-        for (name, _) in &s.groups {
+        for name in s.groups.keys() {
             validate::name(&format!("settings.groups[{name}]"), name)?;
         }
         Ok(())

@@ -117,7 +117,7 @@ pub fn path_under(field: &str, path: &str, root: &str) -> Result<(), Error> {
         ));
     }
     let root = root.trim_end_matches('/');
-    if !root.is_empty() && !(path == root || path.starts_with(&format!("{root}/"))) {
+    if !root.is_empty() && path != root && !path.starts_with(&format!("{root}/")) {
         return Err(invalid(
             field,
             format!("{path:?} lies outside the node root {root:?}"),

@@ -40,7 +40,7 @@ impl fmt::Display for ByteSize {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.0;
         for (unit, size) in [("GB", 1u64 << 30), ("MB", 1 << 20), ("KB", 1 << 10)] {
-            if n != 0 && n % size == 0 {
+            if n != 0 && n.is_multiple_of(size) {
                 return write!(f, "{}{unit}", n / size);
             }
         }

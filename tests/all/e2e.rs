@@ -2,7 +2,7 @@
 //! supervisord from Debian's package and from PyPI.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::support::*;
@@ -46,15 +46,15 @@ fn sleepers(programs: &[(&str, &str)]) -> String {
         .collect()
 }
 
-fn apply(spec: &PathBuf) -> Run {
+fn apply(spec: &Path) -> Run {
     supd(&["apply", spec.to_str().unwrap(), "--format", "json"])
 }
 
-fn status(spec: &PathBuf) -> Run {
+fn status(spec: &Path) -> Run {
     supd(&["status", spec.to_str().unwrap(), "--format", "json"])
 }
 
-fn pids(spec: &PathBuf) -> BTreeMap<String, u32> {
+fn pids(spec: &Path) -> BTreeMap<String, u32> {
     let run = status(spec);
     only_node(&run)["programs"]
         .as_array()

@@ -210,7 +210,10 @@ fn setting_name(field: &str) -> String {
             }
         }
     }
-    rest.split(['[', '.']).next().unwrap_or_default().to_string()
+    rest.split(['[', '.'])
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// What supervisor must read back for `program` (its defaults filled in).
@@ -353,7 +356,10 @@ fn supervisor_reads_back_every_accepted_input_and_every_rejection_names_a_field(
         cases - accepted.len(),
         accepted.len()
     );
-    assert!(long_ones > 0, "the generator should produce accepted long values");
+    assert!(
+        long_ones > 0,
+        "the generator should produce accepted long values"
+    );
     assert!(
         accepted.len() > cases / 10,
         "the generator should produce valid inputs too"

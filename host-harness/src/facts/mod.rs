@@ -239,13 +239,11 @@ pub fn parse(output: &str, root: &str, probes: &ProbeSet) -> Result<NodeFacts, F
                 pid: pid.parse().ok(),
                 alive: *alive == "1",
             }),
-            ["pkg", name, status, version] => {
-                if status.ends_with("ok installed") {
-                    facts.packages.push(PackageFact {
-                        name: name.to_string(),
-                        version: Some(version.to_string()),
-                    });
-                }
+            ["pkg", name, status, version] if status.ends_with("ok installed") => {
+                facts.packages.push(PackageFact {
+                    name: name.to_string(),
+                    version: Some(version.to_string()),
+                });
             }
             ["rpc", socket, method, body] => {
                 rpc.insert((socket.to_string(), method.to_string()), body.to_string());
