@@ -136,6 +136,46 @@ fn main() {
             }),
         );
     }
+    // The whole `supd` process, from exec to a printed plan: engine and
+    // pool set-up, the cached component, one `install-plan`, exit.
+    let cases: Vec<serde_json::Value> = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../bindings/cases.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let case = cases
+        .iter()
+        .find(|c| c["function"] == "install-plan")
+        .expect("bindings/cases.json has an install-plan case");
+    let args: Vec<String> = case["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+    let supd = || {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_supd"))
+            .arg("call")
+            .arg("install-plan")
+            .args(&args)
+            .env("XDG_CACHE_HOME", &cache_dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    supd();
+    row(
+        &mut rows,
+        "`supd call install-plan` process, exec to exit (cached component)",
+        time(21, 1, supd),
+    );
     let _ = std::fs::remove_dir_all(&cache_dir);
 
     println!("\n| plugin call | median |\n|---|---:|");

@@ -451,38 +451,19 @@ pub fn merge_plans(install: Plan, configure: Plan) -> Plan {
     let is_file = |step: &Step| matches!(step.desired, Desired::File(_) | Desired::Absent(_));
     // (which plan, index in it), in the merged order.
     let mut order: Vec<(usize, usize)> = Vec::new();
-    order.extend(
-        install
-            .steps
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| !is_daemon(s))
-            .map(|(i, _)| (0, i)),
-    );
-    order.extend(
-        configure
-            .steps
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| is_file(s))
-            .map(|(i, _)| (1, i)),
-    );
-    order.extend(
-        install
-            .steps
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| is_daemon(s))
-            .map(|(i, _)| (0, i)),
-    );
-    order.extend(
-        configure
-            .steps
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| !is_file(s))
-            .map(|(i, _)| (1, i)),
-    );
+    let mut take = |plan: usize, steps: &[Step], wanted: &dyn Fn(&Step) -> bool| {
+        order.extend(
+            steps
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| wanted(s))
+                .map(|(i, _)| (plan, i)),
+        );
+    };
+    take(0, &install.steps, &|s| !is_daemon(s));
+    take(1, &configure.steps, &is_file);
+    take(0, &install.steps, &is_daemon);
+    take(1, &configure.steps, &|s| !is_file(s));
     let mut new_index = [
         vec![0u32; install.steps.len()],
         vec![0u32; configure.steps.len()],

@@ -12,3 +12,4 @@ pub mod report;
 pub mod runtime;
 pub mod script;
 pub mod spec;
+pub mod words;

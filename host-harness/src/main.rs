@@ -14,13 +14,14 @@ use host_harness::cli::{Cli, Command, CtlCommand, Format, Global};
 use host_harness::facts;
 use host_harness::node::Address;
 use host_harness::report::{self, NodeOutcome, NodeStatus};
-use host_harness::runtime::bindings::{OsRelease, ServiceAction, ServiceOptions, Signal};
+use host_harness::runtime::bindings::{OsRelease, ServiceAction, ServiceOptions};
 use host_harness::runtime::{
     BUNDLED_FACILITY, BUNDLED_PROVIDER, CodeCache, FacilityPlugin, Limits, ProviderPlugin,
     Registry, Runtime,
 };
 use host_harness::script::{self, Mode};
 use host_harness::spec::Spec;
+use host_harness::words;
 
 /// Exit code when a node failed or a plugin misbehaved.
 const EXIT_FAILED: u8 = 1;
@@ -74,7 +75,10 @@ fn run(cli: Cli) -> Result<u8> {
             if_stopped,
             signal,
         } => {
-            let signal = signal.as_deref().map(parse_signal).transpose()?;
+            let signal = signal
+                .as_deref()
+                .map(|name| words::parse_signal(name).map_err(|e| anyhow::anyhow!("--signal: {e}")))
+                .transpose()?;
             let action = Action::Ctl {
                 service: service.clone(),
                 action: service_action(*action),
@@ -379,23 +383,4 @@ fn service_action(action: CtlCommand) -> ServiceAction {
         CtlCommand::Disable => ServiceAction::Disable,
         CtlCommand::Signal => ServiceAction::Signal,
     }
-}
-
-fn parse_signal(name: &str) -> Result<Signal> {
-    let upper = name.to_ascii_uppercase();
-    Ok(match upper.strip_prefix("SIG").unwrap_or(&upper) {
-        "TERM" => Signal::Term,
-        "HUP" => Signal::Hup,
-        "INT" => Signal::Int,
-        "QUIT" => Signal::Quit,
-        "KILL" => Signal::Kill,
-        "USR1" => Signal::Usr1,
-        "USR2" => Signal::Usr2,
-        "CONT" => Signal::Cont,
-        "STOP" => Signal::Stop,
-        "WINCH" => Signal::Winch,
-        _ => anyhow::bail!(
-            "--signal {name:?}: use TERM, HUP, INT, QUIT, KILL, USR1, USR2, CONT, STOP or WINCH"
-        ),
-    })
 }

@@ -20,7 +20,7 @@ fn spec(name: &str, nodes: &[TestNode], settings: &str, services: &str) -> PathB
     std::fs::write(&known_hosts, hosts).unwrap();
     let addresses: Vec<String> = nodes.iter().map(|n| format!("{:?}", n.address())).collect();
     let text = format!(
-        "[groups.web]\nnodes = [{}]\n\n[groups.web.ssh]\nidentity = {:?}\nknown-hosts = {:?}\n\n[groups.web.settings]\n{settings}\n\n{services}\n",
+        "[groups.web]\nnodes = [{}]\n\n[groups.web.ssh]\nidentity = {:?}\nknown-hosts = {:?}\noptions = [\"ConnectTimeout=5\"]\n\n[groups.web.settings]\n{settings}\n\n{services}\n",
         addresses.join(", "),
         testbed::client_key().display().to_string(),
         known_hosts.display().to_string(),

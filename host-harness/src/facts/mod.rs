@@ -155,21 +155,14 @@ pub fn parse(output: &str, root: &str, probes: &ProbeSet) -> Result<NodeFacts, F
     if !output.lines().any(|l| l == "done") {
         return Err(FactsError("the facts script did not finish".into()));
     }
+    // The login is unknown until its line is read.
     let mut facts = NodeFacts {
         gathered: true,
-        root: root.to_string(),
-        os: None,
-        init: InitSystem::None,
         login: Login {
             user: String::new(),
             uid: u32::MAX,
         },
-        python: None,
-        paths: Vec::new(),
-        processes: Vec::new(),
-        packages: Vec::new(),
-        venv_packages: Vec::new(),
-        supervisors: Vec::new(),
+        ..assumed(None, root)
     };
     let mut os = OsRelease {
         id: String::new(),

@@ -35,21 +35,28 @@ impl Ssh {
         };
         let control_dir = control_dir()
             .map_err(|e| connect_error(format!("cannot create a control directory: {e}")))?;
-        let mut options: Vec<String> = [
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            "ConnectTimeout=10",
-            "-o",
-            "ServerAliveInterval=5",
-            "-o",
-            "ServerAliveCountMax=3",
-            "-o",
-            "LogLevel=ERROR",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        // The user's options first: OpenSSH keeps the first value it sees.
+        let mut options: Vec<String> = ssh
+            .options
+            .iter()
+            .flat_map(|option| ["-o".to_string(), option.clone()])
+            .collect();
+        options.extend(
+            [
+                "-o",
+                "BatchMode=yes",
+                "-o",
+                "ConnectTimeout=10",
+                "-o",
+                "ServerAliveInterval=5",
+                "-o",
+                "ServerAliveCountMax=3",
+                "-o",
+                "LogLevel=ERROR",
+            ]
+            .iter()
+            .map(|s| s.to_string()),
+        );
         options.push("-o".into());
         options.push(format!("ControlPath={}/%C", control_dir.display()));
         options.push("-p".into());
@@ -157,4 +164,26 @@ fn control_dir() -> std::io::Result<PathBuf> {
     ));
     std::fs::DirBuilder::new().mode(0o700).create(&dir)?;
     Ok(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_users_options_come_first_so_they_win() {
+        let options = SshOptions {
+            options: vec!["ConnectTimeout=30".into(), "ProxyJump=bastion".into()],
+            ..SshOptions::default()
+        };
+        let ssh = Ssh::connect(Some("deploy"), "web1", 2222, &options, "web1".into()).unwrap();
+        assert_eq!(
+            ssh.options[..4],
+            ["-o", "ConnectTimeout=30", "-o", "ProxyJump=bastion"]
+        );
+        let ours = ssh.options.iter().position(|o| o == "ConnectTimeout=10");
+        assert!(ours > Some(3), "the default follows: {:?}", ssh.options);
+        assert_eq!(ssh.destination, "deploy@web1");
+        assert!(ssh.options.windows(2).any(|w| w == ["-p", "2222"]));
+    }
 }

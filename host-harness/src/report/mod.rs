@@ -5,8 +5,8 @@ mod human;
 
 use serde::Serialize;
 
-use crate::runtime::bindings::{CtlAction, DaemonEnsure, Desired, StartMethod};
-use crate::script::{ScriptReport, StepStatus, signal_name};
+use crate::runtime::bindings::{DaemonEnsure, Desired, StartMethod};
+use crate::script::{ScriptReport, StepStatus};
 
 pub use human::{print_node, print_recap, print_status_table};
 
@@ -244,17 +244,7 @@ pub fn describe(desired: &Desired) -> String {
             format!("supervisord {ensure} ({how})")
         }
         Desired::Supervisorctl(c) => {
-            let action = match &c.action {
-                CtlAction::Reread => "reread".to_string(),
-                CtlAction::Update => "update".to_string(),
-                CtlAction::Start => "start".to_string(),
-                CtlAction::Stop => "stop".to_string(),
-                CtlAction::Restart => "restart".to_string(),
-                CtlAction::Status => "status".to_string(),
-                CtlAction::Add => "add".to_string(),
-                CtlAction::Remove => "remove".to_string(),
-                CtlAction::Signal(signal) => format!("signal {}", signal_name(*signal)),
-            };
+            let action = crate::words::ctl_action(&c.action);
             format!("supervisorctl {action} {}", c.targets.join(" "))
                 .trim_end()
                 .to_string()

@@ -53,9 +53,10 @@ impl Runtime {
     pub fn new(cache: CodeCache, limits: Limits) -> wasmtime::Result<Runtime> {
         let mut config = Config::new();
         config.epoch_interruption(true);
-        // Every call gets a fresh instance; a pool of pre-reserved slots
-        // makes that cheap (no mmap per instantiation). Slots are sized by
-        // the memory limit, so the pool is also a second memory bound.
+        // Instances come from a pool of pre-reserved slots, so making one
+        // costs no mmap (see `plugin` for when an instance is replaced).
+        // Slots are sized by the memory limit, so the pool is also a second
+        // memory bound.
         let mut pool = wasmtime::PoolingAllocationConfig::new();
         pool.total_component_instances(POOL_INSTANCES)
             .total_core_instances(POOL_INSTANCES)

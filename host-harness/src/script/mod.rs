@@ -10,7 +10,7 @@ use std::fmt::Write;
 use sha2::{Digest, Sha256};
 
 use crate::runtime::bindings::{
-    Condition, CtlAction, DaemonEnsure, Desired, Guard, PackageManager, Plan, StartMethod,
+    Condition, DaemonEnsure, Desired, Guard, PackageManager, Plan, StartMethod,
 };
 
 pub use report::{ScriptReport, StepResult, StepStatus};
@@ -190,17 +190,7 @@ fn step_call(index: usize, desired: &Desired) -> String {
             )
         }
         Desired::Supervisorctl(c) => {
-            let action = match &c.action {
-                CtlAction::Reread => "reread".to_string(),
-                CtlAction::Update => "update".to_string(),
-                CtlAction::Start => "start".to_string(),
-                CtlAction::Stop => "stop".to_string(),
-                CtlAction::Restart => "restart".to_string(),
-                CtlAction::Status => "status".to_string(),
-                CtlAction::Add => "add".to_string(),
-                CtlAction::Remove => "remove".to_string(),
-                CtlAction::Signal(signal) => format!("signal {}", signal_name(*signal)),
-            };
+            let action = crate::words::ctl_action(&c.action);
             format!(
                 "supd_ctl {index} {} {} {} {}",
                 quote(&action),
@@ -243,23 +233,6 @@ fn manager(manager: PackageManager) -> &'static str {
         PackageManager::Yum => "yum",
         PackageManager::Apk => "apk",
         PackageManager::Pacman => "pacman",
-    }
-}
-
-/// The name supervisorctl takes for a signal.
-pub fn signal_name(signal: crate::runtime::bindings::Signal) -> &'static str {
-    use crate::runtime::bindings::Signal;
-    match signal {
-        Signal::Term => "TERM",
-        Signal::Hup => "HUP",
-        Signal::Int => "INT",
-        Signal::Quit => "QUIT",
-        Signal::Kill => "KILL",
-        Signal::Usr1 => "USR1",
-        Signal::Usr2 => "USR2",
-        Signal::Cont => "CONT",
-        Signal::Stop => "STOP",
-        Signal::Winch => "WINCH",
     }
 }
 

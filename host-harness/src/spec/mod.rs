@@ -73,6 +73,55 @@ pub struct SshOptions {
     /// (`StrictHostKeyChecking=accept-new`); off by default.
     #[serde(default)]
     pub accept_new_host_keys: bool,
+    /// More `Key=Value` options for OpenSSH (`-o`), ahead of the harness's
+    /// own defaults so they win (e.g. `ProxyJump=bastion`,
+    /// `KexAlgorithms=curve25519-sha256`, `ConnectTimeout=30`).
+    #[serde(default)]
+    pub options: Vec<String>,
+}
+
+/// OpenSSH options the harness sets itself: connection sharing and
+/// non-interactive runs are how it works, and host keys and identities have
+/// their own settings. Keys in lower case, with what to use instead.
+const OWNED_SSH_OPTIONS: &[(&str, &str)] = &[
+    ("batchmode", "the harness never prompts"),
+    (
+        "controlmaster",
+        "the harness shares one connection per node",
+    ),
+    ("controlpath", "the harness shares one connection per node"),
+    (
+        "controlpersist",
+        "the harness shares one connection per node",
+    ),
+    ("stricthostkeychecking", "use accept-new-host-keys"),
+    ("userknownhostsfile", "use known-hosts"),
+    ("identityfile", "use identity"),
+    ("identitiesonly", "use identity"),
+    ("port", "put the port in the node's address"),
+    ("user", "put the user in the node's address"),
+    ("hostname", "put the host in the node's address"),
+];
+
+/// Why `option` cannot be passed to OpenSSH as `-o option`, if it cannot.
+fn check_ssh_option(option: &str) -> Result<(), String> {
+    let Some((key, value)) = option.split_once('=') else {
+        return Err(format!("{option:?} is not of the form Key=Value"));
+    };
+    if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(format!("{key:?} is not an OpenSSH option name"));
+    }
+    if value.trim().is_empty() {
+        return Err(format!("{key} has no value"));
+    }
+    if value.contains(['\n', '\r', '\0']) {
+        return Err(format!("the value of {key} holds a line break or NUL"));
+    }
+    let lower = key.to_ascii_lowercase();
+    if let Some((_, instead)) = OWNED_SSH_OPTIONS.iter().find(|(k, _)| *k == lower) {
+        return Err(format!("{key} is set by the harness ({instead})"));
+    }
+    Ok(())
 }
 
 /// A spec the harness cannot use: where, and why.
@@ -199,10 +248,19 @@ impl Spec {
                 settings,
             });
         }
+        for (index, option) in raw.ssh.options.iter().enumerate() {
+            check_ssh_option(option).map_err(|message| {
+                self.error(
+                    &["groups", &name, "ssh", "options", &index.to_string()],
+                    message,
+                )
+            })?;
+        }
         let ssh = SshOptions {
             identity: raw.ssh.identity.map(|p| base.join(p)),
             known_hosts: raw.ssh.known_hosts.map(|p| base.join(p)),
             accept_new_host_keys: raw.ssh.accept_new_host_keys,
+            options: raw.ssh.options,
         };
         Ok(Group {
             name,
@@ -271,6 +329,8 @@ mod tests {
         "colour = \"red\"\n",
         "install = { strategy = \"pip\" }\n",
         "known-hosts = \"kh\"\n",
+        "options = [\"ConnectTimeout=3\"]\n",
+        "options = [\"ControlPath=/x\", \"Bad Key=1\"]\n",
         "identity = 3\n",
         "x = [1, \"a\"]\n",
         "when = 1979-05-27T07:32:00Z\n",
@@ -306,6 +366,42 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn ssh_options_pass_through_or_are_refused_naming_the_entry() {
+        let spec = |options: &str| {
+            Spec::parse(
+                Path::new("/specs/s.toml"),
+                format!(
+                    "[groups.web]\nnodes = [\"ssh://root@h:22\"]\n[groups.web.ssh]\noptions = {options}\n"
+                ),
+            )
+        };
+        let ok = spec(r#"["ProxyJump=bastion", "KexAlgorithms=curve25519-sha256"]"#).unwrap();
+        assert_eq!(
+            ok.groups[0].ssh.options,
+            ["ProxyJump=bastion", "KexAlgorithms=curve25519-sha256"]
+        );
+        for (options, needle) in [
+            (r#"["ConnectTimeout"]"#, "not of the form Key=Value"),
+            (r#"["Connect Timeout=3"]"#, "not an OpenSSH option name"),
+            (r#"["ConnectTimeout= "]"#, "has no value"),
+            (r#"["ProxyCommand=a\nb"]"#, "line break"),
+            (r#"["ok=1", "controlpath=/tmp/x"]"#, "set by the harness"),
+            (r#"["StrictHostKeyChecking=no"]"#, "accept-new-host-keys"),
+        ] {
+            let error = spec(options).unwrap_err();
+            assert_eq!(
+                error.location.line_col.map(|(line, _)| line),
+                Some(4),
+                "{options}: {error}"
+            );
+            assert!(
+                error.message.contains("groups.web.ssh.options.") && error.message.contains(needle),
+                "{options}: {error}"
+            );
         }
     }
 }
