@@ -10,7 +10,7 @@ use std::process::Command;
 
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
-use proptest::test_runner::{Config, TestRunner};
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::{Value, json};
 use supervisord_plugin::bindings::{Autorestart, LogTarget, Program, Signal};
 use supervisord_plugin::facility::config_map;
@@ -276,10 +276,21 @@ fn supervisor_reads_back_every_accepted_input_and_every_rejection_names_a_field(
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(5000);
-    let mut runner = TestRunner::new(Config {
-        rng_algorithm: proptest::test_runner::RngAlgorithm::ChaCha,
-        ..Config::default()
-    });
+    // A new seed each run widens the search over time; the summary line
+    // prints it, and SUPD_ORACLE_SEED replays a run exactly.
+    let seed: u64 = std::env::var("SUPD_ORACLE_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+        });
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::from_seed(RngAlgorithm::ChaCha, &[seed.to_le_bytes(); 4].concat()),
+    );
     let strategy = settings();
     let mut accepted = Vec::new();
     let mut rejected = BTreeMap::<String, usize>::new();
@@ -290,11 +301,11 @@ fn supervisor_reads_back_every_accepted_input_and_every_rejection_names_a_field(
             Err(error) => {
                 assert!(
                     !error.field.is_empty(),
-                    "a rejection names no field: {input} -> {error:?}"
+                    "seed {seed}: a rejection names no field: {input} -> {error:?}"
                 );
                 assert!(
                     error.field.starts_with("settings") || error.field.starts_with("programs["),
-                    "{input} -> {error:?}"
+                    "seed {seed}: {input} -> {error:?}"
                 );
                 let key = setting_name(&error.field);
                 *rejected.entry(key).or_default() += 1;
@@ -335,13 +346,13 @@ fn supervisor_reads_back_every_accepted_input_and_every_rejection_names_a_field(
     for (((input, program), read_back), item) in accepted.iter().zip(&parsed).zip(&items) {
         assert!(
             read_back.get("error").is_none(),
-            "supervisor refused what we accepted:\n{input}\n{}\n{read_back}",
+            "seed {seed}: supervisor refused what we accepted:\n{input}\n{}\n{read_back}",
             item["text"]
         );
         assert_eq!(
             read_back,
             &expected(program),
-            "round trip changed a value:\n{input}\n{}",
+            "seed {seed}: round trip changed a value:\n{input}\n{}",
             item["text"]
         );
     }
@@ -352,7 +363,7 @@ fn supervisor_reads_back_every_accepted_input_and_every_rejection_names_a_field(
         })
         .count();
     eprintln!(
-        "oracle: {cases} inputs tried, {} rejected (by field: {rejected:?}), {} round-tripped through supervisor's parser ({long_ones} with a value over 1000 bytes)",
+        "oracle (seed {seed}): {cases} inputs tried, {} rejected (by field: {rejected:?}), {} round-tripped through supervisor's parser ({long_ones} with a value over 1000 bytes)",
         cases - accepted.len(),
         accepted.len()
     );
