@@ -7,7 +7,8 @@
 //! Environment: BENCH_RUNS (default 5), BENCH_ONLY (comma list of local,
 //! ssh, fleet), BENCH_NO_ANSIBLE=1, BENCH_OUT (a file for the Markdown
 //! table), BENCH_PERF=1 (record each timed fleet run with `perf record -a`
-//! into /tmp/fleet<N>-<tool>.perf, for `perf report --sort comm,dso`).
+//! into /tmp/fleet<N>-<tool>.perf, for `perf report --sort comm,dso`;
+//! perf's own CPU then counts in the fleet table's CPU column).
 //! The ssh and fleet sections need root (the test bed).
 
 #[allow(dead_code)]
@@ -442,12 +443,7 @@ struct FleetTimes {
 fn fleet_run(nodes: &[TestNode], runs: usize) -> (FleetTimes, FleetTimes) {
     eprintln!("bench: fleet of {}", nodes.len());
     const PROGRAMS: usize = 10;
-    let harness = Target {
-        tool: Tool::Harness,
-        place: Place::Ssh(&nodes[0]),
-        base: "/opt/bench-harness".into(),
-        variant: 0,
-    };
+    let harness_base = "/opt/bench-harness";
     let floor_base = "/opt/bench-floor";
     let dir = bench_dir().join("specs");
     std::fs::create_dir_all(&dir).unwrap();
@@ -467,7 +463,7 @@ fn fleet_run(nodes: &[TestNode], runs: usize) -> (FleetTimes, FleetTimes) {
         addresses.join(", "),
         testbed::client_key().display().to_string(),
         known_hosts.display().to_string(),
-        harness.base,
+        harness_base,
     );
     for i in 0..PROGRAMS {
         let _ = write!(
@@ -578,7 +574,7 @@ fn fleet_run(nodes: &[TestNode], runs: usize) -> (FleetTimes, FleetTimes) {
         };
         for tool in order {
             reset_all(if tool == Tool::Harness {
-                &harness.base
+                harness_base
             } else {
                 floor_base
             });
@@ -588,7 +584,7 @@ fn fleet_run(nodes: &[TestNode], runs: usize) -> (FleetTimes, FleetTimes) {
             entry.1.push(times.cpu);
         }
     }
-    reset_all(&harness.base);
+    reset_all(harness_base);
     reset_all(floor_base);
     let medians = |tool| {
         let (wall, cpu) = &samples[&tool];

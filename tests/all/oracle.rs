@@ -278,15 +278,16 @@ fn supervisor_reads_back_every_accepted_input_and_every_rejection_names_a_field(
         .unwrap_or(5000);
     // A new seed each run widens the search over time; the summary line
     // prints it, and SUPD_ORACLE_SEED replays a run exactly.
-    let seed: u64 = std::env::var("SUPD_ORACLE_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-        });
+    let seed: u64 = match std::env::var("SUPD_ORACLE_SEED") {
+        Ok(text) => text
+            .parse()
+            .unwrap_or_else(|_| panic!("SUPD_ORACLE_SEED={text:?} is not a whole number")),
+        Err(_) => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64,
+    };
+    eprintln!("oracle: seed {seed} (SUPD_ORACLE_SEED={seed} replays this run)");
     let mut runner = TestRunner::new_with_rng(
         Config::default(),
         TestRng::from_seed(RngAlgorithm::ChaCha, &[seed.to_le_bytes(); 4].concat()),
@@ -367,10 +368,13 @@ fn supervisor_reads_back_every_accepted_input_and_every_rejection_names_a_field(
         cases - accepted.len(),
         accepted.len()
     );
-    assert!(
-        long_ones > 0,
-        "the generator should produce accepted long values"
-    );
+    // About 3% of inputs are accepted long ones: a run of 1000 has some.
+    if cases >= 1000 {
+        assert!(
+            long_ones > 0,
+            "the generator should produce accepted long values"
+        );
+    }
     assert!(
         accepted.len() > cases / 10,
         "the generator should produce valid inputs too"

@@ -80,24 +80,36 @@ pub struct SshOptions {
     pub options: Vec<String>,
 }
 
-/// OpenSSH options the harness sets itself: connection sharing and
-/// non-interactive runs are how it works, and host keys and identities have
-/// their own settings. Keys in lower case, with what to use instead.
+/// OpenSSH options the harness sets itself or cannot work with: it runs
+/// `sh -s` over one shared, non-interactive session per node, reads ssh's
+/// errors, and host-key checking has its own settings. Keys in lower case,
+/// with the reason or what to use instead.
 const OWNED_SSH_OPTIONS: &[(&str, &str)] = &[
-    ("batchmode", "the harness never prompts"),
+    ("batchmode", "supd never prompts"),
+    ("controlmaster", "supd shares one connection per node"),
+    ("controlpath", "supd shares one connection per node"),
+    ("controlpersist", "supd shares one connection per node"),
+    ("remotecommand", "supd sends its own script"),
+    ("sessiontype", "supd needs a shell session"),
+    ("stdinnull", "supd sends its script on standard input"),
+    ("forkafterauthentication", "supd waits for its script"),
     (
-        "controlmaster",
-        "the harness shares one connection per node",
+        "requesttty",
+        "a terminal would garble the script and its report",
     ),
-    ("controlpath", "the harness shares one connection per node"),
+    ("loglevel", "supd reports ssh's errors"),
     (
-        "controlpersist",
-        "the harness shares one connection per node",
+        "stricthostkeychecking",
+        "set accept-new-host-keys in [groups.NAME.ssh]",
     ),
-    ("stricthostkeychecking", "use accept-new-host-keys"),
-    ("userknownhostsfile", "use known-hosts"),
-    ("identityfile", "use identity"),
-    ("identitiesonly", "use identity"),
+    ("userknownhostsfile", "set known-hosts in [groups.NAME.ssh]"),
+    (
+        "globalknownhostsfile",
+        "set known-hosts in [groups.NAME.ssh]",
+    ),
+    ("knownhostscommand", "set known-hosts in [groups.NAME.ssh]"),
+    ("identityfile", "set identity in [groups.NAME.ssh]"),
+    ("identitiesonly", "set identity in [groups.NAME.ssh]"),
     ("port", "put the port in the node's address"),
     ("user", "put the user in the node's address"),
     ("hostname", "put the host in the node's address"),
@@ -391,6 +403,8 @@ mod tests {
             (r#"["ProxyCommand=a\nb"]"#, "line break"),
             (r#"["ok=1", "controlpath=/tmp/x"]"#, "set by the harness"),
             (r#"["StrictHostKeyChecking=no"]"#, "accept-new-host-keys"),
+            (r#"["RequestTTY=force"]"#, "terminal"),
+            (r#"["GlobalKnownHostsFile=/dev/null"]"#, "known-hosts"),
         ] {
             let error = spec(options).unwrap_err();
             assert_eq!(
