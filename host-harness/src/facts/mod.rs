@@ -114,7 +114,9 @@ supd_facts
 /// exists its pending configuration changes (`reloadConfig`, what
 /// `supervisorctl reread` shows) and its processes, as
 /// `rpc<TAB>socket<TAB>method<TAB>base64 response`.
-const PYTHON_PROBE: &str = r#"import binascii, os, pwd, socket, stat, sys
+const PYTHON_PROBE: &str = concat!(
+    include_str!("../rpc_client.py"),
+    r#"import binascii, os, pwd, stat, sys
 print('python\t%s\t%d.%d.%d' % ((sys.executable,) + tuple(sys.version_info[:3])))
 uid = os.getuid()
 try:
@@ -122,20 +124,6 @@ try:
 except KeyError:
     user = str(uid)
 print('login\t%s\t%d' % (user, uid))
-def call(path, method):
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(5)
-    s.connect(path)
-    body = '<?xml version="1.0"?><methodCall><methodName>%s</methodName><params></params></methodCall>' % method
-    s.sendall(('POST /RPC2 HTTP/1.0\r\nHost: localhost\r\nContent-Type: text/xml\r\nContent-Length: %d\r\n\r\n%s' % (len(body), body)).encode())
-    chunks = []
-    while True:
-        d = s.recv(65536)
-        if not d:
-            break
-        chunks.append(d)
-    s.close()
-    return b''.join(chunks).split(b'\r\n\r\n', 1)[-1]
 for path in sys.argv[1:]:
     try:
         if not stat.S_ISSOCK(os.stat(path).st_mode):
@@ -144,11 +132,12 @@ for path in sys.argv[1:]:
         continue
     for method in ('supervisor.reloadConfig', 'supervisor.getAllProcessInfo'):
         try:
-            out = binascii.b2a_base64(call(path, method), newline=False).decode()
+            out = binascii.b2a_base64(rpc(path, method), newline=False).decode()
         except Exception:
             out = ''
         print('rpc\t%s\t%s\t%s' % (path, method, out))
-"#;
+"#
+);
 
 /// Parses the facts script's output for a node rooted at `root`.
 pub fn parse(output: &str, root: &str, probes: &ProbeSet) -> Result<NodeFacts, FactsError> {

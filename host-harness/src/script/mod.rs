@@ -18,6 +18,10 @@ pub use report::{ScriptReport, StepResult, StepStatus};
 /// The step library.
 const PRELUDE: &str = include_str!("prelude.sh");
 
+/// The XML-RPC client the library's Python snippets start with, as a shell
+/// variable (the file holds no single quote, so one quoted word carries it).
+const RPC_CLIENT: &str = concat!("SUPD_RPC_PY='", include_str!("../rpc_client.py"), "'\n");
+
 /// How the script runs.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Mode {
@@ -85,13 +89,14 @@ pub fn validate(plan: &Plan) -> Result<(), PlanError> {
 
 /// Compiles a validated plan. `title` goes into the header comment.
 pub fn compile(plan: &Plan, mode: Mode, title: &str) -> String {
-    let mut out = String::with_capacity(PRELUDE.len() + 256 * plan.steps.len());
+    let mut out = String::with_capacity(RPC_CLIENT.len() + PRELUDE.len() + 256 * plan.steps.len());
     out.push_str("#!/bin/sh\n");
     for line in title.lines() {
         let _ = writeln!(out, "# {line}");
     }
     let _ = writeln!(out, "SUPD_CHECK={}", u8::from(mode.check));
     let _ = writeln!(out, "SUPD_DIFF={}", u8::from(mode.diff));
+    out.push_str(RPC_CLIENT);
     out.push_str(PRELUDE);
     out.push_str("\nsupd_main() {\n    supd_init\n");
     for (index, step) in plan.steps.iter().enumerate() {
@@ -238,6 +243,12 @@ fn manager(manager: PackageManager) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_rpc_client_fits_in_one_single_quoted_shell_word() {
+        assert!(!include_str!("../rpc_client.py").contains('\''));
+    }
+
     use super::*;
 
     #[test]

@@ -274,24 +274,14 @@ supd_alive() {
 # Waits (up to 30 s) until supervisord answers on its socket with state
 # RUNNING. A socket file left by a killed daemon refuses connections, so
 # only the new daemon can answer.
+# $SUPD_RPC_PY (rpc_client.py, set by the script ahead of this library)
+# comes first.
 SUPD_READY_PY='
-import socket, sys, time
-body = b"<?xml version=\"1.0\"?><methodCall><methodName>supervisor.getState</methodName><params></params></methodCall>"
+import sys, time
 deadline = time.time() + 30
 while time.time() < deadline:
     try:
-        s = socket.socket(socket.AF_UNIX)
-        s.settimeout(2)
-        s.connect(sys.argv[1])
-        s.sendall(b"POST /RPC2 HTTP/1.0\r\nContent-Type: text/xml\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-        s.close()
-        if b"RUNNING" in data:
+        if b"RUNNING" in rpc(sys.argv[1], "supervisor.getState", 2):
             sys.exit(0)
     except OSError:
         pass
@@ -303,7 +293,7 @@ sys.exit(1)
 # and answers.
 supd_wait_up() {
     if [ -n "$SUPD_PY" ]; then
-        "$SUPD_PY" -S -c "$SUPD_READY_PY" "$3" && supd_alive "$2" && return 0
+        "$SUPD_PY" -S -c "$SUPD_RPC_PY$SUPD_READY_PY" "$3" && supd_alive "$2" && return 0
     else
         _n=0
         while [ "$_n" -lt 150 ]; do
@@ -414,29 +404,18 @@ supd_ctl() {
     esac
 }
 
-# Asks supervisord itself (XML-RPC on its unix socket, python3 -S with the
+# Asks supervisord itself ($SUPD_RPC_PY first: XML-RPC on its unix socket, python3 -S with the
 # standard library only: a tenth of supervisorctl's start-up) every 0.1 s
 # until the processes of the given groups settle. Prints "ok NAMES" or
 # "failed NAME STATE, ..." and exits 0 or 1. FATAL is final at once;
 # STOPPED and EXITED right after an update are transient (the daemon
 # starts new processes on its next tick), so they fail only after 3 s.
 SUPD_AWAIT_PY='
-import re, socket, sys, time
+import re, sys, time
 path, limit, groups = sys.argv[1], float(sys.argv[2]), set(sys.argv[3:])
-body = b"<?xml version=\"1.0\"?><methodCall><methodName>supervisor.getAllProcessInfo</methodName><params></params></methodCall>"
 member = re.compile(r"<name>(\w+)</name>\s*<value>(?:<(?:string|int)>)?(.*?)(?:</(?:string|int)>)?</value>", re.S)
 def processes():
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(5)
-    s.connect(path)
-    s.sendall(b"POST /RPC2 HTTP/1.0\r\nContent-Type: text/xml\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
-    data = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    s.close()
+    data = rpc(path, "supervisor.getAllProcessInfo")
     for struct in data.decode("utf-8", "replace").split("<struct>")[1:]:
         fields = dict(member.findall(struct))
         if fields.get("group") in groups:
@@ -474,7 +453,7 @@ supd_await() {
         return 0
     fi
     if [ -n "$SUPD_PY" ]; then
-        _out=$("$SUPD_PY" -S -c "$SUPD_AWAIT_PY" "$_sock" "$_limit" "$@" 2>&1)
+        _out=$("$SUPD_PY" -S -c "$SUPD_RPC_PY$SUPD_AWAIT_PY" "$_sock" "$_limit" "$@" 2>&1)
         case $_out in
             "ok "*) supd_report "$_step" ok "running: ${_out#ok }" ;;
             *) supd_report "$_step" failed "not running: ${_out#failed }"

@@ -1,0 +1,26 @@
+# One XML-RPC call to supervisord over its unix socket, with the standard
+# library only (python3 -S starts in a tenth of the time supervisorctl takes). The
+# facts probe and the step scripts both prepend this file to their Python.
+# No single quotes here: the step scripts carry it in a shell word.
+import socket
+
+
+def rpc(path, method, timeout=5):
+    """The response body of `method` (no arguments) from the socket at `path`."""
+    body = ("<?xml version=\"1.0\"?><methodCall><methodName>%s</methodName>"
+            "<params></params></methodCall>" % method).encode()
+    s = socket.socket(socket.AF_UNIX)
+    try:
+        s.settimeout(timeout)
+        s.connect(path)
+        s.sendall(b"POST /RPC2 HTTP/1.0\r\nHost: localhost\r\nContent-Type: text/xml\r\n"
+                  b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        chunks = []
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        s.close()
+    return b"".join(chunks).split(b"\r\n\r\n", 1)[-1]
