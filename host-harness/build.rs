@@ -1,18 +1,22 @@
-//! Builds the bundled components (the supervisord provider and the example
-//! app-deploy facility) so `cargo run -p host-harness` needs no path, and
+//! Builds the bundled components (the supervisord provider, the node-script
+//! component and the example app-deploy facility) so `cargo run -p host-harness` needs no path, and
 //! embeds them in the binary.
 
 use std::path::{Path, PathBuf};
 
-use component_build::{APP_DEPLOY, PLUGIN, Workspace};
+use component_build::{APP_DEPLOY, NODE_SCRIPT, PLUGIN, Workspace};
 
 fn main() {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     let workspace = Workspace::from_member(&manifest_dir, Some(&out_dir));
-    component_build::rerun_if_guest_changes(&workspace, &["plugin", "examples/app-deploy"]);
+    component_build::rerun_if_guest_changes(
+        &workspace,
+        &["plugin", "node-script", "examples/app-deploy"],
+    );
     for (guest, file) in [
         (PLUGIN, "supervisord.wasm"),
+        (NODE_SCRIPT, "node-script.wasm"),
         (APP_DEPLOY, "app-deploy.wasm"),
     ] {
         match workspace.build(&guest) {

@@ -17,7 +17,7 @@ import json
 import wasmtime
 from wasmtime import component as wc
 
-INTERFACE = "supervisord-crate:supervision/supervision-provider@0.1.0"
+INTERFACE = "supervisord-crate:supervision/supervision-provider@0.2.0"
 
 
 class ProviderError(Exception):

@@ -1,7 +1,7 @@
 //! Builds guest crates of this workspace into WebAssembly components.
 //!
-//! A guest that needs no WASI (the supervisord plugin, the app-deploy
-//! facility) is compiled for `wasm32-unknown-unknown` and encoded with
+//! A guest that needs no WASI (the supervisord plugin, the node-script
+//! component, the app-deploy facility) is compiled for `wasm32-unknown-unknown` and encoded with
 //! `wit-component`: the component then imports nothing at all. A guest
 //! that exercises WASI on purpose (the hostile test fixture) is compiled
 //! for `wasm32-wasip2`, whose linker emits a component directly.
@@ -56,6 +56,14 @@ pub const PLUGIN: Guest = Guest {
     target: GuestTarget::Bare,
 };
 
+/// The node-script component: facts and apply scripts, reports.
+pub const NODE_SCRIPT: Guest = Guest {
+    package: "supervisord-node-script",
+    artifact: "supervisord_node_script",
+    component: "node-script",
+    target: GuestTarget::Bare,
+};
+
 /// The example app-deploy facility.
 pub const APP_DEPLOY: Guest = Guest {
     package: "app-deploy-facility",
@@ -73,7 +81,7 @@ pub const HOSTILE: Guest = Guest {
 };
 
 /// Every guest of the workspace.
-pub const ALL: [Guest; 3] = [PLUGIN, APP_DEPLOY, HOSTILE];
+pub const ALL: [Guest; 4] = [PLUGIN, NODE_SCRIPT, APP_DEPLOY, HOSTILE];
 
 /// Why a guest could not be built.
 #[derive(Debug, thiserror::Error)]

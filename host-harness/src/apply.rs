@@ -6,14 +6,12 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use crate::facts;
 use crate::node::{self, Address, Transport};
-use crate::report::{FileDiff, NodeOutcome, StepOutcome, describe};
+use crate::report::NodeOutcome;
 use crate::runtime::bindings::{
-    Condition, Desired, NodeFacts, Plan, Program, ServiceAction, ServiceOptions, Step, WitError,
+    NodeFacts, Plan, Program, ScriptOptions, ScriptOutput, ServiceAction, ServiceOptions, WitError,
 };
-use crate::runtime::{MapError, PluginError, ProviderPlugin, Registry};
-use crate::script::{self, Mode, ScriptReport, StepStatus};
+use crate::runtime::{Limits, MapError, NodeScriptPlugin, PluginError, ProviderPlugin, Registry};
 use crate::spec::{Group, Location, Spec, SpecError, field_keys};
 
 /// Why nothing was done at all.
@@ -27,12 +25,25 @@ pub enum InputError {
     Plugin(#[from] PluginError),
 }
 
+/// How an apply script runs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Mode {
+    /// Check only, change nothing.
+    pub check: bool,
+    /// Report the old content of files that change, for diffs.
+    pub diff: bool,
+}
+
 /// A group with everything that can be decided without a node.
 pub struct Prepared<'a> {
     /// The group.
     pub group: &'a Group,
     /// Its provider.
     pub provider: &'a ProviderPlugin,
+    /// The node-script component.
+    pub node_script: &'a NodeScriptPlugin,
+    /// The host's bounds on plans.
+    pub limits: Limits,
     /// Provider settings as JSON text.
     pub settings: String,
     /// Its programs, one per service.
@@ -76,6 +87,10 @@ pub fn prepare<'a>(
             .error(&["groups"], format!("there is no group {only:?}"))
             .into());
     }
+    let node_script = registry.node_script().ok_or_else(|| PluginError::Load {
+        plugin: "node-script".into(),
+        detail: "no node-script component is loaded".into(),
+    })?;
     let mut prepared = Vec::new();
     for group in spec
         .groups
@@ -143,6 +158,8 @@ pub fn prepare<'a>(
         prepared.push(Prepared {
             group,
             provider,
+            node_script,
+            limits: node_script.limits(),
             settings,
             programs,
             services,
@@ -298,6 +315,25 @@ pub fn run_node(
     outcome
 }
 
+/// The script options for `mode` under the host's limits.
+pub fn script_options(mode: Mode, title: String, limits: Limits) -> ScriptOptions {
+    ScriptOptions {
+        check: mode.check,
+        diff: mode.diff,
+        title,
+        max_steps: u32::try_from(limits.max_plan_steps).unwrap_or(u32::MAX),
+        max_bytes: limits.max_plan_bytes as u64,
+    }
+}
+
+fn script_output(output: node::Output) -> ScriptOutput {
+    ScriptOutput {
+        stdout: output.stdout,
+        stderr: output.stderr,
+        exit_code: output.code,
+    }
+}
+
 fn drive(
     spec: &Spec,
     prepared: &Prepared<'_>,
@@ -308,13 +344,15 @@ fn drive(
 ) -> Result<(), Failure> {
     let root = address.root();
     let provider = prepared.provider;
+    let scripts = prepared.node_script;
     let clock = Instant::now();
     let probes = plugin(provider.probes(&prepared.settings, &root), spec, prepared)?;
-    let output = transport
-        .run(&facts::script(&probes))
-        .map_err(|e| e.to_string())?;
-    let facts = facts::parse(&output.stdout, &root, &probes)
-        .map_err(|e| format!("{e}; stderr: {}", output.stderr.trim()))?;
+    let facts_script = scripts.facts_script(&probes).map_err(|e| e.to_string())?;
+    let output = transport.run(&facts_script).map_err(|e| e.to_string())?;
+    let facts = scripts
+        .parse_facts(&probes, &root, &script_output(output))
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.message)?;
     outcome.timings.facts_us = clock.elapsed().as_micros() as u64;
     let clock = Instant::now();
     let plan = match action {
@@ -343,68 +381,50 @@ fn drive(
             prepared,
         )?,
     };
-    script::validate(&plan)
-        .map_err(|e| format!("{} returned an unusable plan: {e}", provider.label()))?;
-    outcome.timings.plan_us = clock.elapsed().as_micros() as u64;
-    let clock = Instant::now();
-    outcome.steps = plan
-        .steps
-        .iter()
-        .enumerate()
-        .map(|(index, step)| {
-            StepOutcome::planned(index, describe(&step.desired), step.reason.clone())
-        })
-        .collect();
     let mode = match action {
-        Action::Plan => return Ok(()),
         Action::Apply(mode) => *mode,
-        Action::Status | Action::Ctl { .. } => Mode::default(),
+        Action::Plan | Action::Status | Action::Ctl { .. } => Mode::default(),
     };
-    if plan.steps.is_empty() {
-        return Ok(());
-    }
     let title = format!(
         "supd: {} steps for {} (group {})",
         plan.steps.len(),
         address,
         prepared.group.name
     );
-    let run = transport.run(&script::compile(&plan, mode, &title));
-    outcome.timings.apply_us = clock.elapsed().as_micros() as u64;
-    let report = match &run {
-        Ok(output) => ScriptReport::parse(&output.stdout),
-        Err(_) => ScriptReport::default(),
-    };
-    outcome.record(&report);
-    if mode.diff {
-        outcome.diffs = diffs(&plan, &report);
+    let options = script_options(mode, title, prepared.limits);
+    let script = scripts
+        .apply_script(&plan, &options)
+        .map_err(|e| e.to_string())?
+        .map_err(|e| {
+            format!(
+                "{} returned an unusable plan: {}: {}",
+                provider.label(),
+                e.field,
+                e.message
+            )
+        })?;
+    outcome.timings.plan_us = clock.elapsed().as_micros() as u64;
+    let clock = Instant::now();
+    if matches!(action, Action::Plan) || plan.steps.is_empty() {
+        let report = scripts
+            .parse_report(&plan, &options, None)
+            .map_err(|e| e.to_string())?;
+        outcome.record(report);
+        return Ok(());
     }
-    outcome.status_output = report.outputs.values().cloned().collect();
-    match run {
-        Err(error) => Err(error.to_string().into()),
-        Ok(output) => {
-            if report.failure().is_none()
-                && (output.code != Some(0) || report.steps.len() < plan.steps.len())
-            {
-                let stderr: String = output
-                    .stderr
-                    .lines()
-                    .rev()
-                    .take(5)
-                    .collect::<Vec<_>>()
-                    .into_iter()
-                    .rev()
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                return Err(Failure::from(format!(
-                    "the step script stopped after {} of {} steps (exit {:?}): {stderr}",
-                    report.steps.len(),
-                    plan.steps.len(),
-                    output.code
-                )));
-            }
-            Ok(())
-        }
+    let run = transport.run(&script);
+    outcome.timings.apply_us = clock.elapsed().as_micros() as u64;
+    let (output, lost) = match run {
+        Ok(output) => (Some(script_output(output)), None),
+        Err(error) => (None, Some(error)),
+    };
+    let report = scripts
+        .parse_report(&plan, &options, output.as_ref())
+        .map_err(|e| e.to_string())?;
+    outcome.record(report);
+    match lost {
+        Some(error) => Err(error.to_string().into()),
+        None => Ok(()),
     }
 }
 
@@ -424,7 +444,8 @@ impl From<String> for Failure {
     }
 }
 
-/// The install plan followed by the configure plan, as one plan.
+/// The install plan and the configure plan, as one plan (see the
+/// node-script component's `converge-plan`).
 fn node_plan(spec: &Spec, prepared: &Prepared<'_>, facts: &NodeFacts) -> Result<Plan, Failure> {
     let provider = prepared.provider;
     let install = plugin(
@@ -437,54 +458,10 @@ fn node_plan(spec: &Spec, prepared: &Prepared<'_>, facts: &NodeFacts) -> Result<
         spec,
         prepared,
     )?;
-    Ok(merge_plans(install, configure))
-}
-
-/// One plan from the install and configure plans: everything the install
-/// plan puts in place, then the program files, then the daemon steps, then
-/// the rest of the configure plan. A daemon started (or reloaded) after the
-/// program files are written loads them all at once, so the step script
-/// can skip the `supervisorctl update` that would otherwise follow, and a
-/// reload does not restart programs twice. Conditions are renumbered.
-pub fn merge_plans(install: Plan, configure: Plan) -> Plan {
-    let is_daemon = |step: &Step| matches!(step.desired, Desired::Daemon(_));
-    let is_file = |step: &Step| matches!(step.desired, Desired::File(_) | Desired::Absent(_));
-    // (which plan, index in it), in the merged order.
-    let mut order: Vec<(usize, usize)> = Vec::new();
-    let mut take = |plan: usize, steps: &[Step], wanted: &dyn Fn(&Step) -> bool| {
-        order.extend(
-            steps
-                .iter()
-                .enumerate()
-                .filter(|(_, s)| wanted(s))
-                .map(|(i, _)| (plan, i)),
-        );
-    };
-    take(0, &install.steps, &|s| !is_daemon(s));
-    take(1, &configure.steps, &is_file);
-    take(0, &install.steps, &is_daemon);
-    take(1, &configure.steps, &|s| !is_file(s));
-    let mut new_index = [
-        vec![0u32; install.steps.len()],
-        vec![0u32; configure.steps.len()],
-    ];
-    for (position, (plan, index)) in order.iter().enumerate() {
-        new_index[*plan][*index] = position as u32;
-    }
-    let plans = [install.steps, configure.steps];
-    let steps = order
-        .iter()
-        .map(|(plan, index)| {
-            let mut step = plans[*plan][*index].clone();
-            if let Condition::Changed(targets) = &mut step.when {
-                for target in targets.iter_mut() {
-                    *target = new_index[*plan][*target as usize];
-                }
-            }
-            step
-        })
-        .collect();
-    Plan { steps }
+    Ok(prepared
+        .node_script
+        .converge_plan(&install, &configure)
+        .map_err(|e| e.to_string())?)
 }
 
 fn plugin<T>(
@@ -508,106 +485,5 @@ fn plugin<T>(
             })
         }
         Err(error) => Err(error.to_string().into()),
-    }
-}
-
-fn diffs(plan: &Plan, report: &ScriptReport) -> Vec<FileDiff> {
-    report
-        .steps
-        .iter()
-        .filter(|s| s.status == StepStatus::Changed)
-        .filter_map(|s| match &plan.steps.get(s.index)?.desired {
-            Desired::File(file) => {
-                let old = report
-                    .old_contents
-                    .get(&s.index)
-                    .map(|b| String::from_utf8_lossy(b).into_owned())
-                    .unwrap_or_default();
-                Some(FileDiff {
-                    path: file.path.clone(),
-                    diff: crate::redact::diff(&file.path, &old, &file.content, &file.redact_keys),
-                })
-            }
-            _ => None,
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::runtime::bindings::{
-        CtlAction, CtlEndpoint, Daemon, DaemonEnsure, StartMethod, Supervisorctl,
-    };
-
-    fn step(desired: Desired, when: Condition) -> Step {
-        Step {
-            desired,
-            reason: String::new(),
-            when,
-        }
-    }
-
-    fn ctl() -> CtlEndpoint {
-        CtlEndpoint {
-            binary: "c".into(),
-            config: "f".into(),
-            socket: "s".into(),
-        }
-    }
-
-    #[test]
-    fn program_files_go_before_the_daemon_and_conditions_follow_their_steps() {
-        let daemon = |ensure| {
-            Desired::Daemon(Daemon {
-                start: StartMethod::Command(vec![]),
-                pid_file: "p".into(),
-                socket: "s".into(),
-                ctl: ctl(),
-                ensure,
-            })
-        };
-        let install = Plan {
-            steps: vec![
-                step(Desired::Absent("/conf".into()), Condition::Always),
-                step(daemon(DaemonEnsure::Restarted), Condition::Changed(vec![0])),
-                step(daemon(DaemonEnsure::Running), Condition::Always),
-            ],
-        };
-        let configure = Plan {
-            steps: vec![
-                step(Desired::Absent("/a".into()), Condition::Always),
-                step(Desired::Absent("/b".into()), Condition::Always),
-                step(
-                    Desired::Supervisorctl(Supervisorctl {
-                        ctl: ctl(),
-                        action: CtlAction::Update,
-                        targets: vec![],
-                    }),
-                    Condition::Changed(vec![0, 1]),
-                ),
-            ],
-        };
-        let merged = merge_plans(install, configure);
-        let kinds: Vec<String> = merged
-            .steps
-            .iter()
-            .map(|s| crate::report::describe(&s.desired))
-            .collect();
-        assert_eq!(
-            kinds,
-            [
-                "absent /conf",
-                "absent /a",
-                "absent /b",
-                "supervisord reloaded (c)",
-                "supervisord running (c)",
-                "supervisorctl update"
-            ]
-            .map(|s| s.replace(" (c)", " ()"))
-        );
-        assert_eq!(merged.steps[3].when, Condition::Changed(vec![0]));
-        assert_eq!(merged.steps[5].when, Condition::Changed(vec![1, 2]));
-        crate::script::validate(&merged).unwrap();
     }
 }

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::runtime::bindings::Signal;
+
 /// Put programs under supervisord on many nodes, idempotently: supd loads
 /// supervision provider components (WebAssembly), reads each node's facts,
 /// asks the provider for a plan and applies only what differs.
@@ -121,8 +123,8 @@ pub enum Command {
         #[arg(long)]
         if_stopped: bool,
         /// With signal: the signal, such as HUP or USR1.
-        #[arg(long, value_name = "NAME")]
-        signal: Option<String>,
+        #[arg(long, value_name = "NAME", value_parser = parse_signal)]
+        signal: Option<Signal>,
     },
     /// Print the apply as a standalone POSIX sh script, for nodes supd
     /// cannot reach (air-gapped, cloud-init). It holds the files' content,
@@ -136,14 +138,17 @@ pub enum Command {
     },
     /// List the loaded providers and facilities.
     Providers,
-    /// Call one function of a provider with JSON arguments and print its
+    /// Call one function of a provider (or of the node-script component) with JSON arguments and print its
     /// result as canonical JSON (for plugin authors, and the cross-host
     /// tests): records are objects with WIT field names, variants
     /// `{"tag", "val"}`, options `null` or the value.
     Call {
-        /// The provider.
+        /// The provider, when calling a provider.
         #[arg(long, default_value = "supervisord")]
         supervisor: String,
+        /// Which component's interface the function belongs to.
+        #[arg(long, value_enum, default_value_t = Component::Provider)]
+        component: Component,
         /// A JSON file of cases, `[{"name", "function", "args"}]`; prints
         /// `{"name", "result"}` per line.
         #[arg(long, value_name = "FILE", conflicts_with = "function")]
@@ -154,6 +159,15 @@ pub enum Command {
         /// Its arguments, one JSON value each.
         args: Vec<String>,
     },
+}
+
+/// A component whose functions `call` reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Component {
+    /// The provider named by `--supervisor`.
+    Provider,
+    /// The node-script component.
+    NodeScript,
 }
 
 /// Service actions.
@@ -173,4 +187,57 @@ pub enum CtlCommand {
     Disable,
     /// Send `--signal`.
     Signal,
+}
+
+/// Signals supervisord sends, by the name supervisorctl takes.
+const SIGNALS: [(&str, Signal); 10] = [
+    ("TERM", Signal::Term),
+    ("HUP", Signal::Hup),
+    ("INT", Signal::Int),
+    ("QUIT", Signal::Quit),
+    ("KILL", Signal::Kill),
+    ("USR1", Signal::Usr1),
+    ("USR2", Signal::Usr2),
+    ("CONT", Signal::Cont),
+    ("STOP", Signal::Stop),
+    ("WINCH", Signal::Winch),
+];
+
+/// A signal from its name, any case, with or without `SIG`; the error
+/// lists the names there are.
+pub fn parse_signal(text: &str) -> Result<Signal, String> {
+    let upper = text.to_ascii_uppercase();
+    let name = upper.strip_prefix("SIG").unwrap_or(&upper);
+    SIGNALS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, signal)| *signal)
+        .ok_or_else(|| {
+            let names: Vec<&str> = SIGNALS.iter().map(|(n, _)| *n).collect();
+            format!(
+                "{text:?} is not a signal supervisord sends: use {}",
+                names.join(", ")
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signal_names_parse_in_any_case_with_or_without_sig() {
+        for (name, signal) in SIGNALS {
+            assert_eq!(parse_signal(name), Ok(signal));
+            assert_eq!(
+                parse_signal(&format!("sig{}", name.to_lowercase())),
+                Ok(signal)
+            );
+        }
+        let error = parse_signal("SIGFOO").unwrap_err();
+        assert!(
+            error.contains("\"SIGFOO\"") && error.contains("WINCH"),
+            "{error}"
+        );
+    }
 }

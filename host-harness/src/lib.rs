@@ -1,15 +1,12 @@
-//! The supervisord-crate host harness: loads supervision provider
-//! components with wasmtime, gathers node facts, asks providers for plans
-//! and applies them to nodes, locally or over SSH, changing only what
-//! differs.
+//! The supervisord-crate host harness: loads the supervision provider and
+//! node-script components with wasmtime and applies their plans to nodes,
+//! locally or over SSH, changing only what differs. Everything about what
+//! runs on a node (facts, step scripts, reports) is in the components; this
+//! crate supplies the spec, the transports and the output.
 
 pub mod apply;
 pub mod cli;
-pub mod facts;
 pub mod node;
-pub mod redact;
 pub mod report;
 pub mod runtime;
-pub mod script;
 pub mod spec;
-pub mod words;

@@ -9,19 +9,18 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use host_harness::apply::{self, Action, InputError, Prepared};
-use host_harness::cli::{Cli, Command, CtlCommand, Format, Global};
-use host_harness::facts;
+use host_harness::apply::{self, Action, InputError, Mode, Prepared};
+use host_harness::cli::{Cli, Command, Component, CtlCommand, Format, Global};
 use host_harness::node::Address;
 use host_harness::report::{self, NodeOutcome, NodeStatus};
-use host_harness::runtime::bindings::{OsRelease, ServiceAction, ServiceOptions};
-use host_harness::runtime::{
-    BUNDLED_FACILITY, BUNDLED_PROVIDER, CodeCache, FacilityPlugin, Limits, ProviderPlugin,
-    Registry, Runtime,
+use host_harness::runtime::bindings::{
+    InitSystem, Login, NodeFacts, OsRelease, ServiceAction, ServiceOptions,
 };
-use host_harness::script::{self, Mode};
+use host_harness::runtime::{
+    BUNDLED_FACILITY, BUNDLED_NODE_SCRIPT, BUNDLED_PROVIDER, CallJsonError, CodeCache,
+    FacilityPlugin, Limits, NodeScriptPlugin, ProviderPlugin, Registry, Runtime,
+};
 use host_harness::spec::Spec;
-use host_harness::words;
 
 /// Exit code when a node failed or a plugin misbehaved.
 const EXIT_FAILED: u8 = 1;
@@ -75,16 +74,12 @@ fn run(cli: Cli) -> Result<u8> {
             if_stopped,
             signal,
         } => {
-            let signal = signal
-                .as_deref()
-                .map(|name| words::parse_signal(name).map_err(|e| anyhow::anyhow!("--signal: {e}")))
-                .transpose()?;
             let action = Action::Ctl {
                 service: service.clone(),
                 action: service_action(*action),
                 options: ServiceOptions {
                     if_stopped: *if_stopped,
-                    signal,
+                    signal: *signal,
                 },
             };
             nodes_command(&runtime, global, spec, action)
@@ -92,15 +87,20 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Script { spec, os } => script_command(&runtime, global, spec, os),
         Command::Call {
             supervisor,
+            component,
             cases,
             function,
             args,
         } => {
             let registry = registry(&runtime, global, None)?;
-            let provider = registry
-                .provider(supervisor)
-                .ok_or_else(|| anyhow::anyhow!("no provider named {supervisor:?}"))?;
-            call_command(provider, cases.as_deref(), function.as_deref(), args)
+            call_command(
+                &registry,
+                supervisor,
+                *component,
+                cases.as_deref(),
+                function.as_deref(),
+                args,
+            )
         }
     }
 }
@@ -126,6 +126,11 @@ fn runtime(global: &Global) -> Result<Runtime> {
 /// Bundled plugins, then the spec's, then the command line's.
 fn registry(runtime: &Runtime, global: &Global, spec: Option<&Spec>) -> Result<Registry> {
     let mut registry = Registry::new();
+    registry.set_node_script(NodeScriptPlugin::load(
+        runtime,
+        "bundled",
+        BUNDLED_NODE_SCRIPT,
+    )?);
     registry.add_provider(ProviderPlugin::load(runtime, "bundled", BUNDLED_PROVIDER)?);
     registry.add_facility(FacilityPlugin::load(runtime, "bundled", BUNDLED_FACILITY)?);
     let spec_providers = spec.map(|s| s.providers.clone()).unwrap_or_default();
@@ -253,7 +258,23 @@ fn script_command(runtime: &Runtime, global: &Global, spec_path: &Path, os: &str
         version_id: version.to_string(),
         id_like: Vec::new(),
     };
-    let facts = facts::assumed(Some(os), &node.root());
+    // The node is not looked at: every step checks it when the script runs.
+    let facts = NodeFacts {
+        gathered: false,
+        root: node.root(),
+        os: Some(os),
+        init: InitSystem::None,
+        login: Login {
+            user: "root".into(),
+            uid: 0,
+        },
+        python: None,
+        paths: Vec::new(),
+        processes: Vec::new(),
+        packages: Vec::new(),
+        venv_packages: Vec::new(),
+        supervisors: Vec::new(),
+    };
     let provider = group.provider;
     let install = provider
         .install_plan(&group.settings, &facts)?
@@ -261,15 +282,19 @@ fn script_command(runtime: &Runtime, global: &Global, spec_path: &Path, os: &str
     let configure = provider
         .configure_plan(&group.settings, &group.programs, &facts)?
         .map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.message))?;
-    let plan = apply::merge_plans(install, configure);
-    script::validate(&plan)?;
+    let plan = group.node_script.converge_plan(&install, &configure)?;
     let title = format!(
         "supd script for group {} ({} steps); generated without looking at the node,\n\
          so every step checks the node itself. Run it as root with: sh <this file>",
         group.group.name,
         plan.steps.len()
     );
-    print!("{}", script::compile(&plan, Mode::default(), &title));
+    let options = apply::script_options(Mode::default(), title, group.limits);
+    let script = group
+        .node_script
+        .apply_script(&plan, &options)?
+        .map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.message))?;
+    print!("{script}");
     Ok(0)
 }
 
@@ -334,12 +359,27 @@ fn providers(registry: &Registry, format: Format) -> Result<()> {
 }
 
 fn call_command(
-    provider: &ProviderPlugin,
+    registry: &Registry,
+    supervisor: &str,
+    component: Component,
     cases: Option<&Path>,
     function: Option<&str>,
     args: &[String],
 ) -> Result<u8> {
     use host_harness::runtime::canonical;
+    let call = |component: Component, function: &str, args: &[serde_json::Value]| {
+        match component {
+            Component::Provider => registry
+                .provider(supervisor)
+                .ok_or_else(|| anyhow::anyhow!("no provider named {supervisor:?}"))?
+                .call_json(function, args),
+            Component::NodeScript => registry
+                .node_script()
+                .context("no node-script component is loaded")?
+                .call_json(function, args),
+        }
+        .map_err(|e: CallJsonError| anyhow::Error::new(e))
+    };
     if let Some(path) = cases {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
@@ -350,10 +390,14 @@ fn call_command(
             let function = case["function"]
                 .as_str()
                 .context("a case needs a function")?;
+            let component = match case["component"].as_str() {
+                None | Some("provider") => Component::Provider,
+                Some("node-script") => Component::NodeScript,
+                Some(other) => anyhow::bail!("case {name}: no component {other:?}"),
+            };
             let args = case["args"].as_array().cloned().unwrap_or_default();
-            let result = provider
-                .call_json(function, &args)
-                .with_context(|| format!("case {name}"))?;
+            let result =
+                call(component, function, &args).with_context(|| format!("case {name}"))?;
             println!(
                 "{}",
                 canonical::to_string(&serde_json::json!({ "name": name, "result": result }))
@@ -368,7 +412,7 @@ fn call_command(
         .collect::<Result<Vec<serde_json::Value>>>()?;
     println!(
         "{}",
-        canonical::to_string(&provider.call_json(function, &args)?)
+        canonical::to_string(&call(component, function, &args)?)
     );
     Ok(0)
 }

@@ -29,7 +29,7 @@ pub use component::Provider;
 pub const PROVIDER_NAME: &str = "supervisord";
 
 /// Version of the WIT package this crate implements.
-pub const API_VERSION: &str = "0.1.0";
+pub const API_VERSION: &str = "0.2.0";
 
 /// First line of every file this provider writes. Only files that start with
 /// it are ever pruned, so hand-written files in the include directory are

@@ -120,7 +120,12 @@ fn check_mode_changes_nothing_on_a_fresh_or_converged_node() {
     ]);
     check.expect_code(2);
     let outcome = only_node(&check);
-    let diff = outcome["diffs"][0]["diff"].as_str().unwrap_or_default();
+    let diff = outcome["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|step| step["diff"].as_str())
+        .unwrap_or_default();
     assert!(
         diff.contains("+command=python3 -m http.server"),
         "check --diff shows the change: {check:#?}"
@@ -205,7 +210,7 @@ fn providers_lists_the_bundled_plugins() {
     run.expect_code(0);
     let json = run.json();
     assert_eq!(json["providers"][0]["name"], "supervisord");
-    assert_eq!(json["providers"][0]["api-version"], "0.1.0");
+    assert_eq!(json["providers"][0]["api-version"], "0.2.0");
     assert_eq!(json["facilities"][0]["name"], "app-deploy");
 }
 

@@ -10,7 +10,7 @@ use component_build::{ALL, Workspace};
 #[derive(Parser)]
 #[command(version)]
 struct Args {
-    /// Components to build (`supervisord`, `app-deploy`, `hostile`); all
+    /// Components to build (`supervisord`, `node-script`, `app-deploy`, `hostile`); all
     /// when none are named.
     components: Vec<String>,
 

@@ -2,8 +2,7 @@
 
 use std::io::Write;
 
-use super::{NodeOutcome, NodeStatus};
-use crate::script::StepStatus;
+use super::{NodeOutcome, NodeStatus, StepStatus};
 
 /// Prints one node's result as soon as it is known.
 pub fn print_node(
@@ -34,9 +33,7 @@ pub fn print_node(
             format!(": {}", step.message)
         };
         writeln!(out, "  {mark:>7}  {} ({}){message}", step.what, step.reason)?;
-    }
-    for diff in &outcome.diffs {
-        for line in diff.diff.lines() {
+        for line in step.diff.iter().flat_map(|diff| diff.lines()) {
             writeln!(out, "    {line}")?;
         }
     }

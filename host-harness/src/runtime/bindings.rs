@@ -1,6 +1,7 @@
-//! Host bindings generated from `wit/` for both worlds. The facility world
-//! reuses the provider world's `types`, so a program a facility returns is
-//! the same Rust type the provider takes.
+//! Host bindings generated from `wit/` for every world. The facility and
+//! converger worlds reuse the provider world's types, so a program a
+//! facility returns is the same Rust type the provider takes, and a plan the
+//! provider returns is the same Rust type the node-script component takes.
 
 /// The `provider` world.
 pub mod provider {
@@ -22,6 +23,23 @@ pub mod facility {
     });
 }
 
+/// The `converger` world (the node-script component).
+pub mod converger {
+    wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "converger",
+        additional_derives: [serde::Serialize, PartialEq, Eq],
+        with: {
+            "supervisord-crate:supervision/types": super::provider::supervisord_crate::supervision::types,
+            "supervisord-crate:supervision/facts": super::provider::supervisord_crate::supervision::facts,
+            "supervisord-crate:supervision/plan": super::provider::supervisord_crate::supervision::plan,
+        },
+    });
+}
+
+pub use converger::exports::supervisord_crate::supervision::node_script::{
+    Outcome, ProgramStatus, Report, ScriptOptions, ScriptOutput, StepReport, StepStatus,
+};
 pub use provider::exports::supervisord_crate::supervision::supervision_provider::{
     ProviderInfo, ServiceAction, ServiceOptions,
 };

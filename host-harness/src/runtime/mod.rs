@@ -6,6 +6,7 @@ mod cache;
 pub mod canonical;
 mod error;
 mod limits;
+mod node_script;
 mod plugin;
 mod registry;
 mod sandbox;
@@ -20,6 +21,7 @@ use wasmtime::{Config, Engine};
 pub use cache::{CacheOutcome, CodeCache};
 pub use error::PluginError;
 pub use limits::Limits;
+pub use node_script::{NODE_SCRIPT_INTERFACE, NodeScriptPlugin};
 pub use plugin::{CallJsonError, FacilityPlugin, PROVIDER_INTERFACE, ProviderPlugin};
 pub use registry::{MapError, Registry};
 
@@ -27,6 +29,10 @@ use limits::StoreData;
 
 /// The bundled supervisord provider component.
 pub const BUNDLED_PROVIDER: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/supervisord.wasm"));
+
+/// The bundled node-script component.
+pub const BUNDLED_NODE_SCRIPT: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/node-script.wasm"));
 
 /// The bundled example app-deploy facility component.
 pub const BUNDLED_FACILITY: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/app-deploy.wasm"));

@@ -30,10 +30,10 @@ pub type CallResult<T> = Result<Result<T, WitError>, PluginError>;
 
 /// Runs calls against one component under the runtime's limits.
 #[derive(Clone)]
-struct Sandbox {
-    label: String,
+pub(super) struct Sandbox {
+    pub(super) label: String,
     engine: Engine,
-    limits: Limits,
+    pub(super) limits: Limits,
     deadline_ticks: u64,
 }
 
@@ -114,22 +114,22 @@ impl Sandbox {
 }
 
 /// An instance with its store and typed bindings.
-struct Warm<B> {
+pub(super) struct Warm<B> {
     store: Store<StoreData>,
     instance: Instance,
     bindings: B,
 }
 
 /// Instances of one component: idle ones wait here between calls.
-struct Pool<B> {
-    sandbox: Sandbox,
-    pre: InstancePre<StoreData>,
-    bind: fn(&mut Store<StoreData>, &Instance) -> wasmtime::Result<B>,
-    idle: Mutex<Vec<Warm<B>>>,
+pub(super) struct Pool<B> {
+    pub(super) sandbox: Sandbox,
+    pub(super) pre: InstancePre<StoreData>,
+    pub(super) bind: fn(&mut Store<StoreData>, &Instance) -> wasmtime::Result<B>,
+    pub(super) idle: Mutex<Vec<Warm<B>>>,
 }
 
 impl<B> Pool<B> {
-    fn call<R>(
+    pub(super) fn call<R>(
         &self,
         call: &'static str,
         body: impl FnOnce(&mut Store<StoreData>, &Instance, &B) -> wasmtime::Result<R>,
@@ -174,7 +174,68 @@ impl<B> Pool<B> {
     }
 }
 
-fn load(
+impl<B> Pool<B> {
+    /// Calls `function` of `interface` with canonical JSON arguments and
+    /// returns its result as canonical JSON.
+    pub(super) fn call_json(
+        &self,
+        interface: &str,
+        function: &str,
+        args: &[serde_json::Value],
+    ) -> Result<serde_json::Value, CallJsonError> {
+        let function_name = function.to_string();
+        let mut bad_input: Option<super::canonical::CanonicalError> = None;
+        let result = self.call("call", |store, instance, _| {
+            let func = instance
+                .get_export_index(&mut *store, None, interface)
+                .and_then(|interface| {
+                    instance.get_export_index(&mut *store, Some(&interface), &function_name)
+                })
+                .and_then(|index| instance.get_func(&mut *store, index));
+            let Some(func) = func else {
+                bad_input = Some(super::canonical::CanonicalError {
+                    path: function_name.clone(),
+                    message: format!("{interface} has no such function"),
+                });
+                return Ok(None);
+            };
+            let ty = func.ty(&*store);
+            let params: Vec<(String, wasmtime::component::Type)> =
+                ty.params().map(|(n, t)| (n.to_string(), t)).collect();
+            if params.len() != args.len() {
+                bad_input = Some(super::canonical::CanonicalError {
+                    path: function_name.clone(),
+                    message: format!("takes {} arguments, got {}", params.len(), args.len()),
+                });
+                return Ok(None);
+            }
+            let mut values = Vec::new();
+            for ((name, ty), arg) in params.iter().zip(args) {
+                match super::canonical::from_json(arg, ty, name) {
+                    Ok(value) => values.push(value),
+                    Err(e) => {
+                        bad_input = Some(e);
+                        return Ok(None);
+                    }
+                }
+            }
+            let mut results = vec![wasmtime::component::Val::Bool(false); ty.results().len()];
+            func.call(&mut *store, &values, &mut results)?;
+            Ok(Some(results))
+        });
+        if let Some(e) = bad_input {
+            return Err(CallJsonError::Input(e));
+        }
+        let results = result.map_err(CallJsonError::Plugin)?.unwrap_or_default();
+        Ok(match results.as_slice() {
+            [] => serde_json::Value::Null,
+            [one] => super::canonical::to_json(one),
+            many => serde_json::Value::Array(many.iter().map(super::canonical::to_json).collect()),
+        })
+    }
+}
+
+pub(super) fn load(
     runtime: &Runtime,
     label: &str,
     bytes: &[u8],
@@ -196,7 +257,7 @@ fn load(
     Ok((component, outcome, sandbox))
 }
 
-fn linker_error(label: &str, error: wasmtime::Error) -> PluginError {
+pub(super) fn linker_error(label: &str, error: wasmtime::Error) -> PluginError {
     PluginError::Load {
         plugin: label.to_string(),
         detail: format!("it imports something this host does not offer: {error:#}"),
@@ -204,7 +265,7 @@ fn linker_error(label: &str, error: wasmtime::Error) -> PluginError {
 }
 
 /// The export name of the provider interface.
-pub const PROVIDER_INTERFACE: &str = "supervisord-crate:supervision/supervision-provider@0.1.0";
+pub const PROVIDER_INTERFACE: &str = "supervisord-crate:supervision/supervision-provider@0.2.0";
 
 /// Why `call_json` failed.
 #[derive(Debug, thiserror::Error)]
@@ -238,7 +299,7 @@ impl ProviderPlugin {
             .map_err(|e| linker_error(label, e))?;
         let pre = ProviderPre::new(instance_pre).map_err(|e| PluginError::Load {
             plugin: label.to_string(),
-            detail: format!("it is not a provider (world `provider` of supervisord-crate:supervision@0.1.0): {e:#}"),
+            detail: format!("it is not a provider (world `provider` of supervisord-crate:supervision@0.2.0): {e:#}"),
         })?;
         let mut plugin = ProviderPlugin {
             pool: Pool {
@@ -357,55 +418,7 @@ impl ProviderPlugin {
         function: &str,
         args: &[serde_json::Value],
     ) -> Result<serde_json::Value, CallJsonError> {
-        let function_name = function.to_string();
-        let mut bad_input: Option<super::canonical::CanonicalError> = None;
-        let result = self.pool.call("call", |store, instance, _| {
-            let func = instance
-                .get_export_index(&mut *store, None, PROVIDER_INTERFACE)
-                .and_then(|interface| {
-                    instance.get_export_index(&mut *store, Some(&interface), &function_name)
-                })
-                .and_then(|index| instance.get_func(&mut *store, index));
-            let Some(func) = func else {
-                bad_input = Some(super::canonical::CanonicalError {
-                    path: function_name.clone(),
-                    message: "the provider interface has no such function".into(),
-                });
-                return Ok(None);
-            };
-            let ty = func.ty(&*store);
-            let params: Vec<(String, wasmtime::component::Type)> =
-                ty.params().map(|(n, t)| (n.to_string(), t)).collect();
-            if params.len() != args.len() {
-                bad_input = Some(super::canonical::CanonicalError {
-                    path: function_name.clone(),
-                    message: format!("takes {} arguments, got {}", params.len(), args.len()),
-                });
-                return Ok(None);
-            }
-            let mut values = Vec::new();
-            for ((name, ty), arg) in params.iter().zip(args) {
-                match super::canonical::from_json(arg, ty, name) {
-                    Ok(value) => values.push(value),
-                    Err(e) => {
-                        bad_input = Some(e);
-                        return Ok(None);
-                    }
-                }
-            }
-            let mut results = vec![wasmtime::component::Val::Bool(false); ty.results().len()];
-            func.call(&mut *store, &values, &mut results)?;
-            Ok(Some(results))
-        });
-        if let Some(e) = bad_input {
-            return Err(CallJsonError::Input(e));
-        }
-        let results = result.map_err(CallJsonError::Plugin)?.unwrap_or_default();
-        Ok(match results.as_slice() {
-            [] => serde_json::Value::Null,
-            [one] => super::canonical::to_json(one),
-            many => serde_json::Value::Array(many.iter().map(super::canonical::to_json).collect()),
-        })
+        self.pool.call_json(PROVIDER_INTERFACE, function, args)
     }
 
     fn checked(&self, call: &'static str, plan: Result<Plan, WitError>) -> CallResult<Plan> {
@@ -436,7 +449,7 @@ impl FacilityPlugin {
             .map_err(|e| linker_error(label, e))?;
         let pre = FacilityPre::new(instance_pre).map_err(|e| PluginError::Load {
             plugin: label.to_string(),
-            detail: format!("it is not a facility (world `facility` of supervisord-crate:supervision@0.1.0): {e:#}"),
+            detail: format!("it is not a facility (world `facility` of supervisord-crate:supervision@0.2.0): {e:#}"),
         })?;
         let mut plugin = FacilityPlugin {
             pool: Pool {

@@ -2,13 +2,14 @@
 //! dispatch on `[facility supervisor]`.
 
 use super::bindings::{ErrorKind, Program, WitError};
-use super::{FacilityPlugin, PluginError, ProviderPlugin};
+use super::{FacilityPlugin, NodeScriptPlugin, PluginError, ProviderPlugin};
 
 /// Every loaded plugin.
 #[derive(Default)]
 pub struct Registry {
     providers: Vec<ProviderPlugin>,
     facilities: Vec<FacilityPlugin>,
+    node_script: Option<NodeScriptPlugin>,
 }
 
 /// Why a service could not be mapped to a program.
@@ -39,6 +40,16 @@ impl Registry {
     /// Adds a facility; later ones are consulted first.
     pub fn add_facility(&mut self, facility: FacilityPlugin) {
         self.facilities.insert(0, facility);
+    }
+
+    /// Sets the node-script component (one per registry).
+    pub fn set_node_script(&mut self, node_script: NodeScriptPlugin) {
+        self.node_script = Some(node_script);
+    }
+
+    /// The node-script component, if one is loaded.
+    pub fn node_script(&self) -> Option<&NodeScriptPlugin> {
+        self.node_script.as_ref()
     }
 
     /// The provider named `name`.

@@ -160,7 +160,7 @@ fn probes_cover_every_layout_under_the_root() {
 fn the_provider_describes_itself() {
     let info = Provider::register_provider();
     assert_eq!(info.name, "supervisord");
-    assert_eq!(info.api_version, "0.1.0");
+    assert_eq!(info.api_version, "0.2.0");
     assert_eq!(info.install_strategies, vec!["packages", "pip"]);
     assert_eq!(info.os_families, vec!["debian", "rhel", "alpine", "arch"]);
     assert_eq!(info.actions.len(), 7);

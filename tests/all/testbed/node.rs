@@ -107,8 +107,13 @@ exec chroot {m} /bin/sh -c 'while :; do sleep 1 & wait; done'
                 }
                 return Err(format!("the node's init exited ({status}): {err}"));
             }
-            if let Some(pid) = descendants(self.init.id() as i32).first().copied()
-                && Path::new(&format!("/proc/{pid}/root/run/sshd")).exists()
+            // The process whose root is the node's merged tree, once its
+            // mounts are in place (a /run/sshd of the host's own proves
+            // nothing).
+            let merged = self.dir.join("merged");
+            if let Some(pid) = descendants(self.init.id() as i32).into_iter().find(|pid| {
+                std::fs::read_link(format!("/proc/{pid}/root")).is_ok_and(|r| r == merged)
+            }) && Path::new(&format!("/proc/{pid}/root/run/sshd")).exists()
             {
                 return Ok(pid);
             }

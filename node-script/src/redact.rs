@@ -1,4 +1,4 @@
-//! Secrets never leave the node through our output: `key=value` lines whose
+//! Secrets never leave the node through a report: `key=value` lines whose
 //! key a file step lists in `redact-keys` are shown as `key=<redacted>` in
 //! plans, diffs and JSON.
 

@@ -4,145 +4,55 @@
 
 mod xmlrpc;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::runtime::bindings::{
-    FileInfo, InitSystem, Login, NodeFacts, OsRelease, PackageFact, PathFact, PathKind, ProbeSet,
-    ProcessFact, ProcessState, Python, SupervisorState, VenvPackageFact,
+use crate::bindings::{
+    Error, ErrorKind, FileInfo, InitSystem, Login, NodeFacts, OsRelease, PackageFact, PathFact,
+    PathKind, ProbeSet, ProcessFact, ProcessState, Python, ScriptOutput, SupervisorState,
+    VenvPackageFact,
 };
 use crate::script::quote;
 
-/// Facts output the host could not read.
-#[derive(Debug, thiserror::Error)]
-#[error("unreadable facts from the node: {0}")]
-pub struct FactsError(String);
+/// The shell part of the facts script.
+const FACTS_SH: &str = include_str!("facts.sh");
+
+/// The Python part: the XML-RPC client, then the probe.
+const PYTHON_PROBE: &str = concat!(include_str!("../rpc_client.py"), include_str!("probe.py"));
 
 /// The script that gathers facts for `probes`.
 pub fn script(probes: &ProbeSet) -> String {
     let list = |items: &[String]| items.iter().map(|s| quote(s)).collect::<Vec<_>>().join(" ");
-    let paths = list(&probes.paths);
-    let listings = list(&probes.listings);
-    let pid_files = list(&probes.pid_files);
-    let packages = list(&probes.packages);
-    let venvs = list(&probes.venvs);
-    let sockets = list(&probes.sockets);
-    let probe = quote(PYTHON_PROBE);
-    format!(
-        r#"#!/bin/sh
-supd_facts() {{
-    export LC_ALL=C
-    if [ -r /etc/os-release ]; then
-        while IFS='=' read -r k v; do
-            case $k in ID | VERSION_ID | ID_LIKE) printf 'os\t%s\t%s\n' "$k" "$v" ;; esac
-        done < /etc/os-release
-    fi
-    if [ -d /run/systemd/system ]; then i=systemd
-    elif [ -d /run/openrc ]; then i=openrc
-    elif [ -d /etc/init.d ] && [ "$(cat /proc/1/comm 2>/dev/null)" = init ]; then i=sysvinit
-    else i=none; fi
-    printf 'init\t%s\n' "$i"
-    # The system's python3 first: a python3 earlier on PATH may be a
-    # version manager's shell shim that takes 100 ms to start. One python
-    # start reports the interpreter, the login and what every running
-    # supervisord says.
-    py=/usr/bin/python3
-    [ -x "$py" ] || py=$(command -v python3 2>/dev/null) || py=""
-    if [ -z "$py" ] || ! "$py" -S -c "$probe" {sockets} 2>/dev/null; then
-        printf 'login\t%s\t%s\n' "$(id -un 2>/dev/null || echo unknown)" "$(id -u)"
-    fi
-    # Regular files first: one sha256sum and one awk for all of them.
-    set --
-    for f in {paths}; do
-        if [ -f "$f" ]; then set -- "$@" "$f"; fi
-    done
-    for d in {listings}; do
-        [ -d "$d" ] || continue
-        for f in "$d"/*; do
-            case $f in *'	'* | *'\'*) continue ;; esac
-            if [ -f "$f" ]; then set -- "$@" "$f"; fi
-        done
-    done
-    if [ $# -gt 0 ]; then
-        sha256sum "$@" | while read -r h f; do printf 'sha\t%s\t%s\n' "$h" "$f"; done
-        awk 'FNR == 1 {{ printf "head\t%s\t%s\n", FILENAME, substr($0, 1, 256) }}' "$@"
-    fi
-    for f in {paths}; do
-        if [ ! -e "$f" ] && [ ! -L "$f" ]; then printf 'missing\t%s\n' "$f"
-        elif [ ! -f "$f" ]; then set -- "$@" "$f"; fi
-    done
-    if [ $# -gt 0 ]; then
-        stat -L -c 'stat	%a	%U	%G	%s	%F	%n' "$@" 2>/dev/null
-    fi
-    for pf in {pid_files}; do
-        pid=""
-        if [ -f "$pf" ] && {{ read -r pid < "$pf" || [ -n "$pid" ]; }}; then :; fi
-        case $pid in
-            '' | *[!0-9]*) printf 'proc\t%s\t\t0\n' "$pf" ;;
-            *) if [ -d "/proc/$pid" ]; then a=1; else a=0; fi
-               printf 'proc\t%s\t%s\t%s\n' "$pf" "$pid" "$a" ;;
-        esac
-    done
-    set -- {packages}
-    if [ $# -gt 0 ]; then
-        if command -v dpkg-query >/dev/null 2>&1; then
-            dpkg-query -W -f='pkg\t${{Package}}\t${{Status}}\t${{Version}}\n' "$@" 2>/dev/null
-        elif command -v rpm >/dev/null 2>&1; then
-            rpm -q --qf 'pkg\t%{{NAME}}\tinstall ok installed\t%{{VERSION}}-%{{RELEASE}}\n' "$@" 2>/dev/null | grep '^pkg'
-        elif command -v apk >/dev/null 2>&1; then
-            for n; do apk info -e "$n" >/dev/null 2>&1 && printf 'pkg\t%s\tinstall ok installed\tinstalled\n' "$n"; done
-        elif command -v pacman >/dev/null 2>&1; then
-            pacman -Q "$@" 2>/dev/null | while read -r n v; do printf 'pkg\t%s\tinstall ok installed\t%s\n' "$n" "$v"; done
-        fi
-    fi
-    for v in {venvs}; do
-        for d in "$v"/lib/python*/site-packages/*.dist-info; do
-            [ -d "$d" ] && printf 'venv\t%s\t%s\n' "$v" "${{d##*/}}"
-        done
-    done
-    # A running supervisord says what it runs and which configuration files
-    # it has not applied yet: one small XML-RPC client, no supervisorctl.
-    printf 'done\n'
-}}
-probe={probe}
-supd_facts
-"#
-    )
+    crate::template::fill(FACTS_SH, |hole| {
+        Some(match hole {
+            "SOCKETS" => list(&probes.sockets),
+            "PATHS" => list(&probes.paths),
+            "LISTINGS" => list(&probes.listings),
+            "PID_FILES" => list(&probes.pid_files),
+            "PACKAGES" => list(&probes.packages),
+            "VENVS" => list(&probes.venvs),
+            "PROBE" => quote(PYTHON_PROBE),
+            _ => return None,
+        })
+    })
 }
 
-/// Run by the node's python3 (`-S`, standard library only): prints the
-/// interpreter, the login, and for every supervisord socket given that
-/// exists its pending configuration changes (`reloadConfig`, what
-/// `supervisorctl reread` shows) and its processes, as
-/// `rpc<TAB>socket<TAB>method<TAB>base64 response`.
-const PYTHON_PROBE: &str = concat!(
-    include_str!("../rpc_client.py"),
-    r#"import binascii, os, pwd, stat, sys
-print('python\t%s\t%d.%d.%d' % ((sys.executable,) + tuple(sys.version_info[:3])))
-uid = os.getuid()
-try:
-    user = pwd.getpwuid(uid).pw_name
-except KeyError:
-    user = str(uid)
-print('login\t%s\t%d' % (user, uid))
-for path in sys.argv[1:]:
-    try:
-        if not stat.S_ISSOCK(os.stat(path).st_mode):
-            continue
-    except OSError:
-        continue
-    for method in ('supervisor.reloadConfig', 'supervisor.getAllProcessInfo'):
-        try:
-            out = binascii.b2a_base64(rpc(path, method), newline=False).decode()
-        except Exception:
-            out = ''
-        print('rpc\t%s\t%s\t%s' % (path, method, out))
-"#
-);
+fn unreadable(message: String, output: &ScriptOutput) -> Error {
+    let stderr = output.stderr.trim();
+    Error {
+        field: "output".into(),
+        kind: ErrorKind::Malformed,
+        message: if stderr.is_empty() {
+            format!("unreadable facts from the node: {message}")
+        } else {
+            format!("unreadable facts from the node: {message}; stderr: {stderr}")
+        },
+    }
+}
 
 /// Parses the facts script's output for a node rooted at `root`.
-pub fn parse(output: &str, root: &str, probes: &ProbeSet) -> Result<NodeFacts, FactsError> {
-    if !output.lines().any(|l| l == "done") {
-        return Err(FactsError("the facts script did not finish".into()));
+pub fn parse(probes: &ProbeSet, root: &str, output: &ScriptOutput) -> Result<NodeFacts, Error> {
+    if !output.stdout.lines().any(|l| l == "done") {
+        return Err(unreadable("the facts script did not finish".into(), output));
     }
     // The login is unknown until its line is read.
     let mut facts = NodeFacts {
@@ -158,13 +68,12 @@ pub fn parse(output: &str, root: &str, probes: &ProbeSet) -> Result<NodeFacts, F
         version_id: String::new(),
         id_like: Vec::new(),
     };
-    let mut sums = std::collections::BTreeMap::new();
-    let mut heads = std::collections::BTreeMap::new();
+    let mut sums = BTreeMap::new();
+    let mut heads = BTreeMap::new();
     let mut stats = Vec::new();
     let mut missing = BTreeSet::new();
-    let mut rpc: std::collections::BTreeMap<(String, String), String> =
-        std::collections::BTreeMap::new();
-    for line in output.lines() {
+    let mut rpc: BTreeMap<(String, String), String> = BTreeMap::new();
+    for line in output.stdout.lines() {
         let fields: Vec<&str> = line.split('\t').collect();
         match fields.as_slice() {
             ["login", user, uid] => {
@@ -172,7 +81,7 @@ pub fn parse(output: &str, root: &str, probes: &ProbeSet) -> Result<NodeFacts, F
                     user: user.to_string(),
                     uid: uid
                         .parse()
-                        .map_err(|_| FactsError(format!("uid {uid:?}")))?,
+                        .map_err(|_| unreadable(format!("uid {uid:?}"), output))?,
                 }
             }
             ["os", key, value] => {
@@ -244,7 +153,7 @@ pub fn parse(output: &str, root: &str, probes: &ProbeSet) -> Result<NodeFacts, F
         }
     }
     if facts.login.uid == u32::MAX {
-        return Err(FactsError("no login line".into()));
+        return Err(unreadable("no login line".into(), output));
     }
     if !os.id.is_empty() {
         facts.os = Some(os);
@@ -303,7 +212,7 @@ pub fn parse(output: &str, root: &str, probes: &ProbeSet) -> Result<NodeFacts, F
 /// The state of one supervisord from its two XML-RPC answers.
 fn supervisor_state(
     socket: &str,
-    rpc: &std::collections::BTreeMap<(String, String), String>,
+    rpc: &BTreeMap<(String, String), String>,
 ) -> Option<SupervisorState> {
     use base64::Engine;
     let answer = |method: &str| {
@@ -353,8 +262,8 @@ fn supervisor_state(
     })
 }
 
-/// Facts for a node the host does not look at (`script`): only the OS the
-/// user names, the root, and root as the login.
+/// Facts for a node the host does not look at: only the OS, the root, and
+/// root as the login.
 pub fn assumed(os: Option<OsRelease>, root: &str) -> NodeFacts {
     NodeFacts {
         gathered: false,

@@ -1,19 +1,14 @@
-//! Plans compiled to one POSIX shell script per node: each step a call into
-//! the step library (`prelude.sh`) that checks before it changes. The same
-//! script is what `apply` runs in one round trip and what `script` prints
-//! for air-gapped nodes.
-
-mod report;
+//! A checked plan as one POSIX `sh` script: the step library, then one
+//! call per step inside `supd_main`, called by the last line.
 
 use std::fmt::Write;
 
 use sha2::{Digest, Sha256};
 
-use crate::runtime::bindings::{
-    Condition, DaemonEnsure, Desired, Guard, PackageManager, Plan, StartMethod,
+use super::quote;
+use crate::bindings::{
+    Condition, DaemonEnsure, Desired, Guard, PackageManager, Plan, ScriptOptions, StartMethod,
 };
-
-pub use report::{ScriptReport, StepResult, StepStatus};
 
 /// The step library.
 const PRELUDE: &str = include_str!("prelude.sh");
@@ -22,80 +17,15 @@ const PRELUDE: &str = include_str!("prelude.sh");
 /// variable (the file holds no single quote, so one quoted word carries it).
 const RPC_CLIENT: &str = concat!("SUPD_RPC_PY='", include_str!("../rpc_client.py"), "'\n");
 
-/// How the script runs.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Mode {
-    /// Check only, change nothing.
-    pub check: bool,
-    /// Print old contents of files that change.
-    pub diff: bool,
-}
-
-/// A plan the host refuses to run.
-#[derive(Debug, thiserror::Error)]
-pub enum PlanError {
-    /// A condition points at itself or a later step.
-    #[error("step {step} waits for step {target}, which does not come before it")]
-    ForwardCondition {
-        /// The step.
-        step: usize,
-        /// What it points at.
-        target: u32,
-    },
-    /// A value cannot be passed through a shell.
-    #[error("step {step} holds a NUL byte, which no file or argument can carry")]
-    Nul {
-        /// The step.
-        step: usize,
-    },
-    /// A mode that is not a permission.
-    #[error("step {step} asks for mode {mode:o}, which is not a file mode")]
-    Mode {
-        /// The step.
-        step: usize,
-        /// The mode.
-        mode: u32,
-    },
-}
-
-/// Checks a plan before anything of it runs.
-pub fn validate(plan: &Plan) -> Result<(), PlanError> {
-    for (index, step) in plan.steps.iter().enumerate() {
-        if let Condition::Changed(targets) = &step.when
-            && let Some(target) = targets.iter().find(|t| **t as usize >= index)
-        {
-            return Err(PlanError::ForwardCondition {
-                step: index,
-                target: *target,
-            });
-        }
-        let text = serde_json::to_string(step).unwrap_or_default();
-        if text.contains("\\u0000") {
-            return Err(PlanError::Nul { step: index });
-        }
-        let mode = match &step.desired {
-            Desired::File(f) => Some(f.mode),
-            Desired::Directory(d) => Some(d.mode),
-            _ => None,
-        };
-        if let Some(mode) = mode
-            && mode > 0o7777
-        {
-            return Err(PlanError::Mode { step: index, mode });
-        }
-    }
-    Ok(())
-}
-
-/// Compiles a validated plan. `title` goes into the header comment.
-pub fn compile(plan: &Plan, mode: Mode, title: &str) -> String {
+/// Compiles a validated plan.
+pub fn compile(plan: &Plan, options: &ScriptOptions) -> String {
     let mut out = String::with_capacity(RPC_CLIENT.len() + PRELUDE.len() + 256 * plan.steps.len());
     out.push_str("#!/bin/sh\n");
-    for line in title.lines() {
+    for line in options.title.lines() {
         let _ = writeln!(out, "# {line}");
     }
-    let _ = writeln!(out, "SUPD_CHECK={}", u8::from(mode.check));
-    let _ = writeln!(out, "SUPD_DIFF={}", u8::from(mode.diff));
+    let _ = writeln!(out, "SUPD_CHECK={}", u8::from(options.check));
+    let _ = writeln!(out, "SUPD_DIFF={}", u8::from(options.diff));
     out.push_str(RPC_CLIENT);
     out.push_str(PRELUDE);
     out.push_str("\nsupd_main() {\n    supd_init\n");
@@ -118,11 +48,6 @@ pub fn compile(plan: &Plan, mode: Mode, title: &str) -> String {
     }
     out.push_str("}\n\nsupd_main\n");
     out
-}
-
-/// Quotes a word for sh.
-pub fn quote(word: &str) -> String {
-    format!("'{}'", word.replace('\'', r"'\''"))
 }
 
 fn words<'a>(items: impl IntoIterator<Item = &'a String>) -> String {
@@ -238,31 +163,5 @@ fn manager(manager: PackageManager) -> &'static str {
         PackageManager::Yum => "yum",
         PackageManager::Apk => "apk",
         PackageManager::Pacman => "pacman",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-
-    #[test]
-    fn the_rpc_client_fits_in_one_single_quoted_shell_word() {
-        assert!(!include_str!("../rpc_client.py").contains('\''));
-    }
-
-    use super::*;
-
-    #[test]
-    fn quoting_survives_every_quote() {
-        assert_eq!(quote("it's"), r"'it'\''s'");
-        assert_eq!(quote(""), "''");
-        let out = std::process::Command::new("sh")
-            .arg("-c")
-            .arg(format!("printf '%s' {}", quote("a'b\"c$d`e\\f\ng %% ;#")))
-            .output()
-            .unwrap();
-        assert_eq!(
-            String::from_utf8(out.stdout).unwrap(),
-            "a'b\"c$d`e\\f\ng %% ;#"
-        );
     }
 }

@@ -1,0 +1,42 @@
+//! The component's exports: thin glue from the WIT functions to the pure
+//! modules.
+
+use crate::bindings::exports::supervisord_crate::supervision::node_script::Guest;
+use crate::bindings::{Error, NodeFacts, Plan, ProbeSet, Report, ScriptOptions, ScriptOutput};
+use crate::{converge, facts, report, script};
+
+/// The node-script component.
+pub struct NodeScript;
+
+impl Guest for NodeScript {
+    fn facts_script(probes: ProbeSet) -> String {
+        facts::script(&probes)
+    }
+
+    fn parse_facts(
+        probes: ProbeSet,
+        root: String,
+        output: ScriptOutput,
+    ) -> Result<NodeFacts, Error> {
+        facts::parse(&probes, &root, &output)
+    }
+
+    fn converge_plan(install: Plan, configure: Plan) -> Plan {
+        converge::merge(install, configure)
+    }
+
+    fn apply_script(plan: Plan, options: ScriptOptions) -> Result<String, Error> {
+        script::validate(&plan, &options)?;
+        Ok(script::compile(&plan, &options))
+    }
+
+    fn parse_report(plan: Plan, options: ScriptOptions, output: Option<ScriptOutput>) -> Report {
+        report::parse(&plan, &options, output.as_ref())
+    }
+}
+
+// Exported symbols are named like `supervisord-crate:supervision/...`, which
+// only a wasm linker accepts; native builds (the tests) call `NodeScript`
+// directly.
+#[cfg(target_arch = "wasm32")]
+crate::bindings::export_converger!(NodeScript with_types_in crate::bindings);

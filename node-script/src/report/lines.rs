@@ -1,0 +1,86 @@
+//! The report lines a step script prints, read back from its output:
+//!
+//! - `@supd<TAB>step<TAB>ok|changed|failed<TAB>message`
+//! - `@supd-old<TAB>step<TAB>base64`: a file's old content (diff mode)
+//! - `@supd-out<TAB>step<TAB>base64`: a command's output (status steps)
+//!
+//! Other lines are ignored.
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+use crate::bindings::StepStatus;
+
+/// Everything a script reported.
+#[derive(Debug, Default)]
+pub struct Lines {
+    /// (step, status, message) in the order they ran.
+    pub results: Vec<(usize, StepStatus, String)>,
+    /// Old contents of files replaced, by step.
+    pub old_contents: BTreeMap<usize, Vec<u8>>,
+    /// Captured command output, by step.
+    pub outputs: BTreeMap<usize, String>,
+}
+
+/// Reads `stdout`.
+pub fn read(stdout: &str) -> Lines {
+    let mut lines = Lines::default();
+    for line in stdout.lines() {
+        let mut fields = line.splitn(4, '\t');
+        let tag = fields.next().unwrap_or_default();
+        let Some(index) = fields.next().and_then(|i| i.parse::<usize>().ok()) else {
+            continue;
+        };
+        let decoded = |b: Option<&str>| b.and_then(|b| STANDARD.decode(b.trim()).ok());
+        match tag {
+            "@supd" => {
+                let status = match fields.next() {
+                    Some("ok") => StepStatus::Ok,
+                    Some("changed") => StepStatus::Changed,
+                    Some("failed") => StepStatus::Failed,
+                    _ => continue,
+                };
+                let message = fields.next().unwrap_or_default().to_string();
+                lines.results.push((index, status, message));
+            }
+            "@supd-old" => {
+                if let Some(bytes) = decoded(fields.next()) {
+                    lines.old_contents.insert(index, bytes);
+                }
+            }
+            "@supd-out" => {
+                if let Some(bytes) = decoded(fields.next()) {
+                    lines
+                        .outputs
+                        .insert(index, String::from_utf8_lossy(&bytes).into_owned());
+                }
+            }
+            _ => {}
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_lines_are_read_and_noise_ignored() {
+        let out = "noise\n@supd\t0\tok\t\n@supd\t1\tchanged\twritten: new\n@supd-old\t1\taGk=\n@supd-out\t2\tYQo=\n@supd\t2\tfailed\tnot running: web FATAL\n@supd\tx\tok\t\n";
+        let lines = read(out);
+        assert_eq!(lines.results.len(), 3);
+        assert_eq!(
+            lines.results[1],
+            (1, StepStatus::Changed, "written: new".into())
+        );
+        assert_eq!(
+            lines.results[2],
+            (2, StepStatus::Failed, "not running: web FATAL".into())
+        );
+        assert_eq!(lines.old_contents[&1], b"hi");
+        assert_eq!(lines.outputs[&2], "a\n");
+    }
+}

@@ -1,0 +1,118 @@
+//! What an apply, service or status script reported, as a typed report:
+//! every step with its outcome, redacted diffs, program states, and why the
+//! node failed.
+
+mod describe;
+mod lines;
+mod status;
+
+pub use describe::describe;
+
+use crate::bindings::{
+    Desired, Outcome, Plan, Report, ScriptOptions, ScriptOutput, StepReport, StepStatus,
+};
+
+/// The report of `plan`'s script, from what it printed; `None` when the
+/// plan was only shown.
+pub fn parse(plan: &Plan, options: &ScriptOptions, output: Option<&ScriptOutput>) -> Report {
+    let mut steps: Vec<StepReport> = plan
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(index, step)| StepReport {
+            index: index as u32,
+            what: describe(&step.desired),
+            reason: step.reason.clone(),
+            status: StepStatus::NotRun,
+            message: String::new(),
+            diff: None,
+        })
+        .collect();
+    let mut report = Report {
+        outcome: Outcome::Ok,
+        steps: Vec::new(),
+        changed: 0,
+        ok: 0,
+        error: None,
+        programs: Vec::new(),
+    };
+    let Some(output) = output else {
+        report.steps = steps;
+        return report;
+    };
+    let lines = lines::read(&output.stdout);
+    let mut failed: Option<usize> = None;
+    for (index, status, message) in &lines.results {
+        let Some(step) = steps.get_mut(*index) else {
+            continue;
+        };
+        step.status = *status;
+        step.message = message.clone();
+        match status {
+            StepStatus::Changed => report.changed += 1,
+            StepStatus::Ok => report.ok += 1,
+            StepStatus::Failed => {
+                failed.get_or_insert(*index);
+            }
+            StepStatus::NotRun => {}
+        }
+    }
+    if options.diff {
+        for step in steps.iter_mut() {
+            if step.status != StepStatus::Changed {
+                continue;
+            }
+            if let Some(Desired::File(file)) =
+                plan.steps.get(step.index as usize).map(|s| &s.desired)
+            {
+                let old = lines
+                    .old_contents
+                    .get(&(step.index as usize))
+                    .map(|b| String::from_utf8_lossy(b).into_owned())
+                    .unwrap_or_default();
+                step.diff = Some(crate::redact::diff(
+                    &file.path,
+                    &old,
+                    &file.content,
+                    &file.redact_keys,
+                ));
+            }
+        }
+    }
+    report.programs = lines
+        .outputs
+        .values()
+        .flat_map(|out| status::parse(out))
+        .collect();
+    let reported = lines.results.len();
+    report.error = if let Some(index) = failed {
+        let step = &steps[index];
+        Some(format!(
+            "step {index} ({}) failed: {}",
+            step.what, step.message
+        ))
+    } else if output.exit_code != Some(0) || reported < plan.steps.len() {
+        let stderr: Vec<&str> = output.stderr.lines().rev().take(5).collect();
+        let stderr: Vec<&str> = stderr.into_iter().rev().collect();
+        let ended = match output.exit_code {
+            Some(code) => format!("exit {code}"),
+            None => "killed by a signal or lost".to_string(),
+        };
+        Some(format!(
+            "the step script stopped after {reported} of {} steps ({ended}): {}",
+            plan.steps.len(),
+            stderr.join("; ")
+        ))
+    } else {
+        None
+    };
+    report.outcome = if report.error.is_some() {
+        Outcome::Failed
+    } else if report.changed > 0 {
+        Outcome::Changed
+    } else {
+        Outcome::Ok
+    };
+    report.steps = steps;
+    report
+}

@@ -1,0 +1,127 @@
+//! What a plan must satisfy before any of it becomes a script: providers
+//! are untrusted, so a plan that points forward, carries a NUL byte, asks
+//! for a mode that is no permission or exceeds the host's bounds is refused
+//! naming the step.
+
+use crate::bindings::{
+    Condition, Desired, Error, ErrorKind, Guard, Plan, ScriptOptions, StartMethod,
+};
+
+fn refuse(field: String, message: String) -> Error {
+    Error {
+        field,
+        kind: ErrorKind::InvalidValue,
+        message,
+    }
+}
+
+/// Checks `plan` against the script's rules and the options' bounds.
+pub fn validate(plan: &Plan, options: &ScriptOptions) -> Result<(), Error> {
+    if plan.steps.len() > options.max_steps as usize {
+        return Err(refuse(
+            "plan.steps".into(),
+            format!(
+                "{} steps is over the limit of {}",
+                plan.steps.len(),
+                options.max_steps
+            ),
+        ));
+    }
+    let mut bytes: u64 = 0;
+    for (index, step) in plan.steps.iter().enumerate() {
+        let field = format!("plan.steps[{index}]");
+        if let Condition::Changed(targets) = &step.when
+            && let Some(target) = targets.iter().find(|t| **t as usize >= index)
+        {
+            return Err(refuse(
+                format!("{field}.when"),
+                format!("step {index} waits for step {target}, which does not come before it"),
+            ));
+        }
+        let mut texts = strings(&step.desired);
+        texts.push(&step.reason);
+        if texts.iter().any(|t| t.contains('\0')) {
+            return Err(refuse(
+                field,
+                format!("step {index} holds a NUL byte, which no file or argument can carry"),
+            ));
+        }
+        bytes += texts.iter().map(|t| t.len() as u64).sum::<u64>();
+        let mode = match &step.desired {
+            Desired::File(f) => Some(f.mode),
+            Desired::Directory(d) => Some(d.mode),
+            _ => None,
+        };
+        if let Some(mode) = mode
+            && mode > 0o7777
+        {
+            return Err(refuse(
+                format!("{field}.desired.mode"),
+                format!("step {index} asks for mode {mode:o}, which is not a file mode"),
+            ));
+        }
+    }
+    if bytes > options.max_bytes {
+        return Err(refuse(
+            "plan.steps".into(),
+            format!(
+                "{bytes} bytes of plan is over the limit of {}",
+                options.max_bytes
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Every text a step carries into the script.
+fn strings(desired: &Desired) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    match desired {
+        Desired::Packages(p) => out.extend(p.names.iter().map(String::as_str)),
+        Desired::Pip(p) => {
+            out.extend([p.python.as_str(), &p.venv, &p.name]);
+            out.extend(p.version.as_deref());
+            out.extend(p.owner.as_deref());
+        }
+        Desired::User(u) => out.extend([u.name.as_str(), &u.home, &u.shell]),
+        Desired::Directory(d) => {
+            out.push(&d.path);
+            out.extend(d.owner.as_deref());
+            out.extend(d.group.as_deref());
+        }
+        Desired::File(f) => {
+            out.extend([f.path.as_str(), &f.content]);
+            out.extend(f.owner.as_deref());
+            out.extend(f.group.as_deref());
+            out.extend(f.redact_keys.iter().map(String::as_str));
+        }
+        Desired::Absent(path) => out.push(path),
+        Desired::Daemon(d) => {
+            out.extend([d.pid_file.as_str(), &d.socket]);
+            out.extend([d.ctl.binary.as_str(), &d.ctl.config, &d.ctl.socket]);
+            match &d.start {
+                StartMethod::Systemd(s) | StartMethod::InitScript(s) | StartMethod::Openrc(s) => {
+                    out.push(s)
+                }
+                StartMethod::Command(argv) => out.extend(argv.iter().map(String::as_str)),
+            }
+        }
+        Desired::Supervisorctl(c) => {
+            out.extend([c.ctl.binary.as_str(), &c.ctl.config, &c.ctl.socket]);
+            out.extend(c.targets.iter().map(String::as_str));
+        }
+        Desired::AwaitRunning(a) => {
+            out.extend([a.ctl.binary.as_str(), &a.ctl.config, &a.ctl.socket]);
+            out.extend(a.groups.iter().map(String::as_str));
+        }
+        Desired::Command(c) => {
+            out.extend(c.argv.iter().map(String::as_str));
+            match &c.guard {
+                Guard::None => {}
+                Guard::Unless(argv) => out.extend(argv.iter().map(String::as_str)),
+                Guard::Creates(path) => out.push(path),
+            }
+        }
+    }
+    out
+}

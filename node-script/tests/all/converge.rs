@@ -1,0 +1,46 @@
+//! `converge-plan`: program files before the daemon, conditions renumbered.
+
+use supervisord_node_script::bindings::{Condition, DaemonEnsure, Desired};
+use supervisord_node_script::converge::merge;
+use supervisord_node_script::report::describe;
+
+use crate::support::*;
+
+#[test]
+fn program_files_go_before_the_daemon_and_conditions_follow_their_steps() {
+    let install = plan(vec![
+        step(Desired::Absent("/conf".into())),
+        when(daemon(DaemonEnsure::Restarted), &[0]),
+        step(daemon(DaemonEnsure::Running)),
+    ]);
+    let configure = plan(vec![
+        step(Desired::Absent("/a".into())),
+        step(Desired::Absent("/b".into())),
+        when(update(), &[0, 1]),
+    ]);
+    let merged = merge(install, configure);
+    let kinds: Vec<String> = merged.steps.iter().map(|s| describe(&s.desired)).collect();
+    assert_eq!(
+        kinds,
+        [
+            "absent /conf",
+            "absent /a",
+            "absent /b",
+            "supervisord reloaded ()",
+            "supervisord running ()",
+            "supervisorctl update"
+        ]
+    );
+    assert_eq!(merged.steps[3].when, Condition::Changed(vec![0]));
+    assert_eq!(merged.steps[5].when, Condition::Changed(vec![1, 2]));
+    supervisord_node_script::script::validate(&merged, &options(false, false)).unwrap();
+}
+
+#[test]
+fn a_condition_on_a_step_that_does_not_exist_stays_refusable() {
+    let merged = merge(plan(vec![when(update(), &[7])]), plan(vec![]));
+    assert_eq!(merged.steps[0].when, Condition::Changed(vec![u32::MAX]));
+    let error =
+        supervisord_node_script::script::validate(&merged, &options(false, false)).unwrap_err();
+    assert_eq!(error.field, "plan.steps[0].when");
+}

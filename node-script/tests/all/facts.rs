@@ -1,0 +1,127 @@
+//! The facts script run by a real `sh` over a scratch directory, and its
+//! output parsed back.
+
+use supervisord_node_script::bindings::{PathKind, ProbeSet, ScriptOutput};
+use supervisord_node_script::facts;
+
+use crate::support::*;
+
+fn probes(paths: Vec<String>, listings: Vec<String>, pid_files: Vec<String>) -> ProbeSet {
+    ProbeSet {
+        paths,
+        listings,
+        pid_files,
+        packages: vec!["bash".into(), "no-such-package-here".into()],
+        venvs: vec![],
+        sockets: vec![],
+    }
+}
+
+#[test]
+fn facts_of_files_directories_listings_and_pid_files() {
+    let dir = scratch("facts");
+    let d = dir.display().to_string();
+    std::fs::write(dir.join("file"), "first line\nsecond\n").unwrap();
+    std::fs::create_dir(dir.join("conf.d")).unwrap();
+    std::fs::write(dir.join("conf.d/a.conf"), "a\n").unwrap();
+    std::fs::write(dir.join("conf.d/b.conf"), "").unwrap();
+    std::fs::write(dir.join("live.pid"), format!("{}\n", std::process::id())).unwrap();
+    std::fs::write(dir.join("dead.pid"), "999999999\n").unwrap();
+    std::fs::write(dir.join("junk.pid"), "not a pid").unwrap();
+    let probes = probes(
+        vec![
+            format!("{d}/file"),
+            format!("{d}/missing"),
+            format!("{d}/conf.d"),
+        ],
+        vec![format!("{d}/conf.d")],
+        vec![
+            format!("{d}/live.pid"),
+            format!("{d}/dead.pid"),
+            format!("{d}/junk.pid"),
+            format!("{d}/none.pid"),
+        ],
+    );
+    let output = run(&facts::script(&probes));
+    let facts = facts::parse(&probes, &d, &output).expect("facts parse");
+    assert!(facts.gathered);
+    assert_eq!(facts.root, d);
+    let path = |p: &str| {
+        facts
+            .paths
+            .iter()
+            .find(|f| f.path == format!("{d}/{p}"))
+            .unwrap_or_else(|| panic!("no fact for {p}: {:#?}", facts.paths))
+    };
+    let PathKind::File(info) = &path("file").kind else {
+        panic!("file is a file: {:?}", path("file"));
+    };
+    assert_eq!(info.size, 18);
+    assert_eq!(info.head, "first line");
+    assert_eq!(info.sha256, sha256_of(b"first line\nsecond\n"));
+    assert_eq!(path("missing").kind, PathKind::Missing);
+    assert_eq!(path("conf.d").kind, PathKind::Directory);
+    assert!(matches!(path("conf.d/a.conf").kind, PathKind::File(_)));
+    let PathKind::File(empty) = &path("conf.d/b.conf").kind else {
+        panic!("an empty file is a file");
+    };
+    assert_eq!(empty.size, 0);
+    let uid = current_uid();
+    assert_eq!(facts.login.uid, uid);
+    assert!(facts.python.is_some(), "this machine has python3");
+    let process = |p: &str| {
+        facts
+            .processes
+            .iter()
+            .find(|f| f.pid_file == format!("{d}/{p}"))
+            .unwrap()
+    };
+    assert!(process("live.pid").alive);
+    assert_eq!(process("live.pid").pid, Some(std::process::id()));
+    assert!(!process("dead.pid").alive);
+    assert_eq!(process("junk.pid").pid, None);
+    assert_eq!(process("none.pid").pid, None);
+    let package = |n: &str| facts.packages.iter().find(|p| p.name == n).unwrap();
+    assert!(package("bash").version.is_some(), "bash is installed here");
+    assert_eq!(package("no-such-package-here").version, None);
+}
+
+#[test]
+fn output_that_did_not_finish_is_an_error_naming_the_output() {
+    let probes = probes(vec![], vec![], vec![]);
+    let cut = ScriptOutput {
+        stdout: "os\tID\tdebian\ninit\tnone\n".into(),
+        stderr: "sh: 3: Syntax error: end of file unexpected\n".into(),
+        exit_code: Some(2),
+    };
+    let error = facts::parse(&probes, "/", &cut).unwrap_err();
+    assert_eq!(error.field, "output");
+    assert!(
+        error.message.contains("did not finish"),
+        "{}",
+        error.message
+    );
+    assert!(error.message.contains("Syntax error"), "{}", error.message);
+}
+
+fn sha256_of(bytes: &[u8]) -> String {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("sha256sum")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(bytes).unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8(out.stdout).unwrap()[..64].to_string()
+}
+
+fn current_uid() -> u32 {
+    let out = std::process::Command::new("id").arg("-u").output().unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}

@@ -1,0 +1,10 @@
+//! The node-script crate's tests: plans merged, plans refused, and the
+//! facts and apply scripts run by a real `sh` against a scratch directory,
+//! their output read back.
+
+mod converge;
+mod facts;
+mod report;
+mod script;
+mod support;
+mod validate;

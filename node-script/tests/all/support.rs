@@ -1,0 +1,118 @@
+//! Builders for plans and options, and running scripts in a real `sh`.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use supervisord_node_script::bindings::{
+    Condition, CtlAction, CtlEndpoint, Daemon, DaemonEnsure, Desired, File, Plan, ScriptOptions,
+    ScriptOutput, StartMethod, Step, Supervisorctl,
+};
+
+/// A step that always runs.
+pub fn step(desired: Desired) -> Step {
+    Step {
+        desired,
+        reason: String::new(),
+        when: Condition::Always,
+    }
+}
+
+/// A step that runs when one of `targets` changed.
+pub fn when(desired: Desired, targets: &[u32]) -> Step {
+    Step {
+        desired,
+        reason: String::new(),
+        when: Condition::Changed(targets.to_vec()),
+    }
+}
+
+/// A file step.
+pub fn file(path: &str, content: &str, mode: u32, redact: &[&str]) -> Desired {
+    Desired::File(File {
+        path: path.into(),
+        content: content.into(),
+        owner: None,
+        group: None,
+        mode,
+        redact_keys: redact.iter().map(|k| k.to_string()).collect(),
+    })
+}
+
+/// A supervisorctl endpoint that does not exist.
+pub fn ctl() -> CtlEndpoint {
+    CtlEndpoint {
+        binary: "c".into(),
+        config: "f".into(),
+        socket: "s".into(),
+    }
+}
+
+/// A daemon step.
+pub fn daemon(ensure: DaemonEnsure) -> Desired {
+    Desired::Daemon(Daemon {
+        start: StartMethod::Command(vec![]),
+        pid_file: "p".into(),
+        socket: "s".into(),
+        ctl: ctl(),
+        ensure,
+    })
+}
+
+/// `supervisorctl update`.
+pub fn update() -> Desired {
+    Desired::Supervisorctl(Supervisorctl {
+        ctl: ctl(),
+        action: CtlAction::Update,
+        targets: vec![],
+    })
+}
+
+/// A plan.
+pub fn plan(steps: Vec<Step>) -> Plan {
+    Plan { steps }
+}
+
+/// Options for a mode, with generous limits.
+pub fn options(check: bool, diff: bool) -> ScriptOptions {
+    ScriptOptions {
+        check,
+        diff,
+        title: "test".into(),
+        max_steps: 10_000,
+        max_bytes: 16 << 20,
+    }
+}
+
+/// A fresh scratch directory for `name`.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("node-script")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs `script` with `sh` on its standard input, as hosts do.
+pub fn run(script: &str) -> ScriptOutput {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new("sh")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("sh runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    ScriptOutput {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        exit_code: out.status.code(),
+    }
+}
