@@ -26,11 +26,19 @@ if command -v npm >/dev/null && [ ! -d bindings/js/node_modules/@bytecodeallianc
     (cd bindings/js && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-# The Python host (wasmtime-py) and supervisor's own config parser (the
-# oracle of the round-trip tests).
-if [ ! -x target/py-venv/bin/python ] || ! target/py-venv/bin/python -c 'import wasmtime, supervisor' 2>/dev/null; then
+# The Python package's dependency (wasmtime-py), supervisor's own config
+# parser (the oracle of the round-trip tests) and pytest.
+if [ ! -x target/py-venv/bin/python ] || ! target/py-venv/bin/python -c 'import wasmtime, supervisor, pytest' 2>/dev/null; then
     echo "setup: making target/py-venv"
     mkdir -p target
     python3 -m venv target/py-venv
     target/py-venv/bin/pip install -q --disable-pip-version-check -r bindings/python/requirements.txt
+fi
+
+# wasmtime's wheel, so a test can install the package into a fresh venv
+# with no index at all (`pip install --no-index --find-links`).
+if ! ls target/wheelhouse/wasmtime-50.0.1-*.whl >/dev/null 2>&1; then
+    echo "setup: downloading wasmtime's wheel into target/wheelhouse"
+    target/py-venv/bin/pip download -q --disable-pip-version-check --only-binary=:all: \
+        --no-deps -d target/wheelhouse wasmtime==50.0.1
 fi

@@ -1,8 +1,8 @@
-// A JavaScript host for the supervisord provider component, through jco.
+// A JavaScript host for the supervisord-crate components, through jco.
 //
-// `load()` imports the transpiled component (run `npm run transpile`
-// first) and returns its functions taking and returning canonical JSON:
-// records keyed by WIT field names (kebab-case), variants and results as
+// `load(name)` imports a transpiled component (`npm run transpile` first)
+// and returns its functions taking and returning canonical JSON: records
+// keyed by WIT field names (kebab-case), variants and results as
 // {tag, val}, options as null or the value: the form `supd call` prints.
 
 const toCamel = (key) => key.replace(/-([a-z0-9])/g, (_, c) => c.toUpperCase());
@@ -49,41 +49,52 @@ export function canonical(value) {
   return JSON.stringify(sort(value));
 }
 
-/** Functions whose WIT result is `result<T, error>`. */
-const FALLIBLE = new Set(['probes', 'install-plan', 'config-map', 'check-programs', 'configure-plan', 'service-plan']);
+/** Each component: its exported interface (as jco names it) and the
+ * functions whose WIT result is `result<T, error>`. */
+const COMPONENTS = {
+  supervisord: {
+    exported: 'supervisionProvider',
+    fallible: ['probes', 'install-plan', 'config-map', 'check-programs', 'configure-plan', 'service-plan'],
+  },
+  'node-script': { exported: 'nodeScript', fallible: ['parse-facts', 'apply-script'] },
+  'app-deploy': { exported: 'configMapper', fallible: ['config-map'] },
+};
 
-/** An error the provider returned: a typed WIT `error` record. */
+/** An error a component returned: a typed WIT `error` record. */
 export class ProviderError extends Error {
   constructor(error) {
-    super(`${error.field}: ${error.message}`);
+    super(error.field ? `${error.field}: ${error.message}` : error.message);
     this.field = error.field;
     this.kind = error.kind;
   }
 }
 
 /**
- * Loads the provider. `call(name, args)` returns canonical JSON: results
- * as {tag: "ok"|"err", val}; `invoke(name, args)` returns the ok value and
+ * Loads a transpiled component (`supervisord`, `node-script` or
+ * `app-deploy`). `call(name, args)` returns canonical JSON, results as
+ * {tag: "ok"|"err", val}; `invoke(name, args)` returns the ok value and
  * throws ProviderError for an err.
  */
-export async function load(modulePath = './generated/supervisord/supervisord.js') {
-  const { supervisionProvider } = await import(modulePath);
-  const call = (name, args) => {
-    const fn = supervisionProvider[toCamel(name)];
-    if (!fn) throw new Error(`the provider has no function ${name}`);
+export async function load(name = 'supervisord', dir = './generated') {
+  const { exported, fallible } = COMPONENTS[name];
+  const module = await import(`${dir}/${name}/${name}.js`);
+  const functions = module[exported];
+  const call = (fn, args) => {
+    const f = functions[toCamel(fn)];
+    if (!f) throw new Error(`${name} has no function ${fn}`);
     const jcoArgs = args.map(toJco);
-    if (!FALLIBLE.has(name)) return fromJco(fn(...jcoArgs));
+    if (!fallible.includes(fn)) return fromJco(f(...jcoArgs));
     try {
-      const ok = fn(...jcoArgs);
+      const ok = f(...jcoArgs);
       return ok === undefined ? { tag: 'ok' } : { tag: 'ok', val: fromJco(ok) };
     } catch (e) {
       if (e && e.payload !== undefined) return { tag: 'err', val: fromJco(e.payload) };
       throw e;
     }
   };
-  const invoke = (name, args) => {
-    const result = call(name, args);
-    if (!FALLIBLE.has(name)) return result;
+  const invoke = (fn, args) => {
+    const result = call(fn, args);
+    if (!fallible.includes(fn)) return result;
     if (result.tag === 'err') throw new ProviderError(result.val);
     return result.val ?? null;
   };

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { load, canonical } from './host.mjs';
 
 const cases = JSON.parse(readFileSync(process.argv[2] ?? '../cases.json', 'utf8'));
-const provider = await load();
+const components = { provider: await load('supervisord'), 'node-script': await load('node-script') };
 for (const c of cases) {
-  console.log(canonical({ name: c.name, result: provider.call(c.function, c.args) }));
+  const component = components[c.component ?? 'provider'];
+  console.log(canonical({ name: c.name, result: component.call(c.function, c.args) }));
 }

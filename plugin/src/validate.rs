@@ -9,8 +9,10 @@ use crate::error::invalid;
 /// Longest program, group or service name.
 pub const MAX_NAME_LEN: usize = 64;
 
-/// Longest unix socket path (`sun_path` is 108 bytes with the NUL).
-pub const MAX_SOCKET_PATH: usize = 107;
+/// Longest unix socket path: `sun_path` is 108 bytes with the NUL, and
+/// supervisord first binds `<path>.<pid>` and renames it, so the pid (up to
+/// 7 digits where `pid_max` is 4194304) and its dot must fit as well.
+pub const MAX_SOCKET_PATH: usize = 99;
 
 /// A program, group or service name. supervisord itself refuses ` `, `:`
 /// and `/`; we also refuse `[`, `]` and `,` (they would break section

@@ -6,6 +6,7 @@ mod bindings;
 mod containment;
 mod e2e;
 mod oracle;
+mod python;
 mod sandbox;
 mod support;
 mod testbed;

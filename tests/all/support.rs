@@ -223,11 +223,14 @@ pub struct SandboxNode {
 }
 
 impl SandboxNode {
-    /// A fresh sandbox for test `name`.
+    /// A fresh sandbox for test `name`, under /tmp/supd-nodes: supervisord's
+    /// socket path (root + 37 bytes) must stay under 100 bytes wherever the
+    /// checkout lies.
     pub fn new(name: &str) -> SandboxNode {
-        SandboxNode {
-            root: scratch(name),
-        }
+        let root = std::env::temp_dir().join("supd-nodes").join(name);
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root).unwrap();
+        SandboxNode { root }
     }
 
     /// `local:<root>`.

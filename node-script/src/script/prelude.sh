@@ -399,6 +399,11 @@ supd_ctl() {
                 *ERROR* | *"no such"*) supd_fail "$_step" "$_flat" ;;
             esac
             [ "$_rc" = 0 ] || supd_fail "$_step" "$_flat"
+            # `restart all` or `signal all` with no programs says nothing.
+            if [ -z "$_out" ]; then
+                supd_report "$_step" ok "no programs"
+                return 0
+            fi
             supd_changed "$_step" "$_flat"
             ;;
     esac

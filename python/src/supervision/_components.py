@@ -1,0 +1,142 @@
+"""The three kinds of component, each a thin typed face over `Instance`:
+a supervision provider, a facility, and the node-script component.
+
+Values cross in canonical JSON (see `_canonical`); settings may be given as
+a dict or as JSON text. A typed WIT error raises `ProviderError`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Mapping, Optional, Sequence, Union
+
+from ._exceptions import ProviderError
+from ._runtime import Instance, Runtime, bundled
+
+Settings = Union[Mapping[str, Any], str]
+Source = Union[str, Path, bytes, None]
+
+
+def settings_text(settings: Optional[Settings]) -> str:
+    """Settings as the JSON text the components take."""
+    if settings is None:
+        return "{}"
+    if isinstance(settings, str):
+        return settings
+    return json.dumps(settings)
+
+
+def _load(source: Source, default: str) -> tuple:
+    """(bytes, label) of a component: bundled when `source` is None."""
+    if source is None:
+        return bundled(default), f"bundled {default}"
+    if isinstance(source, bytes):
+        return source, f"{default} (bytes)"
+    path = Path(source)
+    try:
+        return path.read_bytes(), str(path)
+    except OSError as e:
+        from ._exceptions import ComponentError
+
+        raise ComponentError(f"cannot read the component {path}: {e}") from e
+
+
+class _Component:
+    _interface = ""
+    _default = ""
+
+    def __init__(self, source: Source = None, *, runtime: Optional[Runtime] = None):
+        wasm, label = _load(source, self._default)
+        self.runtime = runtime or Runtime()
+        self.label = label
+        self._instance = Instance(self.runtime, wasm, label, self._interface)
+
+    def call(self, function: str, args: Sequence[Any]) -> Any:
+        """Calls `function` with canonical JSON arguments and returns its
+        canonical JSON result, a `result` as {"tag": "ok"|"err", "val"}:
+        the form `supd call` prints."""
+        return self._instance.call(function, list(args))
+
+    def _invoke(self, function: str, args: Sequence[Any]) -> Any:
+        result = self.call(function, args)
+        if result["tag"] == "err":
+            error = result["val"]
+            raise ProviderError(
+                error["field"], error["kind"], error["message"], plugin=self.label, call=function
+            )
+        return result.get("val")
+
+
+class Provider(_Component):
+    """A supervision provider: the bundled supervisord one, or one loaded
+    from a path or from bytes."""
+
+    _interface = "supervisord-crate:supervision/supervision-provider"
+    _default = "supervisord"
+
+    def __init__(self, source: Source = None, *, runtime: Optional[Runtime] = None):
+        super().__init__(source, runtime=runtime)
+        #: What `register-provider` said: name, version, api-version, ...
+        self.info: dict = self.call("register-provider", [])
+        self.name: str = self.info["name"]
+        self.label = f"{self.name} ({self.label})"
+
+    def probes(self, settings: Optional[Settings], root: str) -> dict:
+        return self._invoke("probes", [settings_text(settings), root])
+
+    def install_plan(self, settings: Optional[Settings], facts: dict) -> dict:
+        return self._invoke("install-plan", [settings_text(settings), facts])
+
+    def config_map(self, facility: str, settings: Optional[Settings]) -> dict:
+        return self._invoke("config-map", [facility, settings_text(settings)])
+
+    def check_programs(self, programs: Sequence[dict]) -> None:
+        self._invoke("check-programs", [list(programs)])
+
+    def configure_plan(self, settings: Optional[Settings], programs: Sequence[dict], facts: dict) -> dict:
+        return self._invoke("configure-plan", [settings_text(settings), list(programs), facts])
+
+    def service_plan(
+        self, settings: Optional[Settings], facts: dict, service: str, action: str, options: dict
+    ) -> dict:
+        return self._invoke("service-plan", [settings_text(settings), facts, service, action, options])
+
+
+class Facility(_Component):
+    """A facility: maps its own settings to a program for the supervisors it
+    supports (the bundled app-deploy one, or one from a path)."""
+
+    _interface = "supervisord-crate:supervision/config-mapper"
+    _default = "app-deploy"
+
+    def __init__(self, source: Source = None, *, runtime: Optional[Runtime] = None):
+        super().__init__(source, runtime=runtime)
+        self.name: str = self.call("facility-name", [])
+        self.label = f"facility {self.name} ({self.label})"
+
+    def config_map(self, supervisor: str, settings: Optional[Settings]) -> dict:
+        return self._invoke("config-map", [supervisor, settings_text(settings)])
+
+
+class NodeScript(_Component):
+    """The node-script component: facts and apply scripts, and their output
+    read back."""
+
+    _interface = "supervisord-crate:supervision/node-script"
+    _default = "node-script"
+
+    def facts_script(self, probes: dict) -> str:
+        return self.call("facts-script", [probes])
+
+    def parse_facts(self, probes: dict, root: str, output: dict) -> dict:
+        return self._invoke("parse-facts", [probes, root, output])
+
+    def converge_plan(self, install: dict, configure: dict) -> dict:
+        return self.call("converge-plan", [install, configure])
+
+    def apply_script(self, plan: dict, options: dict) -> str:
+        return self._invoke("apply-script", [plan, options])
+
+    def parse_report(self, plan: dict, options: dict, output: Optional[dict]) -> dict:
+        return self.call("parse-report", [plan, options, output])

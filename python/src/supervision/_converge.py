@@ -1,0 +1,332 @@
+"""`converge`, `service` and `status`: the whole apply, with the node
+reached only through a runner.
+
+    facts script  --run-->  output  -> facts
+    facts + settings + programs      -> plan -> apply script --run--> report
+
+Every input is checked (services mapped, programs checked, settings
+probed, plans made) before the apply script is run; the facts script only
+reads. An idempotent run is one round trip, a changing one two.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+
+from ._components import Facility, NodeScript, Provider, Settings
+from ._exceptions import FactsError, ProviderError
+from ._report import Report, RunResult
+from ._runners import Runner
+from ._runtime import Limits, Runtime
+
+#: The service actions `service` takes, with the seed's semantics.
+ACTIONS = ("start", "stop", "restart", "status", "enable", "disable", "signal")
+
+#: Signals supervisord sends.
+SIGNALS = ("term", "hup", "int", "quit", "kill", "usr1", "usr2", "cont", "stop", "winch")
+
+
+@dataclass(frozen=True)
+class Program:
+    """A service mapped to a supervisord program: the service's name and the
+    program in canonical JSON."""
+
+    service: str
+    program: dict
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything about a converge that does not need the node: settings,
+    programs, and the facts script to run."""
+
+    settings: str
+    root: str
+    programs: Tuple[Program, ...]
+    probes: dict
+    facts_script: str
+
+
+class Supervision:
+    """The components and their runtime, for many calls: a provider (the
+    bundled supervisord one unless given), facilities (the bundled
+    app-deploy one, then `facilities`, later ones first) and the node-script
+    component. Use it as a context manager, or just drop it."""
+
+    def __init__(
+        self,
+        *,
+        provider: Union[Provider, str, Path, None] = None,
+        facilities: Iterable[Union[Facility, str, Path]] = (),
+        cache_dir: Union[str, Path, None, bool] = None,
+        limits: Limits = Limits(),
+    ):
+        self.runtime = Runtime(cache_dir=cache_dir, limits=limits)
+        self.provider = provider if isinstance(provider, Provider) else Provider(provider, runtime=self.runtime)
+        self.facilities: List[Facility] = [Facility(runtime=self.runtime)]
+        for facility in facilities:
+            loaded = facility if isinstance(facility, Facility) else Facility(facility, runtime=self.runtime)
+            self.facilities.insert(0, loaded)
+        self.node_script = NodeScript(runtime=self.runtime)
+
+    def __enter__(self) -> "Supervision":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    # -- before the node -------------------------------------------------
+
+    def programs(self, services: Mapping[str, Any]) -> Tuple[Program, ...]:
+        """Maps every service to a program and checks them all. A service is
+        `{"facility": "generic", "settings": {...}, "supervisor":
+        "supervisord"}` (only `settings` is needed); its `service-name`
+        defaults to its key. Errors name `services.<key>.<field>`."""
+        programs = []
+        for key, service in services.items():
+            if not isinstance(service, Mapping):
+                raise ProviderError(f"services.{key}", "malformed", "a service is a mapping with `settings`")
+            unknown = sorted(set(service) - {"facility", "settings", "supervisor"})
+            if unknown:
+                raise ProviderError(
+                    f"services.{key}.{unknown[0]}", "unknown-field",
+                    "a service has only facility, settings and supervisor",
+                )
+            supervisor = service.get("supervisor", self.provider.name)
+            if supervisor != self.provider.name:
+                raise ProviderError(
+                    f"services.{key}.supervisor", "not-implemented",
+                    f"{supervisor} supervisor requested, but the provider here is {self.provider.name}",
+                )
+            settings = dict(service.get("settings") or {})
+            settings.setdefault("service-name", key)
+            facility = service.get("facility", "generic")
+            try:
+                program = self._config_map(facility, settings)
+            except ProviderError as e:
+                raise _at_service(e, key) from None
+            programs.append(Program(key, program))
+        try:
+            self.provider.check_programs([p.program for p in programs])
+        except ProviderError as e:
+            raise _at_program(e, programs) from None
+        return tuple(programs)
+
+    def _config_map(self, facility: str, settings: dict) -> dict:
+        for component in self.facilities:
+            if component.name != facility:
+                continue
+            try:
+                return component.config_map(self.provider.name, settings)
+            except ProviderError as e:
+                if e.kind != "not-implemented":
+                    raise
+        return self.provider.config_map(facility, settings)
+
+    def prepare(
+        self, settings: Optional[Settings], services: Mapping[str, Any], *, root: str = "/"
+    ) -> Prepared:
+        """Checks everything that needs no node and makes the facts script."""
+        from ._components import settings_text
+
+        if not root.startswith("/"):
+            raise ProviderError("root", "invalid-value", f"{root!r} is not an absolute path on the node")
+        text = settings_text(settings)
+        programs = self.programs(services)
+        probes = self.provider.probes(text, root)
+        return Prepared(text, root, programs, probes, self.node_script.facts_script(probes))
+
+    # -- on the node -----------------------------------------------------
+
+    def facts(self, prepared: Prepared, output: Union[RunResult, tuple]) -> dict:
+        """The node's facts from the facts script's output."""
+        output = RunResult.of(output)
+        try:
+            return self.node_script.parse_facts(prepared.probes, prepared.root, output.canonical())
+        except ProviderError as e:
+            raise FactsError(e.message, stderr=output.stderr) from None
+
+    def plan(self, prepared: Prepared, facts: dict) -> dict:
+        """The converge plan for these facts (errors name the service)."""
+        try:
+            install = self.provider.install_plan(prepared.settings, facts)
+            configure = self.provider.configure_plan(
+                prepared.settings, [p.program for p in prepared.programs], facts
+            )
+        except ProviderError as e:
+            raise _at_program(e, prepared.programs) from None
+        return self.node_script.converge_plan(install, configure)
+
+    def script_options(self, *, check: bool = False, diff: bool = False, title: str = "") -> dict:
+        limits = self.runtime.limits
+        return {
+            "check": check,
+            "diff": diff,
+            "title": title or "supervisord-crate (Python)",
+            "max-steps": limits.max_plan_steps,
+            "max-bytes": limits.max_plan_bytes,
+        }
+
+    def apply_script(self, plan: dict, options: dict) -> str:
+        """The apply script for `plan` (refused plans raise ProviderError)."""
+        return self.node_script.apply_script(plan, options)
+
+    def report(self, plan: dict, options: dict, output: Union[RunResult, tuple, None], *, round_trips: int) -> Report:
+        """The report of `plan`'s script from its output (None: not run)."""
+        data = self.node_script.parse_report(
+            plan, options, None if output is None else RunResult.of(output).canonical()
+        )
+        return Report.from_canonical(data, round_trips=round_trips, plan=plan)
+
+    def converge(
+        self,
+        settings: Optional[Settings],
+        services: Mapping[str, Any],
+        run: Runner,
+        *,
+        mode: str = "apply",
+        diff: bool = False,
+        root: str = "/",
+    ) -> Report:
+        """Makes the node run exactly `services` under the provider's
+        supervisor: installed, configured, only what differs changed, stale
+        programs removed, only changed programs restarted. `mode="check"`
+        changes nothing and reports what would change; `diff=True` adds
+        redacted diffs of changed files. Returns the report; a failed step
+        is `report.outcome == "failed"` (see `raise_for_outcome`)."""
+        check = _mode(mode)
+        prepared = self.prepare(settings, services, root=root)
+        facts = self.facts(prepared, run(prepared.facts_script))
+        plan = self.plan(prepared, facts)
+        options = self.script_options(check=check, diff=diff)
+        script = self.apply_script(plan, options)
+        if not plan["steps"]:
+            return self.report(plan, options, None, round_trips=1)
+        return self.report(plan, options, run(script), round_trips=2)
+
+    def service(
+        self,
+        action: str,
+        name: str,
+        run: Runner,
+        *,
+        settings: Optional[Settings] = None,
+        if_stopped: bool = False,
+        signal: Optional[str] = None,
+        root: str = "/",
+    ) -> Report:
+        """One of the seed's service actions on a program, a group,
+        `group:program` or `*`: start (a running one is ok), stop (a stopped
+        one is ok), restart (starts a stopped one; with `if_stopped` leaves a
+        running one alone), status, enable, disable, signal (`signal`, such
+        as "HUP")."""
+        if action not in ACTIONS:
+            raise ProviderError("action", "invalid-value", f"{action!r} is not one of {', '.join(ACTIONS)}")
+        options = {"if-stopped": if_stopped, "signal": None if signal is None else _signal(signal)}
+        return self._service_run(settings, run, name, action, options, root)
+
+    def status(self, run: Runner, *, settings: Optional[Settings] = None, root: str = "/") -> Report:
+        """Every program's state (in `report.programs`)."""
+        return self._service_run(settings, run, "*", "status", {"if-stopped": False, "signal": None}, root)
+
+    def _service_run(self, settings, run, name, action, options, root) -> Report:
+        prepared = self.prepare(settings, {}, root=root)
+        facts = self.facts(prepared, run(prepared.facts_script))
+        plan = self.provider.service_plan(prepared.settings, facts, name, action, options)
+        script_options = self.script_options()
+        script = self.apply_script(plan, script_options)
+        if not plan["steps"]:
+            return self.report(plan, script_options, None, round_trips=1)
+        return self.report(plan, script_options, run(script), round_trips=2)
+
+
+def _mode(mode: str) -> bool:
+    if mode not in ("apply", "check"):
+        raise ProviderError("mode", "invalid-value", f"{mode!r} is not apply or check")
+    return mode == "check"
+
+
+def _signal(name: str) -> str:
+    lower = name.lower()
+    lower = lower[3:] if lower.startswith("sig") else lower
+    if lower not in SIGNALS:
+        raise ProviderError(
+            "signal", "invalid-value",
+            f"{name!r} is not a signal supervisord sends: use {', '.join(s.upper() for s in SIGNALS)}",
+        )
+    return lower
+
+
+_PROGRAM = re.compile(r"^programs\[([^\]]*)\]\.?(.*)$")
+
+
+def _at_service(error: ProviderError, key: str) -> ProviderError:
+    """An error from mapping service `key`, placed under `services.<key>`."""
+    field = error.field
+    program = _PROGRAM.match(field)
+    if program:
+        rest = program.group(2)
+        if rest.split(".")[0].split("[")[0] == "name":
+            rest = "service-name" + rest[len("name"):]
+        field = f"services.{key}.settings" + (f".{rest}" if rest else "")
+    elif field in ("supervisor", "facility"):
+        field = f"services.{key}.facility"
+    elif field.startswith("settings"):
+        field = f"services.{key}.{field}"
+    elif field:
+        field = f"services.{key}.settings.{field}"
+    else:
+        field = f"services.{key}"
+    return ProviderError(field, error.kind, error.message, plugin=error.plugin, call=error.call)
+
+
+def _at_program(error: ProviderError, programs: Sequence[Program]) -> ProviderError:
+    """An error about `programs[name].key` placed at the service it came
+    from: `services.<key>.settings.<key>` (`name` becomes `service-name`)."""
+    match = _PROGRAM.match(error.field)
+    if not match:
+        return error
+    name, rest = match.groups()
+    service = next((p.service for p in programs if p.program["name"] == name), None)
+    if service is None and name.isdigit() and int(name) < len(programs):
+        service = programs[int(name)].service
+    if service is None:
+        return error
+    key = rest.split(".")[0].split("[")[0] if rest else ""
+    rest = "service-name" + rest[len("name"):] if key == "name" else rest
+    field = f"services.{service}.settings" + (f".{rest}" if rest else "")
+    return ProviderError(field, error.kind, error.message, plugin=error.plugin, call=error.call)
+
+
+def converge(
+    settings: Optional[Settings],
+    services: Mapping[str, Any],
+    run: Runner,
+    *,
+    mode: str = "apply",
+    diff: bool = False,
+    root: str = "/",
+    provider: Union[Provider, str, Path, None] = None,
+    facilities: Iterable[Union[Facility, str, Path]] = (),
+    cache_dir: Union[str, Path, None, bool] = None,
+    limits: Limits = Limits(),
+) -> Report:
+    """`Supervision(...).converge(...)` in one call."""
+    supervision = Supervision(provider=provider, facilities=facilities, cache_dir=cache_dir, limits=limits)
+    return supervision.converge(settings, services, run, mode=mode, diff=diff, root=root)
+
+
+def service(action: str, name: str, run: Runner, **kwargs: Any) -> Report:
+    """`Supervision().service(...)` in one call (`provider`, `cache_dir` and
+    `limits` go to `Supervision`)."""
+    own = {k: kwargs.pop(k) for k in ("provider", "facilities", "cache_dir", "limits") if k in kwargs}
+    return Supervision(**own).service(action, name, run, **kwargs)
+
+
+def status(run: Runner, **kwargs: Any) -> Report:
+    """`Supervision().status(...)` in one call."""
+    own = {k: kwargs.pop(k) for k in ("provider", "facilities", "cache_dir", "limits") if k in kwargs}
+    return Supervision(**own).status(run, **kwargs)

@@ -1,0 +1,207 @@
+"""Loading components and calling them inside bounds.
+
+Components are untrusted code to the host: each runs in its own store with
+no imports at all (an empty linker: no files, network, clock or
+environment), a fuel bound on every call (fuel counts executed wasm
+instructions, so the bound is the same on a fast or a slow machine) and a
+memory bound. A component that trapped or hit a bound is thrown away and
+the next call gets a fresh instance.
+
+Compiling a component costs about a quarter of a second, so compiled code
+is cached on disk, keyed by the component's SHA-256, the wasmtime version,
+the machine and the engine configuration; a cache entry that does not
+deserialize is a miss.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import os
+import platform
+import tempfile
+import threading
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Optional, Union
+
+import wasmtime
+from wasmtime import component as wc
+
+from ._canonical import from_canonical, to_canonical
+from ._exceptions import ComponentError, PluginLimitError, PluginTrap
+
+#: The WIT package every bundled component implements.
+PACKAGE = "supervisord-crate:supervision@0.2.0"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on every component call and on the plans a host accepts."""
+
+    #: Wasm instructions one call may execute (about a second's worth).
+    fuel: int = 4_000_000_000
+    #: Linear memory one instance may use.
+    memory_bytes: int = 64 << 20
+    #: Steps a plan may have.
+    max_plan_steps: int = 10_000
+    #: Bytes of content and arguments a plan may carry.
+    max_plan_bytes: int = 16 << 20
+
+
+def _default_cache_dir() -> Optional[Path]:
+    if os.environ.get("SUPERVISION_CACHE_DIR"):
+        return Path(os.environ["SUPERVISION_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or (
+        os.path.join(os.path.expanduser("~"), ".cache") if os.path.expanduser("~") != "~" else None
+    )
+    return Path(base) / "supervisord-crate" / "python" if base else None
+
+
+def bundled(name: str) -> bytes:
+    """The bytes of a component bundled in the package (`supervisord`,
+    `node-script`, `app-deploy`); `SUPERVISION_COMPONENTS_DIR` overrides the
+    bundled directory."""
+    override = os.environ.get("SUPERVISION_COMPONENTS_DIR")
+    if override:
+        path = Path(override) / f"{name}.wasm"
+        try:
+            return path.read_bytes()
+        except OSError as e:
+            raise ComponentError(f"cannot read {path}: {e}") from e
+    try:
+        return resources.files("supervision").joinpath("components", f"{name}.wasm").read_bytes()
+    except OSError as e:
+        raise ComponentError(
+            f"the {name} component is not bundled with this installation: {e}"
+        ) from e
+
+
+class Runtime:
+    """One wasmtime engine for every component, and its code cache.
+
+    `cache_dir=None` uses `$SUPERVISION_CACHE_DIR`, else
+    `$XDG_CACHE_HOME/supervisord-crate/python`, else `~/.cache/...`;
+    `cache_dir=False` compiles every time.
+    """
+
+    def __init__(self, *, cache_dir: Union[str, Path, None, bool] = None, limits: Limits = Limits()):
+        config = wasmtime.Config()
+        config.consume_fuel = True
+        self.engine = wasmtime.Engine(config)
+        self.limits = limits
+        if cache_dir is False:
+            self.cache_dir: Optional[Path] = None
+        elif cache_dir is None or cache_dir is True:
+            self.cache_dir = _default_cache_dir()
+        else:
+            self.cache_dir = Path(cache_dir)
+        # Last load's source, for tests and benchmarks: "compiled" or "cached".
+        self.last_load = ""
+
+    def _cache_path(self, wasm: bytes) -> Optional[Path]:
+        if self.cache_dir is None:
+            return None
+        key = "-".join(
+            [
+                hashlib.sha256(wasm).hexdigest(),
+                "wasmtime" + importlib.metadata.version("wasmtime"),
+                platform.machine() or "unknown",
+                "fuel",
+            ]
+        )
+        return self.cache_dir / f"{key}.bin"
+
+    def compile(self, wasm: bytes, label: str) -> wc.Component:
+        """The compiled component, from the cache when it holds it."""
+        path = self._cache_path(wasm)
+        if path is not None:
+            try:
+                component = wc.Component.deserialize(self.engine, path.read_bytes())
+                self.last_load = "cached"
+                return component
+            except (OSError, wasmtime.WasmtimeError):
+                pass  # a miss: absent, stale or foreign
+        try:
+            component = wc.Component(self.engine, wasm)
+        except wasmtime.WasmtimeError as e:
+            raise ComponentError(f"{label} is not a usable component: {e}") from e
+        self.last_load = "compiled"
+        if path is not None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+                with os.fdopen(fd, "wb") as f:
+                    f.write(component.serialize())
+                os.replace(tmp, path)
+            except OSError:
+                pass  # a cache that cannot be written only costs time
+        return component
+
+
+class Instance:
+    """One component under the runtime's limits, kept warm between calls
+    and replaced after a trap. Calls are serialized."""
+
+    def __init__(self, runtime: Runtime, wasm: bytes, label: str, interface: str):
+        self.runtime = runtime
+        self.label = label
+        self.interface = f"{interface.split('@')[0]}@{PACKAGE.split('@')[1]}"
+        self._component = runtime.compile(wasm, label)
+        if self._component.get_export_index(self.interface) is None:
+            raise ComponentError(
+                f"{label} does not export {self.interface} (world of {PACKAGE})"
+            )
+        self._lock = threading.Lock()
+        self._store: Any = None
+        self._instance: Any = None
+        self._funcs: dict = {}
+
+    def _fresh(self) -> None:
+        store = wasmtime.Store(self.runtime.engine)
+        store.set_limits(memory_size=self.runtime.limits.memory_bytes)
+        store.set_fuel(self.runtime.limits.fuel)
+        try:
+            # An empty linker: the component may import nothing at all.
+            instance = wc.Linker(self.runtime.engine).instantiate(store, self._component)
+        except wasmtime.WasmtimeError as e:
+            raise ComponentError(f"{self.label} cannot be instantiated (it may import something): {e}") from e
+        self._store, self._instance, self._funcs = store, instance, {}
+
+    def _func(self, name: str) -> Any:
+        if name not in self._funcs:
+            interface = self._instance.get_export_index(self._store, self.interface)
+            index = self._instance.get_export_index(self._store, name, interface)
+            if index is None:
+                raise KeyError(f"{self.interface} has no function {name}")
+            self._funcs[name] = self._instance.get_func(self._store, index)
+        return self._funcs[name]
+
+    def call(self, name: str, args: list) -> Any:
+        """Calls `name` with canonical JSON arguments; returns canonical JSON
+        (a result as {"tag": "ok"|"err", "val": ...})."""
+        with self._lock:
+            if self._instance is None:
+                self._fresh()
+            func = self._func(name)
+            ty = func.type(self._store)
+            values = [from_canonical(a, t) for a, (_, t) in zip(args, ty.params)]
+            self._store.set_fuel(self.runtime.limits.fuel)
+            try:
+                result = func(self._store, *values)
+                func.post_return(self._store)
+            except (wasmtime.Trap, wasmtime.WasmtimeError) as e:
+                self._instance = None  # never reuse an instance that broke
+                text = str(e)
+                first = text.strip().splitlines()[0] if text.strip() else type(e).__name__
+                if "fuel" in text:
+                    raise PluginLimitError(
+                        f"it used its whole fuel bound ({self.runtime.limits.fuel} instructions)",
+                        plugin=self.label,
+                        call=name,
+                    ) from e
+                # A refused memory.grow ends a Rust guest in `unreachable`:
+                # a trap like any other to us.
+                raise PluginTrap(first, plugin=self.label, call=name) from e
+            return None if ty.result is None else to_canonical(result, ty.result)

@@ -1,0 +1,111 @@
+"""The components as untrusted code: bounds, the code cache, refusals; and
+the runner contract."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import supervision
+from supervision import (
+    ComponentError,
+    FactsError,
+    Limits,
+    PluginLimitError,
+    Provider,
+    ProviderError,
+    RunResult,
+    Runtime,
+)
+
+WORKSPACE = Path(__file__).resolve().parents[2]
+
+
+def test_the_code_cache_is_used_and_a_bad_entry_is_a_miss(tmp_path):
+    first = Runtime(cache_dir=tmp_path)
+    Provider(runtime=first)
+    assert first.last_load == "compiled"
+    entries = list(tmp_path.glob("*.bin"))
+    assert len(entries) == 1, entries
+
+    second = Runtime(cache_dir=tmp_path)
+    Provider(runtime=second)
+    assert second.last_load == "cached"
+
+    entries[0].write_bytes(b"not compiled code")
+    third = Runtime(cache_dir=tmp_path)
+    provider = Provider(runtime=third)
+    assert third.last_load == "compiled", "a corrupt entry is recompiled"
+    assert provider.info["api-version"] == "0.2.0"
+
+
+def test_no_cache_compiles_every_time(tmp_path):
+    runtime = Runtime(cache_dir=False)
+    Provider(runtime=runtime)
+    assert runtime.last_load == "compiled"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_call_over_its_fuel_bound_raises_a_limit_error_and_the_next_call_works():
+    runtime = Runtime(cache_dir=False, limits=Limits(fuel=20_000_000))
+    provider = Provider(runtime=runtime)
+    huge = [
+        {"settings": {"command": f"sleep {i}", "environment": {f"V{j}": "x" * 50 for j in range(40)}}}
+        for i in range(400)
+    ]
+    sup = supervision.Supervision(provider=provider, cache_dir=False)
+    with pytest.raises(PluginLimitError) as raised:
+        sup.programs({f"p{i}": s for i, s in enumerate(huge)})
+    assert "fuel" in str(raised.value)
+    assert raised.value.call == "check-programs"
+    assert provider.info["name"] == "supervisord"
+    assert provider.config_map("generic", {"service-name": "a", "command": "x"})["name"] == "a"
+
+
+def test_a_component_that_imports_wasi_is_refused():
+    hostile = WORKSPACE / "target" / "components" / "hostile.wasm"
+    if not hostile.exists():
+        pytest.skip("the hostile fixture is built by the Rust tests (cargo test)")
+    with pytest.raises(ComponentError) as raised:
+        Provider(hostile, runtime=Runtime(cache_dir=False))
+    assert "import" in str(raised.value)
+
+
+def test_a_file_that_is_not_a_component_is_refused(tmp_path):
+    bogus = tmp_path / "bogus.wasm"
+    bogus.write_bytes(b"\0asm not really")
+    with pytest.raises(ComponentError):
+        Provider(bogus, runtime=Runtime(cache_dir=False))
+    with pytest.raises(ComponentError):
+        Provider(tmp_path / "missing.wasm", runtime=Runtime(cache_dir=False))
+
+
+def test_runner_answers_in_every_documented_form():
+    assert RunResult.of(("out", 0)) == RunResult("out", 0, "")
+    assert RunResult.of((b"out", 1, b"err")) == RunResult("out", 1, "err")
+    assert RunResult.of(RunResult("x", None)) == RunResult("x", None)
+    with pytest.raises(TypeError):
+        RunResult.of("just text")
+
+
+def test_facts_that_did_not_finish_raise_facts_error_with_stderr(sup):
+    with pytest.raises(FactsError) as raised:
+        sup.converge({}, {}, lambda script: ("os\tID\tdebian\n", 2, "sh: boom\n"))
+    assert "did not finish" in str(raised.value)
+    assert raised.value.stderr == "sh: boom\n"
+
+
+def test_service_arguments_are_checked_before_the_node_is_touched(sup):
+    def never(script):
+        raise AssertionError("the node was touched")
+
+    with pytest.raises(ProviderError) as raised:
+        sup.service("explode", "web", never)
+    assert raised.value.field == "action"
+    with pytest.raises(ProviderError) as raised:
+        sup.service("signal", "web", never, signal="SIGNOPE")
+    assert raised.value.field == "signal"
+    with pytest.raises(ProviderError) as raised:
+        sup.converge({}, {}, never, mode="yolo")
+    assert raised.value.field == "mode"
