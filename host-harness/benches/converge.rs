@@ -1,11 +1,13 @@
 //! Converging nodes with supd, with a hand-written bash script (the floor,
-//! `benches/floor.sh`) and with Ansible (`benches/ansible/converge.yml`),
-//! side by side on the same nodes, runs interleaved, medians printed.
+//! `benches/floor.sh`), with the Python package's `converge` and with
+//! Ansible (`benches/ansible/converge.yml`), side by side on the same
+//! nodes, runs interleaved, medians printed.
 //!
 //!     bash benches/run.sh        (or: cargo bench -p host-harness --bench converge)
 //!
 //! Environment: BENCH_RUNS (default 5), BENCH_ONLY (comma list of local,
-//! ssh, fleet), BENCH_NO_ANSIBLE=1, BENCH_OUT (a file for the Markdown
+//! ssh, fleet), BENCH_TOOLS (comma list of floor, python, ansible; supd
+//! always runs), BENCH_NO_ANSIBLE=1, BENCH_OUT (a file for the Markdown
 //! table), BENCH_PERF=1 (record each timed fleet run with `perf record -a`
 //! into /tmp/fleet<N>-<tool>.perf, for `perf report --sort comm,dso`;
 //! perf's own CPU then counts in the fleet table's CPU column).
@@ -31,6 +33,8 @@ use testbed::TestNode;
 enum Tool {
     Harness,
     Floor,
+    /// `converge` of the Python package (benches/python/converge.py).
+    Python,
     Ansible,
 }
 
@@ -39,6 +43,30 @@ enum Case {
     First,
     Idempotent,
     OneChanged,
+}
+
+impl Tool {
+    /// Its column in the table.
+    fn name(self) -> &'static str {
+        match self {
+            Tool::Harness => "supd",
+            Tool::Floor => "floor",
+            Tool::Python => "Python",
+            Tool::Ansible => "Ansible",
+        }
+    }
+
+    /// What it runs.
+    fn what(self) -> &'static str {
+        match self {
+            Tool::Harness => "`supd apply`",
+            Tool::Floor => "benches/floor.sh (bash)",
+            Tool::Python => {
+                "`supervision.converge` (benches/python/converge.py, a new process each run)"
+            }
+            Tool::Ansible => "the idiomatic playbook benches/ansible/converge.yml",
+        }
+    }
 }
 
 impl Case {
@@ -177,6 +205,28 @@ fn converge(
             c.args(["apply", spec.to_str().unwrap(), "--format", "json"]);
             c
         }
+        (Tool::Python, place) => {
+            let mut c = Command::new(workspace().join("target/py-venv/bin/python"));
+            c.arg(workspace().join("benches/python/converge.py"))
+                .env("PYTHONPATH", workspace().join("python/src"))
+                .env(
+                    "SUPERVISION_COMPONENTS_DIR",
+                    workspace().join("target/components"),
+                )
+                .env("XDG_CACHE_HOME", bench_dir().join("cache"));
+            match place {
+                Place::Local(root) => {
+                    c.args(["local", root.to_str().unwrap(), &n_text, &variant]);
+                }
+                Place::Ssh(node) => {
+                    c.args(["ssh", &node.port.to_string()])
+                        .arg(testbed::client_key())
+                        .arg(node.known_hosts())
+                        .args([&target.base, &n_text, &variant]);
+                }
+            }
+            c
+        }
         (Tool::Floor, Place::Local(_)) => {
             let mut c = Command::new("bash");
             c.arg(workspace().join("benches/floor.sh"))
@@ -238,7 +288,14 @@ fn converge(
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    let json = (target.tool == Tool::Harness).then(|| serde_json::from_slice(&out.stdout).unwrap());
+    let json = match target.tool {
+        Tool::Harness => Some(serde_json::from_slice(&out.stdout).unwrap()),
+        // The same fields as a node of supd's JSON.
+        Tool::Python => Some(serde_json::json!({
+            "nodes": [serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()]
+        })),
+        _ => None,
+    };
     (elapsed, json)
 }
 
@@ -299,7 +356,7 @@ fn section(
 ) {
     eprintln!("bench: {label}, {n} programs");
     for target in targets.iter_mut() {
-        if target.tool != Tool::Harness {
+        if matches!(target.tool, Tool::Floor | Tool::Ansible) {
             ensure_venv(target);
         }
         reset(target);
@@ -323,13 +380,16 @@ fn section(
                     if case == Case::Idempotent {
                         assert_eq!(
                             node["changed"], 0,
-                            "an idempotent run changed something: {node:#}"
+                            "{:?}: an idempotent run changed something: {node:#}",
+                            target.tool
                         );
                     }
-                    trips.insert(
-                        (label.to_string(), case, n),
-                        node["round_trips"].as_u64().unwrap_or(0) as usize,
-                    );
+                    if target.tool == Tool::Harness {
+                        trips.insert(
+                            (label.to_string(), case, n),
+                            node["round_trips"].as_u64().unwrap_or(0) as usize,
+                        );
+                    }
                 }
                 samples
                     .entry((label.to_string(), case, n, target.tool))
@@ -354,9 +414,18 @@ fn main() {
         .unwrap_or(5);
     let only = std::env::var("BENCH_ONLY").unwrap_or_else(|_| "local,ssh,fleet".into());
     let ansible = ansible_playbook();
-    let tools: Vec<Tool> = [Tool::Harness, Tool::Floor]
+    // BENCH_TOOLS narrows the tools (supd always runs): floor, python, ansible.
+    let wanted = std::env::var("BENCH_TOOLS").unwrap_or_else(|_| "floor,python,ansible".into());
+    let tools: Vec<Tool> = [Tool::Harness]
         .into_iter()
-        .chain(ansible.as_ref().map(|_| Tool::Ansible))
+        .chain(wanted.contains("floor").then_some(Tool::Floor))
+        .chain(wanted.contains("python").then_some(Tool::Python))
+        .chain(
+            ansible
+                .as_ref()
+                .filter(|_| wanted.contains("ansible"))
+                .map(|_| Tool::Ansible),
+        )
         .collect();
     let mut samples = Samples::new();
     let mut trips = BTreeMap::new();
@@ -619,10 +688,35 @@ fn render(
     fleet: &[(usize, (FleetTimes, FleetTimes))],
     runs: usize,
 ) -> String {
+    let tools: Vec<Tool> = {
+        let mut tools: Vec<Tool> = samples.keys().map(|(_, _, _, t)| *t).collect();
+        tools.sort();
+        tools.dedup();
+        tools
+    };
     let mut out = format!(
-        "Medians of {runs} interleaved runs, seconds. harness = `supd apply`; floor = benches/floor.sh; Ansible = benches/ansible/converge.yml.\n\n\
-         | where | case | N | harness | floor | Ansible | harness/floor | Ansible/harness | round trips |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n"
+        "Medians of {runs} interleaved runs, seconds. {}.\n\n| where | case | N |",
+        tools
+            .iter()
+            .map(|t| format!("{} = {}", t.name(), t.what()))
+            .collect::<Vec<_>>()
+            .join("; ")
     );
+    for tool in &tools {
+        let _ = write!(out, " {} |", tool.name());
+    }
+    out.push_str(" supd/floor |");
+    for tool in tools
+        .iter()
+        .filter(|t| !matches!(t, Tool::Harness | Tool::Floor))
+    {
+        let _ = write!(out, " {}/supd |", tool.name());
+    }
+    out.push_str(" round trips |\n|---|---|---:|");
+    for _ in 0..tools.len() + 1 + tools.len().saturating_sub(2) {
+        out.push_str("---:|");
+    }
+    out.push_str("---:|\n");
     let mut keys: Vec<(String, Case, usize)> = samples
         .keys()
         .map(|(w, c, n, _)| (w.clone(), *c, *n))
@@ -634,20 +728,33 @@ fn render(
                 .get(&(place.clone(), case, n, tool))
                 .map(|s| median(s))
         };
-        let harness = get(Tool::Harness).unwrap();
-        let floor = get(Tool::Floor).unwrap();
-        let ansible = get(Tool::Ansible);
+        let _ = write!(out, "| {place} | {} | {n} |", case.name());
+        for tool in &tools {
+            let _ = write!(
+                out,
+                " {} |",
+                get(*tool).map(secs).unwrap_or_else(|| "-".into())
+            );
+        }
+        let harness = get(Tool::Harness).expect("supd always runs");
+        let ratio = |a: Option<Duration>, b: Duration| {
+            a.map(|a| format!("{:.2}", a.as_secs_f64() / b.as_secs_f64()))
+                .unwrap_or_else(|| "-".into())
+        };
+        if let Some(floor) = get(Tool::Floor) {
+            let _ = write!(out, " {} |", ratio(Some(harness), floor));
+        } else {
+            out.push_str(" - |");
+        }
+        for tool in tools
+            .iter()
+            .filter(|t| !matches!(t, Tool::Harness | Tool::Floor))
+        {
+            let _ = write!(out, " {} |", ratio(get(*tool), harness));
+        }
         let _ = writeln!(
             out,
-            "| {place} | {} | {n} | {} | {} | {} | {:.2} | {} | {} |",
-            case.name(),
-            secs(harness),
-            secs(floor),
-            ansible.map(secs).unwrap_or_else(|| "-".into()),
-            harness.as_secs_f64() / floor.as_secs_f64(),
-            ansible
-                .map(|a| format!("{:.0}", a.as_secs_f64() / harness.as_secs_f64()))
-                .unwrap_or_else(|| "-".into()),
+            " {} |",
             trips
                 .get(&(place.clone(), case, n))
                 .map(|t| t.to_string())
