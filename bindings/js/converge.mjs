@@ -74,9 +74,9 @@ export async function supervision(dir = './generated') {
     const options = { check: mode === 'check', diff, title: 'supervisord-crate (JavaScript)', ...LIMITS };
     const script = scripts.invoke('apply-script', [plan, options]);
     if (plan.steps.length === 0) {
-      return { ...scripts.call('parse-report', [plan, options, null]), 'round-trips': 1 };
+      return { ...scripts.call('parse-report', [plan, options, null, facts]), 'round-trips': 1 };
     }
-    const report = scripts.call('parse-report', [plan, options, output(await run(script))]);
+    const report = scripts.call('parse-report', [plan, options, output(await run(script)), facts]);
     return { ...report, 'round-trips': 2 };
   }
 

@@ -407,7 +407,7 @@ fn drive(
     let clock = Instant::now();
     if matches!(action, Action::Plan) || plan.steps.is_empty() {
         let report = scripts
-            .parse_report(&plan, &options, None)
+            .parse_report(&plan, &options, None, Some(&facts))
             .map_err(|e| e.to_string())?;
         outcome.record(report);
         return Ok(());
@@ -419,7 +419,7 @@ fn drive(
         Err(error) => (None, Some(error)),
     };
     let report = scripts
-        .parse_report(&plan, &options, output.as_ref())
+        .parse_report(&plan, &options, output.as_ref(), Some(&facts))
         .map_err(|e| e.to_string())?;
     outcome.record(report);
     match lost {

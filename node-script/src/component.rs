@@ -30,8 +30,13 @@ impl Guest for NodeScript {
         Ok(script::compile(&plan, &options))
     }
 
-    fn parse_report(plan: Plan, options: ScriptOptions, output: Option<ScriptOutput>) -> Report {
-        report::parse(&plan, &options, output.as_ref())
+    fn parse_report(
+        plan: Plan,
+        options: ScriptOptions,
+        output: Option<ScriptOutput>,
+        facts: Option<NodeFacts>,
+    ) -> Report {
+        report::parse(&plan, &options, output.as_ref(), facts.as_ref())
     }
 }
 

@@ -23,5 +23,6 @@ pub mod report;
 pub mod script;
 mod template;
 pub mod words;
+pub mod xmlrpc;
 
 pub use component::NodeScript;

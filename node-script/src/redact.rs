@@ -1,8 +1,15 @@
 //! Secrets never leave the node through a report: `key=value` lines whose
 //! key a file step lists in `redact-keys` are shown as `key=<redacted>` in
-//! plans, diffs and JSON.
+//! plans, diffs and JSON, and their values are masked wherever else they
+//! show up (messages, program log tails).
 
 use similar::TextDiff;
+
+use crate::bindings::{Desired, Plan};
+
+/// Secret values shorter than this are not masked in free text: masking
+/// `1` or `on` would garble every message, and they hide nothing.
+const SHORTEST_MASKED: usize = 4;
 
 /// What replaces a secret value.
 pub const REDACTED: &str = "<redacted>";
@@ -44,6 +51,66 @@ fn redact_marking(content: &str, keys: &[String], changed: impl Fn(&str) -> bool
     out
 }
 
+/// Every secret value a plan's files carry: the values of their redacted
+/// lines, and each value of a redacted `environment=` line
+/// (`A="x",B='y'`, `%%` for `%`).
+pub fn secrets(plan: &Plan) -> Vec<String> {
+    let mut out = Vec::new();
+    for step in &plan.steps {
+        let Desired::File(file) = &step.desired else {
+            continue;
+        };
+        for line in file.content.lines() {
+            let Some((key, value)) = line.split_once('=') else {
+                continue;
+            };
+            if !file.redact_keys.iter().any(|k| k == key.trim()) {
+                continue;
+            }
+            out.push(value.to_string());
+            if key.trim() == "environment" {
+                out.extend(environment_values(value));
+            }
+        }
+    }
+    out.retain(|s| s.len() >= SHORTEST_MASKED);
+    out.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+    out.dedup();
+    out
+}
+
+/// The values of an `environment=` value as the provider renders it.
+fn environment_values(line: &str) -> Vec<String> {
+    let mut values = Vec::new();
+    let mut rest = line;
+    while let Some((_, after)) = rest.split_once('=') {
+        let mut chars = after.chars();
+        let Some(quote) = chars.next().filter(|c| *c == '"' || *c == '\'') else {
+            break;
+        };
+        let body = &after[1..];
+        let Some(end) = body.find(quote) else {
+            break;
+        };
+        values.push(body[..end].replace("%%", "%"));
+        rest = body[end + 1..]
+            .strip_prefix(',')
+            .unwrap_or(&body[end + 1..]);
+    }
+    values
+}
+
+/// `text` with every secret masked.
+pub fn mask(text: &str, secrets: &[String]) -> String {
+    let mut out = text.to_string();
+    for secret in secrets {
+        if out.contains(secret.as_str()) {
+            out = out.replace(secret.as_str(), REDACTED);
+        }
+    }
+    out
+}
+
 /// A unified diff of two versions of a file, both redacted.
 pub fn diff(path: &str, old: &str, new: &str, keys: &[String]) -> String {
     let old_lines: std::collections::BTreeSet<&str> = old.lines().collect();
@@ -59,6 +126,19 @@ pub fn diff(path: &str, old: &str, new: &str, keys: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn environment_values_are_secrets_and_masked_in_free_text() {
+        assert_eq!(
+            environment_values(r#"A="s3cret",B='say "hi"',C="100%%",D="x""#),
+            ["s3cret", r#"say "hi""#, "100%", "x"]
+        );
+        let secret = vec!["s3cret".to_string()];
+        assert_eq!(
+            mask("token s3cret refused", &secret),
+            "token <redacted> refused"
+        );
+    }
 
     #[test]
     fn listed_keys_are_masked_everywhere() {

@@ -5,10 +5,16 @@
 import socket
 
 
-def rpc(path, method, timeout=5):
-    """The response body of `method` (no arguments) from the socket at `path`."""
+def rpc(path, method, timeout=5, params=()):
+    """The response body of `method` with string and integer `params` from
+    the socket at `path`."""
+    values = "".join(
+        "<param><value><int>%d</int></value></param>" % p if isinstance(p, int)
+        else "<param><value><string>%s</string></value></param>"
+        % p.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        for p in params)
     body = ("<?xml version=\"1.0\"?><methodCall><methodName>%s</methodName>"
-            "<params></params></methodCall>" % method).encode()
+            "<params>%s</params></methodCall>" % (method, values)).encode()
     s = socket.socket(socket.AF_UNIX)
     try:
         s.settimeout(timeout)

@@ -75,6 +75,15 @@ pub struct ProgramState {
     pub detail: String,
     /// Its pid, when it runs.
     pub pid: Option<u32>,
+    /// Why it is not running, when supervisord knows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The end of its stdout log, when it is not running.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stdout_tail: Vec<String>,
+    /// The end of its stderr log, when it is not running.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stderr_tail: Vec<String>,
 }
 
 /// Everything about one node's run.
@@ -162,6 +171,9 @@ impl NodeOutcome {
                 state: p.state,
                 detail: p.detail,
                 pid: p.pid,
+                reason: p.reason,
+                stdout_tail: p.stdout_tail,
+                stderr_tail: p.stderr_tail,
             })
             .collect();
         match report.outcome {

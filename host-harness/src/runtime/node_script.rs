@@ -113,9 +113,10 @@ impl NodeScriptPlugin {
         plan: &Plan,
         options: &ScriptOptions,
         output: Option<&ScriptOutput>,
+        facts: Option<&NodeFacts>,
     ) -> Result<Report, PluginError> {
         self.call("parse-report", |store, n| {
-            n.call_parse_report(store, plan, options, output)
+            n.call_parse_report(store, plan, options, output, facts)
         })
     }
 }

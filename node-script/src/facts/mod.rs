@@ -2,8 +2,6 @@
 //! provider's probes ask for (a fixed number of processes, however many
 //! files), and a pure parser turns its output into `node-facts`.
 
-mod xmlrpc;
-
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::bindings::{
@@ -209,6 +207,46 @@ pub fn parse(probes: &ProbeSet, root: &str, output: &ScriptOutput) -> Result<Nod
     Ok(facts)
 }
 
+/// A string member of an XML-RPC struct; empty when absent.
+fn text(value: &crate::xmlrpc::Value, key: &str) -> String {
+    value
+        .get(key)
+        .and_then(crate::xmlrpc::Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Every process of a `getAllProcessInfo` answer.
+pub fn processes(answer: &crate::xmlrpc::Value) -> Option<Vec<ProcessState>> {
+    Some(
+        answer
+            .as_array()?
+            .iter()
+            .filter_map(|p| {
+                Some(ProcessState {
+                    group: p.get("group")?.as_str()?.to_string(),
+                    name: p.get("name")?.as_str()?.to_string(),
+                    state: p.get("statename")?.as_str()?.to_string(),
+                    pid: p
+                        .get("pid")
+                        .and_then(crate::xmlrpc::Value::as_int)
+                        .unwrap_or(0)
+                        .try_into()
+                        .unwrap_or(0),
+                    description: text(p, "description"),
+                    spawn_error: text(p, "spawnerr"),
+                    exit_status: p
+                        .get("exitstatus")
+                        .and_then(crate::xmlrpc::Value::as_int)
+                        .unwrap_or(0)
+                        .try_into()
+                        .unwrap_or(0),
+                })
+            })
+            .collect(),
+    )
+}
+
 /// The state of one supervisord from its two XML-RPC answers.
 fn supervisor_state(
     socket: &str,
@@ -220,7 +258,7 @@ fn supervisor_state(
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(body)
             .ok()?;
-        xmlrpc::response(&String::from_utf8_lossy(&bytes))
+        crate::xmlrpc::response(&String::from_utf8_lossy(&bytes))
     };
     let reload = answer("supervisor.reloadConfig")?;
     let processes = answer("supervisor.getAllProcessInfo")?;
@@ -228,7 +266,7 @@ fn supervisor_state(
     let names = |i: usize| -> Vec<String> {
         lists
             .get(i)
-            .and_then(xmlrpc::Value::as_array)
+            .and_then(crate::xmlrpc::Value::as_array)
             .map(|items| {
                 items
                     .iter()
@@ -242,23 +280,7 @@ fn supervisor_state(
         added: names(0),
         changed: names(1),
         removed: names(2),
-        processes: processes
-            .as_array()?
-            .iter()
-            .filter_map(|p| {
-                Some(ProcessState {
-                    group: p.get("group")?.as_str()?.to_string(),
-                    name: p.get("name")?.as_str()?.to_string(),
-                    state: p.get("statename")?.as_str()?.to_string(),
-                    pid: p
-                        .get("pid")
-                        .and_then(xmlrpc::Value::as_int)
-                        .unwrap_or(0)
-                        .try_into()
-                        .unwrap_or(0),
-                })
-            })
-            .collect(),
+        processes: self::processes(&processes)?,
     })
 }
 

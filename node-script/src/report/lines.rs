@@ -3,6 +3,10 @@
 //! - `@supd<TAB>step<TAB>ok|changed|failed<TAB>message`
 //! - `@supd-old<TAB>step<TAB>base64`: a file's old content (diff mode)
 //! - `@supd-out<TAB>step<TAB>base64`: a command's output (status steps)
+//! - `@supd-procs<TAB>base64`: supervisord's `getAllProcessInfo` answer
+//!   when the script ended
+//! - `@supd-tail<TAB>group:name<TAB>stdout|stderr<TAB>base64`: the answer
+//!   to a log tail of a process that is not running
 //!
 //! Other lines are ignored.
 
@@ -22,18 +26,41 @@ pub struct Lines {
     pub old_contents: BTreeMap<usize, Vec<u8>>,
     /// Captured command output, by step.
     pub outputs: BTreeMap<usize, String>,
+    /// The last process list supervisord gave (XML-RPC response text).
+    pub processes: Option<String>,
+    /// Log tail responses by (`group:name`, stream).
+    pub tails: BTreeMap<(String, String), String>,
 }
 
 /// Reads `stdout`.
 pub fn read(stdout: &str) -> Lines {
     let mut lines = Lines::default();
+    let decoded = |b: Option<&str>| b.and_then(|b| STANDARD.decode(b.trim()).ok());
+    let text = |bytes: Vec<u8>| String::from_utf8_lossy(&bytes).into_owned();
     for line in stdout.lines() {
         let mut fields = line.splitn(4, '\t');
         let tag = fields.next().unwrap_or_default();
+        match tag {
+            "@supd-procs" => {
+                lines.processes = decoded(fields.next()).map(text);
+                continue;
+            }
+            "@supd-tail" => {
+                let (Some(name), Some(stream)) = (fields.next(), fields.next()) else {
+                    continue;
+                };
+                if let Some(bytes) = decoded(fields.next()) {
+                    lines
+                        .tails
+                        .insert((name.to_string(), stream.to_string()), text(bytes));
+                }
+                continue;
+            }
+            _ => {}
+        }
         let Some(index) = fields.next().and_then(|i| i.parse::<usize>().ok()) else {
             continue;
         };
-        let decoded = |b: Option<&str>| b.and_then(|b| STANDARD.decode(b.trim()).ok());
         match tag {
             "@supd" => {
                 let status = match fields.next() {
@@ -52,9 +79,7 @@ pub fn read(stdout: &str) -> Lines {
             }
             "@supd-out" => {
                 if let Some(bytes) = decoded(fields.next()) {
-                    lines
-                        .outputs
-                        .insert(index, String::from_utf8_lossy(&bytes).into_owned());
+                    lines.outputs.insert(index, text(bytes));
                 }
             }
             _ => {}

@@ -4,17 +4,25 @@
 
 mod describe;
 mod lines;
+mod programs;
 mod status;
 
 pub use describe::describe;
 
 use crate::bindings::{
-    Desired, Outcome, Plan, Report, ScriptOptions, ScriptOutput, StepReport, StepStatus,
+    Desired, NodeFacts, Outcome, Plan, Report, ScriptOptions, ScriptOutput, StepReport, StepStatus,
 };
 
 /// The report of `plan`'s script, from what it printed; `None` when the
-/// plan was only shown.
-pub fn parse(plan: &Plan, options: &ScriptOptions, output: Option<&ScriptOutput>) -> Report {
+/// plan was only shown (or empty). Programs come from the output, else
+/// from `facts`.
+pub fn parse(
+    plan: &Plan,
+    options: &ScriptOptions,
+    output: Option<&ScriptOutput>,
+    facts: Option<&NodeFacts>,
+) -> Report {
+    let secrets = crate::redact::secrets(plan);
     let mut steps: Vec<StepReport> = plan
         .steps
         .iter()
@@ -37,6 +45,7 @@ pub fn parse(plan: &Plan, options: &ScriptOptions, output: Option<&ScriptOutput>
         programs: Vec::new(),
     };
     let Some(output) = output else {
+        report.programs = programs::programs(&lines::Lines::default(), facts, &secrets);
         report.steps = steps;
         return report;
     };
@@ -47,7 +56,7 @@ pub fn parse(plan: &Plan, options: &ScriptOptions, output: Option<&ScriptOutput>
             continue;
         };
         step.status = *status;
-        step.message = message.clone();
+        step.message = crate::redact::mask(message, &secrets);
         match status {
             StepStatus::Changed => report.changed += 1,
             StepStatus::Ok => report.ok += 1,
@@ -79,21 +88,34 @@ pub fn parse(plan: &Plan, options: &ScriptOptions, output: Option<&ScriptOutput>
             }
         }
     }
-    report.programs = lines
-        .outputs
-        .values()
-        .flat_map(|out| status::parse(out))
-        .collect();
+    report.programs = programs::programs(&lines, facts, &secrets);
     let reported = lines.results.len();
     report.error = if let Some(index) = failed {
         let step = &steps[index];
+        // Why each program the failure names is not running, when
+        // supervisord said.
+        let reasons: Vec<String> = report
+            .programs
+            .iter()
+            .filter(|p| p.state != "RUNNING" && step.message.contains(p.name.as_str()))
+            .filter_map(|p| Some(format!("{}: {}", p.name, p.reason.as_deref()?)))
+            .collect();
+        let reasons = if reasons.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", reasons.join("; "))
+        };
         Some(format!(
-            "step {index} ({}) failed: {}",
+            "step {index} ({}) failed: {}{reasons}",
             step.what, step.message
         ))
     } else if output.exit_code != Some(0) || reported < plan.steps.len() {
         let stderr: Vec<&str> = output.stderr.lines().rev().take(5).collect();
-        let stderr: Vec<&str> = stderr.into_iter().rev().collect();
+        let stderr: Vec<String> = stderr
+            .into_iter()
+            .rev()
+            .map(|line| crate::redact::mask(line, &secrets))
+            .collect();
         let ended = match output.exit_code {
             Some(code) => format!("exit {code}"),
             None => "killed by a signal or lost".to_string(),

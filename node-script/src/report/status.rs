@@ -18,11 +18,16 @@ pub fn parse(output: &str) -> Vec<ProgramStatus> {
                 .strip_prefix("pid ")
                 .and_then(|rest| rest.split(',').next())
                 .and_then(|pid| pid.trim().parse().ok());
+            let reason = (!matches!(state, "RUNNING" | "STARTING") && !detail.is_empty())
+                .then(|| detail.clone());
             Some(ProgramStatus {
                 name: name.to_string(),
                 state: state.to_string(),
                 detail,
                 pid,
+                reason,
+                stdout_tail: Vec::new(),
+                stderr_tail: Vec::new(),
             })
         })
         .collect()

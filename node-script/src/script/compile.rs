@@ -122,10 +122,11 @@ fn step_call(index: usize, desired: &Desired) -> String {
         Desired::Supervisorctl(c) => {
             let action = crate::words::ctl_action(&c.action);
             format!(
-                "supd_ctl {index} {} {} {} {}",
+                "supd_ctl {index} {} {} {} {} {}",
                 quote(&action),
                 quote(&c.ctl.binary),
                 quote(&c.ctl.config),
+                quote(&c.ctl.socket),
                 words(&c.targets)
             )
             .trim_end()

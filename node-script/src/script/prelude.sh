@@ -12,13 +12,15 @@ supd_init() {
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
     SUPD_TMP=""
     SUPD_DAEMON_FRESH=0
+    # The socket of the supervisord the script talked to, for supd_states.
+    SUPD_SOCK=""
     # Files are created with their final mode through the umask (no chmod
     # per file); 022 is the baseline every write returns to.
     umask 022
     SUPD_PY=/usr/bin/python3
     [ -x "$SUPD_PY" ] || SUPD_PY=$(command -v python3 2>/dev/null) || SUPD_PY=""
     SUPD_LOG=$(mktemp "${TMPDIR:-/tmp}/supd-log.XXXXXX") || exit 70
-    trap 'supd_cleanup' EXIT
+    trap 'supd_states; supd_cleanup' EXIT
     trap 'supd_cleanup; exit 129' HUP
     trap 'supd_cleanup; exit 130' INT
     trap 'supd_cleanup; exit 143' TERM
@@ -28,6 +30,38 @@ supd_cleanup() {
     [ -n "$SUPD_TMP" ] && rm -f "$SUPD_TMP"
     [ -n "${SUPD_LOG:-}" ] && rm -f "$SUPD_LOG"
     SUPD_TMP=""
+}
+
+# Prints, when the script ends (however it ends), what the supervisord it
+# talked to runs, for the report:
+#   @supd-procs<TAB><base64 getAllProcessInfo response>
+#   @supd-tail<TAB>group:name<TAB>stdout|stderr<TAB><base64 tail response>
+# with the end of both logs of every process that is FATAL, BACKOFF or
+# EXITED, so a report can say why it is not running.
+SUPD_STATES_PY='
+import binascii, re, sys
+path = sys.argv[1]
+b64 = lambda data: binascii.b2a_base64(data, newline=False).decode()
+data = rpc(path, "supervisor.getAllProcessInfo", 3)
+print("@supd-procs\t" + b64(data))
+member = re.compile(r"<name>(\w+)</name>\s*<value>(?:<(?:string|int)>)?(.*?)(?:</(?:string|int)>)?</value>", re.S)
+for struct in data.decode("utf-8", "replace").split("<struct>")[1:]:
+    fields = dict(member.findall(struct))
+    if fields.get("statename") not in ("FATAL", "BACKOFF", "EXITED"):
+        continue
+    name = fields.get("group", "") + ":" + fields.get("name", "")
+    for stream in ("stdout", "stderr"):
+        method = "supervisor.tailProcess%sLog" % stream.capitalize()
+        try:
+            print("@supd-tail\t%s\t%s\t%s" % (name, stream, b64(rpc(path, method, 3, (name, 0, 4096)))))
+        except OSError:
+            pass
+'
+
+supd_states() {
+    [ -n "${SUPD_SOCK:-}" ] && [ -n "${SUPD_PY:-}" ] && [ -S "$SUPD_SOCK" ] || return 0
+    "$SUPD_PY" -S -c "$SUPD_RPC_PY$SUPD_STATES_PY" "$SUPD_SOCK" 2>/dev/null
+    return 0
 }
 
 supd_report() {
@@ -309,6 +343,7 @@ supd_wait_up() {
 supd_daemon() {
     _step=$1 _ensure=$2 _pf=$3 _sock=$4 _ctl=$5 _conf=$6
     shift 6
+    SUPD_SOCK=$_sock
     if supd_alive "$_pf"; then
         if [ "$_ensure" = running ]; then
             supd_report "$_step" ok "running (pid $_pid)"
@@ -342,10 +377,11 @@ supd_daemon() {
     SUPD_DAEMON_FRESH=1
 }
 
-# supd_ctl STEP ACTION CTL CONF TARGET...; ACTION may be "signal NAME".
+# supd_ctl STEP ACTION CTL CONF SOCKET TARGET...; ACTION may be "signal NAME".
 supd_ctl() {
     _step=$1 _act=$2 _ctl=$3 _conf=$4
-    shift 4
+    SUPD_SOCK=$5
+    shift 5
     if [ "$SUPD_CHECK" = 1 ] && [ "$_act" != status ]; then
         supd_changed "$_step" "would run supervisorctl $_act $*"
         return 0
@@ -453,6 +489,7 @@ while True:
 supd_await() {
     _step=$1 _ctl=$2 _conf=$3 _sock=$4 _limit=$5
     shift 5
+    SUPD_SOCK=$_sock
     if [ "$SUPD_CHECK" = 1 ]; then
         supd_report "$_step" ok "would check that $* run"
         return 0

@@ -65,7 +65,7 @@ fn outcomes_from_script_output() {
         ),
     ];
     for (name, output, outcome, error) in cases {
-        let report = report::parse(&two, &options(false, false), Some(&output));
+        let report = report::parse(&two, &options(false, false), Some(&output), None);
         assert_eq!(report.outcome, outcome, "{name}: {report:#?}");
         assert_eq!(report.error.as_deref(), error, "{name}");
     }
@@ -89,6 +89,7 @@ fn status_steps_give_program_states() {
             &format!("@supd-out\t0\t{encoded}\n@supd\t0\tfailed\tsite:worker FATAL\n"),
             Some(1),
         )),
+        None,
     );
     assert_eq!(report.steps[0].status, StepStatus::Failed);
     assert_eq!(report.programs.len(), 2);

@@ -34,7 +34,7 @@ fn check_then_apply_then_nothing_to_do() {
     ]);
 
     let check = run(&compile(&plan, true, false));
-    let report = report::parse(&plan, &options(true, false), Some(&check));
+    let report = report::parse(&plan, &options(true, false), Some(&check), None);
     assert_eq!(report.outcome, Outcome::Changed, "{report:#?}");
     assert_eq!(report.changed, 2);
     assert!(
@@ -44,7 +44,7 @@ fn check_then_apply_then_nothing_to_do() {
     assert!(!dir.join("etc").exists(), "check mode created nothing");
 
     let apply = run(&compile(&plan, false, false));
-    let report = report::parse(&plan, &options(false, false), Some(&apply));
+    let report = report::parse(&plan, &options(false, false), Some(&apply), None);
     assert_eq!(report.outcome, Outcome::Changed, "{report:#?}");
     assert_eq!(
         std::fs::read_to_string(&conf).unwrap(),
@@ -57,7 +57,7 @@ fn check_then_apply_then_nothing_to_do() {
     );
 
     let again = run(&compile(&plan, false, false));
-    let report = report::parse(&plan, &options(false, false), Some(&again));
+    let report = report::parse(&plan, &options(false, false), Some(&again), None);
     assert_eq!(report.outcome, Outcome::Ok, "{report:#?}");
     assert_eq!((report.ok, report.changed), (2, 0));
 }
@@ -74,7 +74,7 @@ fn a_diff_shows_what_changes_and_never_a_secret() {
         &["password"],
     ))]);
     let output = run(&compile(&plan, true, true));
-    let report = report::parse(&plan, &options(true, true), Some(&output));
+    let report = report::parse(&plan, &options(true, true), Some(&output), None);
     let diff = report.steps[0].diff.as_deref().expect("a diff");
     assert!(
         diff.contains("-user=web") && diff.contains("+user=api"),
@@ -104,7 +104,7 @@ fn a_failed_step_stops_the_script_and_names_itself() {
         step(file(&after, "y", 0o644, &[])),
     ]);
     let output = run(&compile(&plan, false, false));
-    let report = report::parse(&plan, &options(false, false), Some(&output));
+    let report = report::parse(&plan, &options(false, false), Some(&output), None);
     assert_eq!(report.outcome, Outcome::Failed);
     assert_eq!(report.steps[0].status, StepStatus::Failed);
     assert_eq!(report.steps[1].status, StepStatus::NotRun);
@@ -125,7 +125,7 @@ fn a_script_cut_short_runs_nothing_and_is_reported() {
     let cut = &full[..full.len() - 20];
     let output = run(cut);
     assert!(!std::path::Path::new(&conf).exists(), "nothing ran");
-    let report = report::parse(&plan, &options(false, false), Some(&output));
+    let report = report::parse(&plan, &options(false, false), Some(&output), None);
     assert_eq!(report.outcome, Outcome::Failed);
     let error = report.error.unwrap();
     assert!(error.contains("stopped after 0 of 1 steps"), "{error}");
@@ -134,7 +134,7 @@ fn a_script_cut_short_runs_nothing_and_is_reported() {
 #[test]
 fn a_plan_only_shown_has_every_step_not_run() {
     let plan = plan(vec![step(update())]);
-    let report = report::parse(&plan, &options(false, false), None);
+    let report = report::parse(&plan, &options(false, false), None, None);
     assert_eq!(report.outcome, Outcome::Ok);
     assert_eq!(report.steps[0].status, StepStatus::NotRun);
     assert_eq!(report.steps[0].what, "supervisorctl update");

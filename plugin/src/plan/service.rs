@@ -1,12 +1,16 @@
 //! Service actions with the seed's semantics: starting a running service
-//! and stopping a stopped one are not errors.
+//! and stopping a stopped one are not errors. When the facts say what the
+//! running supervisord runs, a step that would change nothing is left out
+//! (pyinfra style), so check mode is exact and an idle action costs no
+//! second round trip.
 
 use super::PlanBuilder;
 use crate::bindings::{
-    CtlAction, Desired, Error, ErrorKind, NodeFacts, Plan, ServiceAction, ServiceOptions,
-    Supervisorctl,
+    CtlAction, Desired, Error, ErrorKind, NodeFacts, Plan, ProcessState, ServiceAction,
+    ServiceOptions, Supervisorctl,
 };
 use crate::error::at;
+use crate::facts::Facts;
 use crate::settings::{Resolved, Target};
 use crate::validate;
 
@@ -36,6 +40,13 @@ pub fn service_plan(
         ));
     }
     let ctl = resolved.ctl();
+    if let Some(processes) = Facts::new(facts)
+        .supervisor(&ctl.socket)
+        .map(|state| &state.processes)
+        && already_done(service, action, options, processes)
+    {
+        return Ok(PlanBuilder::new().finish());
+    }
     let mut plan = PlanBuilder::new();
     let mut step = |action: CtlAction, targets: Vec<String>, reason: String| {
         plan.always(
@@ -74,6 +85,43 @@ pub fn service_plan(
         }
     }
     Ok(plan.finish())
+}
+
+/// Whether `action` on `service` would change nothing, given what the
+/// running supervisord runs.
+fn already_done(
+    service: &str,
+    action: ServiceAction,
+    options: &ServiceOptions,
+    processes: &[ProcessState],
+) -> bool {
+    let (group, program) = match service.split_once(':') {
+        _ if service == "*" => (None, None),
+        Some((group, program)) if program != "*" => (Some(group), Some(program)),
+        Some((group, _)) => (Some(group), None),
+        None => (Some(service), None),
+    };
+    let matched: Vec<&ProcessState> = processes
+        .iter()
+        .filter(|p| group.is_none_or(|g| p.group == g) && program.is_none_or(|n| p.name == n))
+        .collect();
+    let running = |p: &&ProcessState| matches!(p.state.as_str(), "RUNNING" | "STARTING");
+    // Every program of nothing is done; a named one supervisord does not
+    // know is not (supervisorctl says why).
+    let none = matched.is_empty();
+    match action {
+        ServiceAction::Start => (none && group.is_none()) || (!none && matched.iter().all(running)),
+        ServiceAction::Restart if options.if_stopped => {
+            (none && group.is_none()) || (!none && matched.iter().all(running))
+        }
+        ServiceAction::Restart => none && group.is_none(),
+        ServiceAction::Stop => (none && group.is_none()) || (!none && !matched.iter().any(running)),
+        ServiceAction::Enable => !none,
+        ServiceAction::Disable => {
+            group.is_some() && processes.iter().all(|p| Some(p.group.as_str()) != group)
+        }
+        ServiceAction::Status | ServiceAction::Signal => false,
+    }
 }
 
 /// `web` means every process of group `web` (`web:*`); `group:program`

@@ -228,6 +228,9 @@ fn with_daemon(mut facts: NodeFacts, added: &[&str], fatal: &[&str]) -> NodeFact
                 }
                 .into(),
                 pid: 7,
+                description: String::new(),
+                spawn_error: String::new(),
+                exit_status: 0,
             })
             .collect(),
     });

@@ -73,6 +73,117 @@ fn service_actions_follow_the_seed() {
     }
 }
 
+/// A Debian node whose supervisord runs `web` (RUNNING), `jobs:a`
+/// (RUNNING) and `jobs:b` (STOPPED).
+fn running(processes: &[(&str, &str, &str)]) -> supervisord_plugin::bindings::NodeFacts {
+    let mut facts = debian();
+    facts
+        .supervisors
+        .push(supervisord_plugin::bindings::SupervisorState {
+            socket: "/var/run/supervisor.sock".into(),
+            added: Vec::new(),
+            changed: Vec::new(),
+            removed: Vec::new(),
+            processes: processes
+                .iter()
+                .map(
+                    |(group, name, state)| supervisord_plugin::bindings::ProcessState {
+                        group: group.to_string(),
+                        name: name.to_string(),
+                        state: state.to_string(),
+                        pid: if *state == "RUNNING" { 42 } else { 0 },
+                        description: String::new(),
+                        spawn_error: String::new(),
+                        exit_status: 0,
+                    },
+                )
+                .collect(),
+        });
+    facts
+}
+
+#[test]
+fn service_actions_that_would_change_nothing_are_left_out() {
+    let plain = ServiceOptions {
+        if_stopped: false,
+        signal: None,
+    };
+    let if_stopped = ServiceOptions {
+        if_stopped: true,
+        signal: None,
+    };
+    let some = running(&[
+        ("web", "web", "RUNNING"),
+        ("jobs", "a", "RUNNING"),
+        ("jobs", "b", "STOPPED"),
+    ]);
+    let none = running(&[]);
+    let cases: Vec<(&str, ServiceAction, &ServiceOptions, &_, Vec<&str>)> = vec![
+        ("web", ServiceAction::Start, &plain, &some, vec![]),
+        (
+            "web",
+            ServiceAction::Stop,
+            &plain,
+            &some,
+            vec!["ctl stop web:*"],
+        ),
+        (
+            "jobs",
+            ServiceAction::Start,
+            &plain,
+            &some,
+            vec!["ctl start jobs:*"],
+        ),
+        ("jobs:a", ServiceAction::Start, &plain, &some, vec![]),
+        ("jobs:b", ServiceAction::Stop, &plain, &some, vec![]),
+        (
+            "jobs:b",
+            ServiceAction::Restart,
+            &if_stopped,
+            &some,
+            vec!["ctl start jobs:b"],
+        ),
+        ("web", ServiceAction::Restart, &if_stopped, &some, vec![]),
+        (
+            "web",
+            ServiceAction::Restart,
+            &plain,
+            &some,
+            vec!["ctl restart web:*"],
+        ),
+        ("web", ServiceAction::Enable, &plain, &some, vec![]),
+        ("gone", ServiceAction::Disable, &plain, &some, vec![]),
+        (
+            "gone",
+            ServiceAction::Start,
+            &plain,
+            &some,
+            vec!["ctl start gone:*"],
+        ),
+        (
+            "*",
+            ServiceAction::Start,
+            &plain,
+            &some,
+            vec!["ctl start all"],
+        ),
+        ("*", ServiceAction::Start, &plain, &none, vec![]),
+        ("*", ServiceAction::Stop, &plain, &none, vec![]),
+        ("*", ServiceAction::Restart, &plain, &none, vec![]),
+        (
+            "*",
+            ServiceAction::Status,
+            &plain,
+            &none,
+            vec!["ctl status all"],
+        ),
+    ];
+    for (service, action, options, facts, want) in cases {
+        let plan = service_plan("{}", facts, service, action, options).unwrap();
+        assert_eq!(describe(&plan), want, "{service} {action:?} {options:?}");
+    }
+}
+
 #[test]
 fn the_generic_facility_maps_the_seeds_keys() {
     let program = config_map(

@@ -28,9 +28,12 @@ def settings_text(settings: Optional[Settings]) -> str:
 
 
 def _load(source: Source, default: str) -> tuple:
-    """(bytes, label) of a component: bundled when `source` is None."""
+    """(bytes, label) of a component: bundled when `source` is None; a
+    directory holds it as `<name>.wasm`."""
     if source is None:
         return bundled(default), f"bundled {default}"
+    if not isinstance(source, bytes) and Path(source).is_dir():
+        source = Path(source) / f"{default}.wasm"
     if isinstance(source, bytes):
         return source, f"{default} (bytes)"
     path = Path(source)
@@ -138,5 +141,5 @@ class NodeScript(_Component):
     def apply_script(self, plan: dict, options: dict) -> str:
         return self._invoke("apply-script", [plan, options])
 
-    def parse_report(self, plan: dict, options: dict, output: Optional[dict]) -> dict:
-        return self.call("parse-report", [plan, options, output])
+    def parse_report(self, plan: dict, options: dict, output: Optional[dict], facts: Optional[dict] = None) -> dict:
+        return self.call("parse-report", [plan, options, output, facts])

@@ -61,16 +61,23 @@ class Supervision:
         *,
         provider: Union[Provider, str, Path, None] = None,
         facilities: Iterable[Union[Facility, str, Path]] = (),
+        components: Union[str, Path, None] = None,
         cache_dir: Union[str, Path, None, bool] = None,
         limits: Limits = Limits(),
     ):
         self.runtime = Runtime(cache_dir=cache_dir, limits=limits)
-        self.provider = provider if isinstance(provider, Provider) else Provider(provider, runtime=self.runtime)
-        self.facilities: List[Facility] = [Facility(runtime=self.runtime)]
+        # `components`: a directory with supervisord.wasm, node-script.wasm
+        # and app-deploy.wasm to use instead of the bundled ones.
+        self.provider = (
+            provider
+            if isinstance(provider, Provider)
+            else Provider(provider if provider is not None else components, runtime=self.runtime)
+        )
+        self.facilities: List[Facility] = [Facility(components, runtime=self.runtime)]
         for facility in facilities:
             loaded = facility if isinstance(facility, Facility) else Facility(facility, runtime=self.runtime)
             self.facilities.insert(0, loaded)
-        self.node_script = NodeScript(runtime=self.runtime)
+        self.node_script = NodeScript(components, runtime=self.runtime)
 
     def __enter__(self) -> "Supervision":
         return self
@@ -174,10 +181,19 @@ class Supervision:
         """The apply script for `plan` (refused plans raise ProviderError)."""
         return self.node_script.apply_script(plan, options)
 
-    def report(self, plan: dict, options: dict, output: Union[RunResult, tuple, None], *, round_trips: int) -> Report:
-        """The report of `plan`'s script from its output (None: not run)."""
+    def report(
+        self,
+        plan: dict,
+        options: dict,
+        output: Union[RunResult, tuple, None],
+        *,
+        round_trips: int,
+        facts: Optional[dict] = None,
+    ) -> Report:
+        """The report of `plan`'s script from its output (None: not run);
+        program states from the output, else from `facts`."""
         data = self.node_script.parse_report(
-            plan, options, None if output is None else RunResult.of(output).canonical()
+            plan, options, None if output is None else RunResult.of(output).canonical(), facts
         )
         return Report.from_canonical(data, round_trips=round_trips, plan=plan)
 
@@ -204,8 +220,8 @@ class Supervision:
         options = self.script_options(check=check, diff=diff)
         script = self.apply_script(plan, options)
         if not plan["steps"]:
-            return self.report(plan, options, None, round_trips=1)
-        return self.report(plan, options, run(script), round_trips=2)
+            return self.report(plan, options, None, round_trips=1, facts=facts)
+        return self.report(plan, options, run(script), round_trips=2, facts=facts)
 
     def service(
         self,
@@ -216,31 +232,32 @@ class Supervision:
         settings: Optional[Settings] = None,
         if_stopped: bool = False,
         signal: Optional[str] = None,
+        mode: str = "apply",
         root: str = "/",
     ) -> Report:
         """One of the seed's service actions on a program, a group,
         `group:program` or `*`: start (a running one is ok), stop (a stopped
         one is ok), restart (starts a stopped one; with `if_stopped` leaves a
         running one alone), status, enable, disable, signal (`signal`, such
-        as "HUP")."""
+        as "HUP"). An action that would change nothing runs nothing."""
         if action not in ACTIONS:
             raise ProviderError("action", "invalid-value", f"{action!r} is not one of {', '.join(ACTIONS)}")
         options = {"if-stopped": if_stopped, "signal": None if signal is None else _signal(signal)}
-        return self._service_run(settings, run, name, action, options, root)
+        return self._service_run(settings, run, name, action, options, root, _mode(mode))
 
     def status(self, run: Runner, *, settings: Optional[Settings] = None, root: str = "/") -> Report:
         """Every program's state (in `report.programs`)."""
-        return self._service_run(settings, run, "*", "status", {"if-stopped": False, "signal": None}, root)
+        return self._service_run(settings, run, "*", "status", {"if-stopped": False, "signal": None}, root, False)
 
-    def _service_run(self, settings, run, name, action, options, root) -> Report:
+    def _service_run(self, settings, run, name, action, options, root, check) -> Report:
         prepared = self.prepare(settings, {}, root=root)
         facts = self.facts(prepared, run(prepared.facts_script))
         plan = self.provider.service_plan(prepared.settings, facts, name, action, options)
-        script_options = self.script_options()
+        script_options = self.script_options(check=check)
         script = self.apply_script(plan, script_options)
         if not plan["steps"]:
-            return self.report(plan, script_options, None, round_trips=1)
-        return self.report(plan, script_options, run(script), round_trips=2)
+            return self.report(plan, script_options, None, round_trips=1, facts=facts)
+        return self.report(plan, script_options, run(script), round_trips=2, facts=facts)
 
 
 def _mode(mode: str) -> bool:

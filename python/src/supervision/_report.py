@@ -68,6 +68,12 @@ class ProgramStatus:
     state: str
     detail: str
     pid: Optional[int] = None
+    #: Why it is not running, when supervisord knows (a spawn error such as
+    #: "can't find command '/no/such/binary'", or how it exited).
+    reason: Optional[str] = None
+    #: The last lines of its logs when it is not running, secrets redacted.
+    stdout_tail: Tuple[str, ...] = ()
+    stderr_tail: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -119,7 +125,15 @@ class Report:
             ok=data["ok"],
             error=data["error"],
             programs=tuple(
-                ProgramStatus(name=p["name"], state=p["state"], detail=p["detail"], pid=p["pid"])
+                ProgramStatus(
+                    name=p["name"],
+                    state=p["state"],
+                    detail=p["detail"],
+                    pid=p["pid"],
+                    reason=p["reason"],
+                    stdout_tail=tuple(p["stdout-tail"]),
+                    stderr_tail=tuple(p["stderr-tail"]),
+                )
                 for p in data["programs"]
             ),
             round_trips=round_trips,

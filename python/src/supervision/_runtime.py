@@ -29,8 +29,11 @@ from typing import Any, Optional, Union
 import wasmtime
 from wasmtime import component as wc
 
+from . import _typecache
 from ._canonical import from_canonical, to_canonical
 from ._exceptions import ComponentError, PluginLimitError, PluginTrap
+
+_typecache.install()
 
 #: The WIT package every bundled component implements.
 PACKAGE = "supervisord-crate:supervision@0.2.0"
@@ -175,7 +178,8 @@ class Instance:
             index = self._instance.get_export_index(self._store, name, interface)
             if index is None:
                 raise KeyError(f"{self.interface} has no function {name}")
-            self._funcs[name] = self._instance.get_func(self._store, index)
+            func = self._instance.get_func(self._store, index)
+            self._funcs[name] = (func, func.type(self._store))
         return self._funcs[name]
 
     def call(self, name: str, args: list) -> Any:
@@ -184,8 +188,7 @@ class Instance:
         with self._lock:
             if self._instance is None:
                 self._fresh()
-            func = self._func(name)
-            ty = func.type(self._store)
+            func, ty = self._func(name)
             values = [from_canonical(a, t) for a, (_, t) in zip(args, ty.params)]
             self._store.set_fuel(self.runtime.limits.fuel)
             try:

@@ -1,6 +1,6 @@
 //! Just enough XML-RPC to read supervisord's answers to
-//! `supervisor.reloadConfig` and `supervisor.getAllProcessInfo`: values
-//! of type string, int, boolean, array and struct.
+//! `supervisor.reloadConfig`, `supervisor.getAllProcessInfo` and the log
+//! tails: values of type string, int, boolean, array and struct.
 
 use std::collections::BTreeMap;
 

@@ -1,0 +1,36 @@
+# Copyright: supervisord-crate developers; Eclipse Public License 1.0
+"""The argument specs of both modules, the one source their action plugins
+validate against (the modules' DOCUMENTATION says the same; a unit test
+keeps the two equal)."""
+
+from __future__ import annotations
+
+SUPERVISORD_SPEC = {
+    "settings": {"type": "dict", "default": {}},
+    "services": {"type": "dict", "default": {}},
+    "facilities": {"type": "list", "elements": "path", "default": []},
+    "root": {"type": "str", "default": "/"},
+}
+
+SUPERVISORD_SERVICE_SPEC = {
+    "name": {"type": "str", "required": True},
+    "state": {
+        "type": "str",
+        "required": True,
+        "choices": ["started", "stopped", "restarted", "signalled", "enabled", "disabled"],
+    },
+    "if_stopped": {"type": "bool", "default": False},
+    "signal": {"type": "str"},
+    "settings": {"type": "dict", "default": {}},
+    "root": {"type": "str", "default": "/"},
+}
+
+#: `state` of supervisord_service -> the provider's service action.
+ACTIONS = {
+    "started": "start",
+    "stopped": "stop",
+    "restarted": "restart",
+    "signalled": "signal",
+    "enabled": "enable",
+    "disabled": "disable",
+}

@@ -1,0 +1,188 @@
+# Copyright: supervisord-crate developers; Eclipse Public License 1.0
+"""The action plugins with a mocked task and connection, and scripts run by
+this machine's `sh` on a sandbox directory: how many remote commands each
+task runs, check mode, refused input, secrets, and the argument specs
+against the modules' documentation."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+from unittest.mock import MagicMock
+
+import pytest
+import yaml
+
+from ansible.playbook.task import Task
+
+from ansible_collections.supervisord_crate.supervision.plugins.action import (
+    supervisord as supervisord_action,
+)
+from ansible_collections.supervisord_crate.supervision.plugins.action import (
+    supervisord_service as service_action,
+)
+from ansible_collections.supervisord_crate.supervision.plugins.modules import (
+    supervisord as supervisord_doc,
+)
+from ansible_collections.supervisord_crate.supervision.plugins.modules import (
+    supervisord_service as service_doc,
+)
+from ansible_collections.supervisord_crate.supervision.plugins.plugin_utils import spec
+
+SETTINGS = {"install": {"strategy": "pip", "version": "4.3.0"}}
+
+
+@pytest.fixture
+def root():
+    path = tempfile.mkdtemp(prefix="supd-ansible-")
+    yield path
+    try:
+        with open(os.path.join(path, "opt/supervisord/run/supervisord.pid")) as f:
+            pid = int(f.read().strip())
+        subprocess.run(["pkill", "-KILL", "-P", str(pid)], check=False)
+        os.kill(pid, signal.SIGKILL)
+    except (OSError, ValueError):
+        pass
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def action(module, args, check=False, diff=False):
+    """An action plugin whose remote commands run in this machine's sh."""
+    task = MagicMock(Task)
+    task.args = args
+    task.async_val = 0
+    task.check_mode = check
+    task.diff = diff
+    task.no_log = False
+    connection = MagicMock()
+    connection.has_pipelining = True
+    connection.become = None
+    connection.transport = "local"
+    connection._shell.tmpdir = None
+    plugin = module.ActionModule(
+        task, connection, play_context=MagicMock(), loader=None, templar=None, shared_loader_obj=None
+    )
+    plugin._load_name = module.__name__.rsplit(".", 1)[1]
+    plugin.commands = []
+
+    def execute(cmd, sudoable=True, in_data=None, **kwargs):
+        assert cmd == "/bin/sh -s" and sudoable
+        plugin.commands.append(in_data)
+        done = subprocess.run(["sh", "-s"], input=in_data, capture_output=True, check=False)
+        return {"rc": done.returncode, "stdout": done.stdout.decode(), "stderr": done.stderr.decode()}
+
+    plugin._low_level_execute_command = execute
+    return plugin
+
+
+def services(command="sleep 1000"):
+    return {
+        "web": {"settings": {"command": command, "startsecs": 1, "environment": {"TOKEN": "s3cret-token"}}},
+        "worker": {"settings": {"command": "sleep 2000", "startsecs": 1}},
+    }
+
+
+def test_converge_changes_then_is_idempotent_in_at_most_two_commands(root):
+    first = action(supervisord_action, {"settings": SETTINGS, "services": services(), "root": root})
+    result = first.run(task_vars={})
+    assert not result.get("failed"), result
+    assert result["changed"] is True
+    assert len(first.commands) == 2, "facts, then apply"
+    assert result["round_trips"] == 2
+
+    second = action(supervisord_action, {"settings": SETTINGS, "services": services(), "root": root})
+    result = second.run(task_vars={})
+    assert result["changed"] is False, result
+    assert len(second.commands) == 1, "facts only"
+    assert {p["name"]: p["state"] for p in result["programs"]} == {"web": "RUNNING", "worker": "RUNNING"}
+
+
+def test_check_mode_reports_changes_and_writes_nothing(root):
+    plugin = action(
+        supervisord_action,
+        {"settings": SETTINGS, "services": services(), "root": root},
+        check=True,
+        diff=True,
+    )
+    result = plugin.run(task_vars={})
+    assert result["changed"] is True, result
+    assert os.listdir(root) == []
+    assert any("would" in step["message"] for step in result["steps"]), result["steps"]
+    assert "s3cret-token" not in repr(result), "secrets never reach the result"
+    assert any("<redacted" in d["prepared"] for d in result["diff"]), result["diff"]
+
+
+def test_a_refused_setting_fails_naming_the_field_before_any_command(root):
+    plugin = action(
+        supervisord_action,
+        {"settings": SETTINGS, "services": {"web": {"settings": {"command": "a\nb"}}}, "root": root},
+    )
+    result = plugin.run(task_vars={})
+    assert result["failed"] is True
+    assert result["field"] == "services.web.settings.command"
+    assert result["msg"].startswith("services.web.settings.command: ")
+    assert plugin.commands == []
+    assert os.listdir(root) == []
+
+
+def test_unknown_arguments_fail_before_any_command(root):
+    plugin = action(supervisord_action, {"settings": {}, "servises": {}})
+    result = plugin.run(task_vars={})
+    assert result["failed"] is True
+    assert "servises" in result["msg"]
+    assert plugin.commands == []
+
+
+def test_a_connection_that_cannot_take_stdin_is_refused_clearly(root):
+    plugin = action(supervisord_action, {"settings": SETTINGS, "services": {}, "root": root})
+    plugin._connection.has_pipelining = False
+    plugin._connection.transport = "paramiko"
+    result = plugin.run(task_vars={})
+    assert result["failed"] is True
+    assert "paramiko" in result["msg"] and "standard input" in result["msg"]
+    assert plugin.commands == []
+
+
+def test_service_states_follow_the_seed(root):
+    converge = action(supervisord_action, {"settings": SETTINGS, "services": services(), "root": root})
+    assert converge.run(task_vars={})["changed"] is True
+
+    def state(name, value, **extra):
+        plugin = action(
+            service_action, {"name": name, "state": value, "settings": SETTINGS, "root": root, **extra}
+        )
+        return plugin.run(task_vars={}), plugin
+
+    result, plugin = state("web", "started")
+    assert result["changed"] is False, result
+    assert len(plugin.commands) == 1, "a running program needs no second command"
+    assert state("web", "stopped")[0]["changed"] is True
+    assert state("web", "stopped")[0]["changed"] is False
+    result, dummy = state("web", "restarted")
+    assert result["changed"] is True, "restart starts a stopped program"
+    assert state("all", "started")[0]["changed"] is False
+    result, dummy = state("web", "signalled")
+    assert result["failed"] is True and "signal" in result["msg"]
+    assert state("web", "signalled", signal="HUP")[0]["changed"] is True
+
+
+def _spec_from_doc(options):
+    keys = ("type", "required", "default", "choices", "elements")
+    return {
+        name: {key: option[key] for key in keys if key in option}
+        for name, option in options.items()
+    }
+
+
+@pytest.mark.parametrize(
+    "doc, argument_spec",
+    [
+        (supervisord_doc.DOCUMENTATION, spec.SUPERVISORD_SPEC),
+        (service_doc.DOCUMENTATION, spec.SUPERVISORD_SERVICE_SPEC),
+    ],
+)
+def test_documentation_and_argument_spec_agree(doc, argument_spec):
+    assert _spec_from_doc(yaml.safe_load(doc)["options"]) == argument_spec
