@@ -42,3 +42,19 @@ if ! ls target/wheelhouse/wasmtime-50.0.1-*.whl >/dev/null 2>&1; then
     target/py-venv/bin/pip download -q --disable-pip-version-check --only-binary=:all: \
         --no-deps -d target/wheelhouse wasmtime==50.0.1
 fi
+
+# The configuration-management systems the plugins run in, for their tests
+# and benchmarks: ansible-core and pyinfra from PyPI, pinned.
+CM_PACKAGES="ansible-core==2.19.14 pyinfra==3.10.0 pytest==8.3.3 wasmtime==50.0.1"
+if [ ! -x target/cm-venv/bin/python ] || ! target/cm-venv/bin/python -c 'import ansible, pyinfra, pytest, wasmtime' 2>/dev/null; then
+    echo "setup: making target/cm-venv ($CM_PACKAGES)"
+    python3 -m venv target/cm-venv
+    target/cm-venv/bin/pip install -q --disable-pip-version-check $CM_PACKAGES
+fi
+# ansible-core's and pyinfra's wheels too: the example tests install them
+# into fresh venvs with no index.
+if ! ls target/wheelhouse/ansible_core-2.19.14-*.whl target/wheelhouse/pyinfra-3.10.0-*.whl >/dev/null 2>&1; then
+    echo "setup: downloading ansible-core's and pyinfra's wheels into target/wheelhouse"
+    target/cm-venv/bin/pip download -q --disable-pip-version-check --only-binary=:all: \
+        -d target/wheelhouse ansible-core==2.19.14 pyinfra==3.10.0 wasmtime==50.0.1
+fi

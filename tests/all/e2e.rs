@@ -80,7 +80,7 @@ fn node_text(node: &TestNode, command: &str) -> String {
 }
 
 /// Node paths that change by themselves (logs, sockets, caches).
-const VOLATILE: &[&str] = &[
+pub const VOLATILE: &[&str] = &[
     "var/log",
     "run",
     "tmp",

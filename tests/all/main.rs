@@ -2,7 +2,9 @@
 //! against real nodes (a local sandbox directory; Debian roots over SSH)
 //! with real supervisord.
 
+mod ansible;
 mod bindings;
+mod cm;
 mod containment;
 mod e2e;
 mod oracle;

@@ -25,8 +25,8 @@ options:
   settings:
     description:
       - The provider's settings, merged over its defaults for the host's OS family and install
-        strategy, for example V({install: {strategy: pip, version: 4.3.0}}), C(user), C(prefix),
-        C(paths), C(supervisord), C(http). See the supervisord-crate README.
+        strategy. Keys include C(install) (C(strategy) V(packages) or V(pip), C(version)), C(user),
+        C(prefix), C(paths), C(supervisord) and C(http). See the supervisord-crate README.
     type: dict
     default: {}
   services:
@@ -53,13 +53,17 @@ options:
     default: /
 attributes:
   action:
+    description: Runs on the controller; the host sees only shell commands.
     support: full
   check_mode:
+    description: Changes nothing and reports what would change.
     support: full
   diff_mode:
+    description: Diffs of every file that changes, with secrets redacted.
     support: full
-    details: Diffs of every file that changes, with secrets redacted.
   platform:
+    description: Hosts with a POSIX C(sh) and C(python3).
+    support: full
     platforms: posix
 author:
   - supervisord-crate developers (!UNKNOWN)

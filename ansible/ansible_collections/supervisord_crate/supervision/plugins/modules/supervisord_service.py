@@ -46,12 +46,17 @@ options:
     default: /
 attributes:
   action:
+    description: Runs on the controller; the host sees only shell commands.
     support: full
   check_mode:
+    description: Changes nothing and reports what would change.
     support: full
   diff_mode:
+    description: Service actions change no file.
     support: none
   platform:
+    description: Hosts with a POSIX C(sh) and C(python3).
+    support: full
     platforms: posix
 author:
   - supervisord-crate developers (!UNKNOWN)

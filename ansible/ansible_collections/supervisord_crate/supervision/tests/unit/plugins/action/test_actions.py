@@ -183,6 +183,7 @@ def _spec_from_doc(options):
         (supervisord_doc.DOCUMENTATION, spec.SUPERVISORD_SPEC),
         (service_doc.DOCUMENTATION, spec.SUPERVISORD_SERVICE_SPEC),
     ],
+    ids=["supervisord", "supervisord_service"],
 )
 def test_documentation_and_argument_spec_agree(doc, argument_spec):
     assert _spec_from_doc(yaml.safe_load(doc)["options"]) == argument_spec
