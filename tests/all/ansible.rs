@@ -92,8 +92,12 @@ fn play(name: &str, bin: &Path, inventory: &str, playbook: &str, args: &[&str]) 
         .output()
         .expect("ansible-playbook runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let json = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
+    let json = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
     Play {
         code: out.status.code().unwrap_or(-1),
         json,
@@ -122,14 +126,23 @@ fn pids(result: &serde_json::Value) -> BTreeMap<String, u64> {
         .as_array()
         .unwrap_or_else(|| panic!("no programs: {result:#}"))
         .iter()
-        .map(|p| (p["name"].as_str().unwrap().to_string(), p["pid"].as_u64().unwrap_or(0)))
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_string(),
+                p["pid"].as_u64().unwrap_or(0),
+            )
+        })
         .collect()
 }
 
 #[test]
 fn ansible_01_check_converge_rerun_change_and_an_unreachable_host() {
-    let Some(bin) = venv_bin("ansible_01") else { return };
-    let Some(nodes) = testbed::nodes("ansible_01", 1) else { return };
+    let Some(bin) = venv_bin("ansible_01") else {
+        return;
+    };
+    let Some(nodes) = testbed::nodes("ansible_01", 1) else {
+        return;
+    };
     let node = &nodes[0];
     let shell = install_command_counter(node, "/tmp/commands.log");
     let inventory = format!(
@@ -140,30 +153,68 @@ fn ansible_01_check_converge_rerun_change_and_an_unreachable_host() {
     let task = |web: &str| playbook("all", &supervisord_task("converge", "{}", &sleepers(web)));
     let clean = fingerprint(&node.upper(), VOLATILE);
 
-    let check = play("01-check", &bin, &inventory, &task("sleep 1000"), &["--check", "--diff"]);
+    let check = play(
+        "01-check",
+        &bin,
+        &inventory,
+        &task("sleep 1000"),
+        &["--check", "--diff"],
+    );
     let result = check.result("converge", "n0");
     assert_eq!(result["changed"], true, "{result:#}");
     assert_eq!(result["round_trips"], 2, "facts, then the check script");
     let diff = serde_json::to_string(&result["diff"]).unwrap();
-    assert!(!serde_json::to_string(result).unwrap().contains("s3cret-token-value"), "{result:#}");
-    assert!(diff.contains("<redacted"), "diffs show secrets redacted: {diff}");
-    assert_eq!(fingerprint(&node.upper(), VOLATILE), clean, "check mode wrote nothing");
+    assert!(
+        !serde_json::to_string(result)
+            .unwrap()
+            .contains("s3cret-token-value"),
+        "{result:#}"
+    );
+    assert!(
+        diff.contains("<redacted"),
+        "diffs show secrets redacted: {diff}"
+    );
+    assert_eq!(
+        fingerprint(&node.upper(), VOLATILE),
+        clean,
+        "check mode wrote nothing"
+    );
 
     let first = play("01-first", &bin, &inventory, &task("sleep 1000"), &[]);
-    assert_eq!(first.code, 4, "the unreachable host gives 4: {}", first.stderr);
-    assert_eq!(first.stats("ghost")["unreachable"], 1, "{:#}", first.json["stats"]);
+    assert_eq!(
+        first.code, 4,
+        "the unreachable host gives 4: {}",
+        first.stderr
+    );
+    assert_eq!(
+        first.stats("ghost")["unreachable"],
+        1,
+        "{:#}",
+        first.json["stats"]
+    );
     assert_eq!(first.stats("n0")["changed"], 1, "the other host went on");
     let result = first.result("converge", "n0");
     let before = pids(result);
     assert_eq!(before.len(), 2, "{result:#}");
-    assert!(before.values().all(|pid| *pid > 0), "both RUNNING: {result:#}");
-    assert!(!serde_json::to_string(result).unwrap().contains("s3cret-token-value"));
+    assert!(
+        before.values().all(|pid| *pid > 0),
+        "both RUNNING: {result:#}"
+    );
+    assert!(
+        !serde_json::to_string(result)
+            .unwrap()
+            .contains("s3cret-token-value")
+    );
 
     let converged = fingerprint(&node.upper(), VOLATILE);
     let again = play("01-again", &bin, &inventory, &task("sleep 1000"), &[]);
     assert_eq!(again.stats("n0")["changed"], 0, "{:#}", again.json["stats"]);
     assert_eq!(again.result("converge", "n0")["round_trips"], 1);
-    assert_eq!(fingerprint(&node.upper(), VOLATILE), converged, "a re-run writes nothing");
+    assert_eq!(
+        fingerprint(&node.upper(), VOLATILE),
+        converged,
+        "a re-run writes nothing"
+    );
 
     let changed = play("01-change", &bin, &inventory, &task("sleep 1001"), &[]);
     let after = pids(changed.result("converge", "n0"));
@@ -171,13 +222,21 @@ fn ansible_01_check_converge_rerun_change_and_an_unreachable_host() {
     assert_eq!(after["worker"], before["worker"], "worker untouched");
 
     // check 2 + first 2 + again 1 + change 2: never more than 2 a run.
-    assert_eq!(count_lines(node, "/tmp/commands.log"), 7, "remote commands, counted on the node");
+    assert_eq!(
+        count_lines(node, "/tmp/commands.log"),
+        7,
+        "remote commands, counted on the node"
+    );
 }
 
 #[test]
 fn ansible_02_a_refused_setting_fails_naming_the_field_and_changes_nothing() {
-    let Some(bin) = venv_bin("ansible_02") else { return };
-    let Some(nodes) = testbed::nodes("ansible_02", 2) else { return };
+    let Some(bin) = venv_bin("ansible_02") else {
+        return;
+    };
+    let Some(nodes) = testbed::nodes("ansible_02", 2) else {
+        return;
+    };
     let inventory = format!(
         "{}{}",
         inventory_host("good", &nodes[0], ""),
@@ -190,15 +249,33 @@ fn ansible_02_a_refused_setting_fails_naming_the_field_and_changes_nothing() {
     let bad = run.result("converge", "bad");
     assert_eq!(bad["failed"], true, "{bad:#}");
     assert_eq!(bad["field"], "services.web.settings.command", "{bad:#}");
-    assert!(bad["msg"].as_str().unwrap().starts_with("services.web.settings.command: "), "{bad:#}");
-    assert_eq!(fingerprint(&nodes[1].upper(), VOLATILE), clean, "nothing changed on the bad host");
-    assert_eq!(run.result("converge", "good")["changed"], true, "the good host went on");
+    assert!(
+        bad["msg"]
+            .as_str()
+            .unwrap()
+            .starts_with("services.web.settings.command: "),
+        "{bad:#}"
+    );
+    assert_eq!(
+        fingerprint(&nodes[1].upper(), VOLATILE),
+        clean,
+        "nothing changed on the bad host"
+    );
+    assert_eq!(
+        run.result("converge", "good")["changed"],
+        true,
+        "the good host went on"
+    );
 }
 
 #[test]
 fn ansible_03_the_service_module_follows_the_seed() {
-    let Some(bin) = venv_bin("ansible_03") else { return };
-    let Some(nodes) = testbed::nodes("ansible_03", 1) else { return };
+    let Some(bin) = venv_bin("ansible_03") else {
+        return;
+    };
+    let Some(nodes) = testbed::nodes("ansible_03", 1) else {
+        return;
+    };
     let inventory = inventory_host("n0", &nodes[0], "");
     let service = |name: &str, state: &str, extra: &str| {
         format!(
@@ -228,43 +305,77 @@ fn ansible_03_the_service_module_follows_the_seed() {
     assert!(!changed("all restarted"), "all with no programs is ok");
     assert!(!changed("web started"), "starting a running program is ok");
     assert!(changed("web stopped"));
-    assert!(!changed("web stopped again"), "stopping a stopped program is ok");
+    assert!(
+        !changed("web stopped again"),
+        "stopping a stopped program is ok"
+    );
     assert!(changed("web restarted"), "restart starts a stopped program");
     let programs = pids(run.result("web restarted", "n0"));
     assert!(programs["web"] > 0, "{programs:?}");
-    assert!(changed("worker restarted"), "if_stopped starts a stopped one");
+    assert!(
+        changed("worker restarted"),
+        "if_stopped starts a stopped one"
+    );
     assert!(changed("web signalled"));
     assert!(changed("worker disabled") && changed("worker enabled"));
 }
 
 #[test]
 fn ansible_04_two_hundred_programs_travel_in_one_command() {
-    let Some(bin) = venv_bin("ansible_04") else { return };
-    let Some(nodes) = testbed::nodes("ansible_04", 1) else { return };
+    let Some(bin) = venv_bin("ansible_04") else {
+        return;
+    };
+    let Some(nodes) = testbed::nodes("ansible_04", 1) else {
+        return;
+    };
     let shell = install_command_counter(&nodes[0], "/tmp/commands.log");
-    let inventory = inventory_host("n0", &nodes[0], &format!("ansible_shell_executable={shell}"));
+    let inventory = inventory_host(
+        "n0",
+        &nodes[0],
+        &format!("ansible_shell_executable={shell}"),
+    );
     let services: String = (0..200)
-        .map(|i| format!("p{i}: {{settings: {{command: 'sleep {}', startsecs: 0}}}}, ", 10_000 + i))
+        .map(|i| {
+            format!(
+                "p{i}: {{settings: {{command: 'sleep {}', startsecs: 0}}}}, ",
+                10_000 + i
+            )
+        })
         .collect();
     let task = playbook(
         "all",
-        &supervisord_task("converge", "{install: {strategy: pip, version: 4.3.0}}", &format!("{{{services}}}")),
+        &supervisord_task(
+            "converge",
+            "{install: {strategy: pip, version: 4.3.0}}",
+            &format!("{{{services}}}"),
+        ),
     );
     let first = play("04", &bin, &inventory, &task, &[]);
     let result = first.result("converge", "n0");
     assert_eq!(result["changed"], true, "{:#}", first.json);
     let programs = result["programs"].as_array().unwrap();
     assert_eq!(programs.len(), 200);
-    assert!(programs.iter().all(|p| p["state"] == "RUNNING"), "{result:#}");
-    assert_eq!(count_lines(&nodes[0], "/tmp/commands.log"), 2, "facts and apply, however large");
+    assert!(
+        programs.iter().all(|p| p["state"] == "RUNNING"),
+        "{result:#}"
+    );
+    assert_eq!(
+        count_lines(&nodes[0], "/tmp/commands.log"),
+        2,
+        "facts and apply, however large"
+    );
     let again = play("04-again", &bin, &inventory, &task, &[]);
     assert_eq!(again.result("converge", "n0")["changed"], false);
 }
 
 #[test]
 fn ansible_05_become_through_sudo() {
-    let Some(bin) = venv_bin("ansible_05") else { return };
-    let Some(nodes) = testbed::nodes("ansible_05", 1) else { return };
+    let Some(bin) = venv_bin("ansible_05") else {
+        return;
+    };
+    let Some(nodes) = testbed::nodes("ansible_05", 1) else {
+        return;
+    };
     let node = &nodes[0];
     let key = std::fs::read_to_string(testbed::client_key().with_extension("pub")).unwrap();
     let setup = node.ssh(&format!(
@@ -274,7 +385,8 @@ fn ansible_05_become_through_sudo() {
         key.trim()
     ));
     assert!(setup.status.success(), "{setup:?}");
-    let inventory = inventory_host("n0", node, "").replace("ansible_user=root", "ansible_user=deploy");
+    let inventory =
+        inventory_host("n0", node, "").replace("ansible_user=root", "ansible_user=deploy");
     let tasks = format!(
         "{}      become: true\n{}",
         supervisord_task("with become", "{}", &sleepers("sleep 1000")),
@@ -287,12 +399,17 @@ fn ansible_05_become_through_sudo() {
     let owner = node.ssh("stat -c %U /etc/supervisor/conf.d/web.conf");
     assert_eq!(String::from_utf8_lossy(&owner.stdout).trim(), "root");
     let result = run.result("without become", "n0");
-    assert_eq!(result["failed"], true, "deploy alone cannot write /etc: {result:#}");
+    assert_eq!(
+        result["failed"], true,
+        "deploy alone cannot write /etc: {result:#}"
+    );
 }
 
 #[test]
 fn ansible_doc_renders_both_modules() {
-    let Some(bin) = venv_bin("ansible_doc") else { return };
+    let Some(bin) = venv_bin("ansible_doc") else {
+        return;
+    };
     let (_, installed) = collection(&bin);
     for module in ["supervisord", "supervisord_service"] {
         let text = output(
@@ -310,7 +427,9 @@ fn ansible_doc_renders_both_modules() {
 
 #[test]
 fn ansible_collection_unit_tests_pass() {
-    let Some(bin) = venv_bin("ansible_unit") else { return };
+    let Some(bin) = venv_bin("ansible_unit") else {
+        return;
+    };
     let out = Command::new(bin.join("python"))
         .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
         .arg(workspace().join(COLLECTION).join("tests/unit"))
@@ -319,7 +438,11 @@ fn ansible_collection_unit_tests_pass() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(!stdout.contains("skipped"), "{stdout}");
 }
 
@@ -337,13 +460,19 @@ runpy.run_module("pip", run_name="__main__", alter_sys=True)
 
 #[test]
 fn ansible_test_sanity_passes() {
-    let Some(bin) = venv_bin("ansible_test_sanity") else { return };
+    let Some(bin) = venv_bin("ansible_test_sanity") else {
+        return;
+    };
     let home = workspace().join("target/ansible-test-home");
     let cache = home.join(".ansible/test/cache");
     std::fs::create_dir_all(&cache).unwrap();
     std::fs::write(cache.join("get_pip_24_2.py"), GET_PIP).unwrap();
     let dir = workspace().join(COLLECTION);
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let out = Command::new(bin.join("ansible-test"))
         .current_dir(&dir)
         .args(["sanity", "--python", "3.11", "--color", "no"])
@@ -364,10 +493,17 @@ fn ansible_test_sanity_passes() {
 
 #[test]
 fn ansible_example_from_a_fresh_venv() {
-    let Some(bin) = venv_bin("ansible_example") else { return };
-    let Some(nodes) = testbed::nodes("ansible_example", 1) else { return };
+    let Some(bin) = venv_bin("ansible_example") else {
+        return;
+    };
+    let Some(nodes) = testbed::nodes("ansible_example", 1) else {
+        return;
+    };
     let (tarball, _) = collection(&bin);
-    let dir = tempfile::Builder::new().prefix("supd-ansible-").tempdir().unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("supd-ansible-")
+        .tempdir()
+        .unwrap();
     let dir = dir.path();
     let venv = dir.join("venv");
     output(Command::new("python3").args(["-m", "venv"]).arg(&venv));
@@ -379,7 +515,13 @@ fn ansible_example_from_a_fresh_venv() {
         .unwrap();
     output(
         Command::new(venv.join("bin/pip"))
-            .args(["install", "-q", "--disable-pip-version-check", "--no-index", "--find-links"])
+            .args([
+                "install",
+                "-q",
+                "--disable-pip-version-check",
+                "--no-index",
+                "--find-links",
+            ])
             .arg(&wheelhouse)
             .arg("ansible-core==2.19.14")
             .arg(&wheel),
@@ -398,7 +540,13 @@ fn ansible_example_from_a_fresh_venv() {
     let host = inventory_host("web1", &nodes[0], "");
     let inventory = inventory
         .lines()
-        .map(|line| if line.starts_with("web1 ") { host.trim_end().to_string() } else { line.replace("8080", &port.to_string()) })
+        .map(|line| {
+            if line.starts_with("web1 ") {
+                host.trim_end().to_string()
+            } else {
+                line.replace("8080", &port.to_string())
+            }
+        })
         .collect::<Vec<_>>()
         .join("\n");
     std::fs::write(dir.join("inventory.ini"), inventory).unwrap();
@@ -414,8 +562,15 @@ fn ansible_example_from_a_fresh_venv() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&run.stdout);
-    assert!(run.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&run.stderr));
-    assert!(stdout.contains("example-app") && stdout.contains("RUNNING"), "{stdout}");
+    assert!(
+        run.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(
+        stdout.contains("example-app") && stdout.contains("RUNNING"),
+        "{stdout}"
+    );
     assert_eq!(
         http_status(port, std::time::Duration::from_secs(20)),
         Some(200),

@@ -74,5 +74,8 @@ pub fn install_command_counter(node: &TestNode, log: &str) -> String {
 /// Lines of a file on the node (0 when missing).
 pub fn count_lines(node: &TestNode, path: &str) -> usize {
     let out = node.ssh(&format!("cat {path} 2>/dev/null | wc -l"));
-    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or(0)
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(0)
 }

@@ -8,6 +8,7 @@ mod cm;
 mod containment;
 mod e2e;
 mod oracle;
+mod pyinfra;
 mod python;
 mod sandbox;
 mod support;

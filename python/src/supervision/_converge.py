@@ -240,10 +240,14 @@ class Supervision:
         one is ok), restart (starts a stopped one; with `if_stopped` leaves a
         running one alone), status, enable, disable, signal (`signal`, such
         as "HUP"). An action that would change nothing runs nothing."""
+        options = self.service_options(action, if_stopped=if_stopped, signal=signal)
+        return self._service_run(settings, run, name, action, options, root, _mode(mode))
+
+    def service_options(self, action: str, *, if_stopped: bool = False, signal: Optional[str] = None) -> dict:
+        """The provider's `service-options` for `action`, checked."""
         if action not in ACTIONS:
             raise ProviderError("action", "invalid-value", f"{action!r} is not one of {', '.join(ACTIONS)}")
-        options = {"if-stopped": if_stopped, "signal": None if signal is None else _signal(signal)}
-        return self._service_run(settings, run, name, action, options, root, _mode(mode))
+        return {"if-stopped": if_stopped, "signal": None if signal is None else _signal(signal)}
 
     def status(self, run: Runner, *, settings: Optional[Settings] = None, root: str = "/") -> Report:
         """Every program's state (in `report.programs`)."""
