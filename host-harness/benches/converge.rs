@@ -35,6 +35,11 @@ enum Tool {
     Floor,
     /// `converge` of the Python package (benches/python/converge.py).
     Python,
+    /// ansible-playbook with the collection (benches/ansible/collection.yml).
+    Collection,
+    /// pyinfra with the operations (benches/pyinfra/deploy.py).
+    Pyinfra,
+    /// The idiomatic playbook (benches/ansible/converge.yml).
     Ansible,
 }
 
@@ -52,6 +57,8 @@ impl Tool {
             Tool::Harness => "supd",
             Tool::Floor => "floor",
             Tool::Python => "Python",
+            Tool::Collection => "Ansible+collection",
+            Tool::Pyinfra => "pyinfra+ops",
             Tool::Ansible => "Ansible",
         }
     }
@@ -64,6 +71,10 @@ impl Tool {
             Tool::Python => {
                 "`supervision.converge` (benches/python/converge.py, a new process each run)"
             }
+            Tool::Collection => {
+                "ansible-core 2.19 with this collection (benches/ansible/collection.yml)"
+            }
+            Tool::Pyinfra => "pyinfra 3.10 with supervision.pyinfra (benches/pyinfra/deploy.py)",
             Tool::Ansible => "the idiomatic playbook benches/ansible/converge.yml",
         }
     }
@@ -127,6 +138,110 @@ fn run_ok(command: &mut Command) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The venv with ansible-core and pyinfra (scripts/setup.sh), with this
+/// checkout's Python package installed into it.
+fn cm_bin() -> PathBuf {
+    static READY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    READY
+        .get_or_init(|| {
+            let bin = workspace().join("target/cm-venv/bin");
+            assert!(
+                bin.join("pyinfra").exists(),
+                "run scripts/setup.sh first (target/cm-venv)"
+            );
+            let workspace =
+                component_build::Workspace::from_member(&workspace().join("host-harness"), None);
+            for guest in [
+                component_build::PLUGIN,
+                component_build::NODE_SCRIPT,
+                component_build::APP_DEPLOY,
+            ] {
+                workspace.build(&guest).expect("the components build");
+            }
+            let dist = bench_dir().join("dist");
+            let _ = std::fs::remove_dir_all(&dist);
+            run_ok(
+                Command::new(bin.join("pip"))
+                    .args(["wheel", "-q", "--no-deps", "--no-index", "-w"])
+                    .arg(&dist)
+                    .arg(workspace().join("python")),
+            );
+            let wheel = std::fs::read_dir(&dist)
+                .unwrap()
+                .next()
+                .unwrap()
+                .unwrap()
+                .path();
+            run_ok(
+                Command::new(bin.join("pip"))
+                    .args(["install", "-q", "--no-deps", "--force-reinstall"])
+                    .arg(wheel),
+            );
+            bin
+        })
+        .clone()
+}
+
+/// The collection built and installed for the benchmark.
+fn collections() -> PathBuf {
+    static READY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    READY
+        .get_or_init(|| {
+            let bin = cm_bin();
+            let out = bench_dir().join("ansible");
+            run_ok(
+                Command::new("bash")
+                    .arg(workspace().join("ansible/build.sh"))
+                    .arg(&out)
+                    .env("ANSIBLE_GALAXY", bin.join("ansible-galaxy")),
+            );
+            let installed = out.join("collections");
+            run_ok(
+                Command::new(bin.join("ansible-galaxy"))
+                    .args(["collection", "install", "--force", "-p"])
+                    .arg(&installed)
+                    .arg(out.join("supervisord_crate-supervision-0.1.0.tar.gz")),
+            );
+            installed
+        })
+        .clone()
+}
+
+/// The services of the converge for `n` programs, as the collection's
+/// vars file.
+fn services_json(n: usize, variant: u32) -> String {
+    let services: serde_json::Map<String, serde_json::Value> = (0..n)
+        .map(|i| {
+            let command = if i == 0 {
+                200_000 + variant as usize
+            } else {
+                100_000 + i
+            };
+            (
+                format!("p{i}"),
+                serde_json::json!({"settings": {"command": format!("sleep {command}"), "startsecs": 0}}),
+            )
+        })
+        .collect();
+    serde_json::json!({ "services": services }).to_string()
+}
+
+/// An Ansible inventory file for the node.
+fn ansible_inventory(node: &TestNode) -> PathBuf {
+    let inventory = bench_dir().join("inventory.ini");
+    std::fs::write(
+        &inventory,
+        format!(
+            "node ansible_host=127.0.0.1 ansible_port={} ansible_user=root ansible_ssh_private_key_file={} ansible_python_interpreter=/usr/bin/python3 ansible_ssh_common_args='-o UserKnownHostsFile={} -o StrictHostKeyChecking=yes'\n",
+            node.port,
+            testbed::client_key().display(),
+            node.known_hosts().display()
+        ),
+    )
+    .unwrap();
+    inventory
 }
 
 fn ssh_command(node: &TestNode) -> Command {
@@ -227,6 +342,51 @@ fn converge(
             }
             c
         }
+        (Tool::Collection, Place::Ssh(node)) => {
+            let bin = cm_bin();
+            let services = bench_dir().join(format!("specs/collection-{n}-{variant}.json"));
+            std::fs::create_dir_all(services.parent().unwrap()).unwrap();
+            std::fs::write(&services, services_json(n, target.variant)).unwrap();
+            let mut c = Command::new(bin.join("ansible-playbook"));
+            c.arg("-i")
+                .arg(ansible_inventory(node))
+                .arg(workspace().join("benches/ansible/collection.yml"))
+                .args(["-e", &format!("base={}", target.base), "-e"])
+                .arg(format!("@{}", services.display()))
+                .env("ANSIBLE_COLLECTIONS_PATH", collections())
+                .env("ANSIBLE_STDOUT_CALLBACK", "supd_json")
+                .env(
+                    "ANSIBLE_CALLBACK_PLUGINS",
+                    workspace().join("tests/ansible/callback_plugins"),
+                )
+                .env("XDG_CACHE_HOME", bench_dir().join("cache"));
+            c
+        }
+        (Tool::Pyinfra, Place::Ssh(node)) => {
+            let inventory = bench_dir().join("pyinfra-inventory.py");
+            std::fs::write(
+                &inventory,
+                format!(
+                    "hosts = [(\"node\", {{\"ssh_hostname\": \"127.0.0.1\", \"ssh_port\": {}, \"ssh_user\": \"root\", \"ssh_key\": {:?}, \"ssh_known_hosts_file\": {:?}, \"ssh_strict_host_key_checking\": \"yes\", \"ssh_allow_agent\": False, \"ssh_look_for_keys\": False}})]\n",
+                    node.port,
+                    testbed::client_key().display().to_string(),
+                    node.known_hosts().display().to_string()
+                ),
+            )
+            .unwrap();
+            let mut c = Command::new(cm_bin().join("pyinfra"));
+            c.arg(&inventory)
+                .arg(workspace().join("benches/pyinfra/deploy.py"))
+                .args(["-y", "--json"])
+                .env("BENCH_BASE", &target.base)
+                .env("BENCH_N", &n_text)
+                .env("BENCH_VARIANT", &variant)
+                .env("XDG_CACHE_HOME", bench_dir().join("cache"));
+            c
+        }
+        (Tool::Collection | Tool::Pyinfra, Place::Local(_)) => {
+            unreachable!("the plugins are measured over ssh")
+        }
         (Tool::Floor, Place::Local(_)) => {
             let mut c = Command::new("bash");
             c.arg(workspace().join("benches/floor.sh"))
@@ -294,6 +454,14 @@ fn converge(
         Tool::Python => Some(serde_json::json!({
             "nodes": [serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()]
         })),
+        Tool::Collection => {
+            let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            let result = &json["plays"][0]["tasks"][0]["hosts"]["node"];
+            let changed = if result["changed"] == true { 1 } else { 0 };
+            Some(serde_json::json!({
+                "nodes": [{"changed": changed, "round_trips": result["round_trips"]}]
+            }))
+        }
         _ => None,
     };
     (elapsed, json)
@@ -344,6 +512,9 @@ fn median(samples: &[Duration]) -> Duration {
 
 type Samples = BTreeMap<(String, Case, usize, Tool), Vec<Duration>>;
 
+/// Round trips (remote commands) per run, the most seen, by tool.
+type Trips = BTreeMap<(String, Case, usize, Tool), usize>;
+
 /// Interleaved runs of the three cases for `n` programs on `targets`.
 fn section(
     label: &str,
@@ -352,7 +523,7 @@ fn section(
     runs: usize,
     ansible: Option<&Path>,
     samples: &mut Samples,
-    trips: &mut BTreeMap<(String, Case, usize), usize>,
+    trips: &mut Trips,
 ) {
     eprintln!("bench: {label}, {n} programs");
     for target in targets.iter_mut() {
@@ -384,12 +555,17 @@ fn section(
                             target.tool
                         );
                     }
-                    if target.tool == Tool::Harness {
-                        trips.insert(
-                            (label.to_string(), case, n),
-                            node["round_trips"].as_u64().unwrap_or(0) as usize,
+                    let commands = node["round_trips"].as_u64().unwrap_or(99) as usize;
+                    if target.tool == Tool::Collection {
+                        assert!(
+                            commands <= 2,
+                            "the collection ran {commands} remote commands"
                         );
                     }
+                    let seen = trips
+                        .entry((label.to_string(), case, n, target.tool))
+                        .or_insert(commands);
+                    *seen = (*seen).max(commands);
                 }
                 samples
                     .entry((label.to_string(), case, n, target.tool))
@@ -414,12 +590,16 @@ fn main() {
         .unwrap_or(5);
     let only = std::env::var("BENCH_ONLY").unwrap_or_else(|_| "local,ssh,fleet".into());
     let ansible = ansible_playbook();
-    // BENCH_TOOLS narrows the tools (supd always runs): floor, python, ansible.
-    let wanted = std::env::var("BENCH_TOOLS").unwrap_or_else(|_| "floor,python,ansible".into());
+    // BENCH_TOOLS narrows the tools (supd always runs): floor, python,
+    // collection, pyinfra, ansible.
+    let wanted = std::env::var("BENCH_TOOLS")
+        .unwrap_or_else(|_| "floor,python,collection,pyinfra,ansible".into());
     let tools: Vec<Tool> = [Tool::Harness]
         .into_iter()
         .chain(wanted.contains("floor").then_some(Tool::Floor))
         .chain(wanted.contains("python").then_some(Tool::Python))
+        .chain(wanted.contains("collection").then_some(Tool::Collection))
+        .chain(wanted.contains("pyinfra").then_some(Tool::Pyinfra))
         .chain(
             ansible
                 .as_ref()
@@ -427,13 +607,20 @@ fn main() {
                 .map(|_| Tool::Ansible),
         )
         .collect();
+    // The plugins of Ansible and pyinfra are measured over ssh only.
+    let local_tools: Vec<Tool> = tools
+        .iter()
+        .copied()
+        .filter(|t| !matches!(t, Tool::Collection | Tool::Pyinfra))
+        .collect();
     let mut samples = Samples::new();
-    let mut trips = BTreeMap::new();
+    let mut trips = Trips::new();
     let mut fleet = Vec::new();
+    let mut controller = None;
 
     if only.contains("local") {
         for n in [1, 10, 50] {
-            let mut targets: Vec<Target> = tools
+            let mut targets: Vec<Target> = local_tools
                 .iter()
                 .map(|tool| {
                     let root = bench_dir()
@@ -483,6 +670,9 @@ fn main() {
                 &mut trips,
             );
         }
+        if tools.contains(&Tool::Collection) {
+            controller = Some(controller_cpu(node, runs));
+        }
     }
     if only.contains("fleet") {
         for size in [1, 4, 16] {
@@ -492,11 +682,83 @@ fn main() {
             fleet.push((size, fleet_run(&nodes, runs)));
         }
     }
-    let table = render(&samples, &trips, &fleet, runs);
+    let mut table = render(&samples, &trips, &fleet, runs);
+    if let Some((collection, noop)) = controller {
+        let _ = write!(
+            table,
+            "\nController CPU of one ansible-playbook run against one host (user + system of the whole process tree, ssh client included; medians of {runs}): \
+             the collection's task on 50 converged programs {:.0} ms; a task that runs one remote command and no module (`raw: true`) {:.0} ms; \
+             the plugin's own cost per host: {:.0} ms.\n",
+            collection.as_secs_f64() * 1e3,
+            noop.as_secs_f64() * 1e3,
+            (collection.as_secs_f64() - noop.as_secs_f64()) * 1e3,
+        );
+    }
     println!("{table}");
     if let Ok(out) = std::env::var("BENCH_OUT") {
         std::fs::write(out, &table).unwrap();
     }
+}
+
+/// CPU time (user + system) of a command and every child it waited for,
+/// from /usr/bin/time.
+fn cpu_of(command: Command) -> Duration {
+    let program = command.get_program().to_owned();
+    let args: Vec<_> = command.get_args().map(|a| a.to_owned()).collect();
+    let mut timed = Command::new("/usr/bin/time");
+    timed.args(["-f", "@cpu %U %S"]).arg(program).args(args);
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => timed.env(key, value),
+            None => timed.env_remove(key),
+        };
+    }
+    let out = timed.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = stderr
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("@cpu "))
+        .unwrap();
+    let secs: f64 = line[5..]
+        .split_whitespace()
+        .map(|t| t.parse::<f64>().unwrap())
+        .sum();
+    Duration::from_secs_f64(secs)
+}
+
+/// Medians of the controller CPU of the collection's idempotent converge of
+/// 50 programs and of a one-command no-op task, against one host.
+fn controller_cpu(node: &TestNode, runs: usize) -> (Duration, Duration) {
+    eprintln!("bench: controller CPU of the collection");
+    let base = "/opt/bench-collection";
+    let services = bench_dir().join("specs/collection-cpu.json");
+    std::fs::write(&services, services_json(50, 0)).unwrap();
+    let playbook = |file: &str| {
+        let mut c = Command::new(cm_bin().join("ansible-playbook"));
+        c.arg("-i")
+            .arg(ansible_inventory(node))
+            .arg(workspace().join("benches/ansible").join(file))
+            .args(["-e", &format!("base={base}"), "-e"])
+            .arg(format!("@{}", services.display()))
+            .env("ANSIBLE_COLLECTIONS_PATH", collections())
+            .env("XDG_CACHE_HOME", bench_dir().join("cache"))
+            .stdout(Stdio::null());
+        c
+    };
+    cpu_of(playbook("collection.yml"));
+    let mut collection = Vec::new();
+    let mut noop = Vec::new();
+    for _ in 0..runs {
+        collection.push(cpu_of(playbook("collection.yml")));
+        noop.push(cpu_of(playbook("noop.yml")));
+    }
+    (median(&collection), median(&noop))
 }
 
 /// One fleet measurement: medians of wall time and machine-wide CPU time.
@@ -684,7 +946,7 @@ fn cpu_busy() -> Duration {
 
 fn render(
     samples: &Samples,
-    trips: &BTreeMap<(String, Case, usize), usize>,
+    trips: &Trips,
     fleet: &[(usize, (FleetTimes, FleetTimes))],
     runs: usize,
 ) -> String {
@@ -712,7 +974,7 @@ fn render(
     {
         let _ = write!(out, " {}/supd |", tool.name());
     }
-    out.push_str(" round trips |\n|---|---|---:|");
+    out.push_str(" round trips (supd, collection) |\n|---|---|---:|");
     for _ in 0..tools.len() + 1 + tools.len().saturating_sub(2) {
         out.push_str("---:|");
     }
@@ -752,13 +1014,19 @@ fn render(
         {
             let _ = write!(out, " {} |", ratio(get(*tool), harness));
         }
+        let trip = |tool| {
+            trips
+                .get(&(place.clone(), case, n, tool))
+                .map(|t| t.to_string())
+        };
         let _ = writeln!(
             out,
             " {} |",
-            trips
-                .get(&(place.clone(), case, n))
-                .map(|t| t.to_string())
-                .unwrap_or_default(),
+            [trip(Tool::Harness), trip(Tool::Collection)]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(", "),
         );
     }
     if !fleet.is_empty() {
