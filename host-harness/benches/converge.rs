@@ -151,14 +151,14 @@ fn cm_bin() -> PathBuf {
                 bin.join("pyinfra").exists(),
                 "run scripts/setup.sh first (target/cm-venv)"
             );
-            let workspace =
+            let builder =
                 component_build::Workspace::from_member(&workspace().join("host-harness"), None);
             for guest in [
                 component_build::PLUGIN,
                 component_build::NODE_SCRIPT,
                 component_build::APP_DEPLOY,
             ] {
-                workspace.build(&guest).expect("the components build");
+                builder.build(&guest).expect("the components build");
             }
             let dist = bench_dir().join("dist");
             let _ = std::fs::remove_dir_all(&dist);
