@@ -63,7 +63,7 @@ export async function supervision(dir = './generated') {
     const text = JSON.stringify(settings ?? {});
     const programs = Object.entries(services).map(([key, service]) => program(key, service));
     provider.invoke('check-programs', [programs]);
-    const probes = provider.invoke('probes', [text, root]);
+    const probes = provider.invoke('probes', [text, programs, root]);
     const facts = scripts.invoke('parse-facts', [
       probes, root, output(await run(scripts.call('facts-script', [probes]))),
     ]);

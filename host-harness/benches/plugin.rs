@@ -49,6 +49,8 @@ fn facts() -> NodeFacts {
         packages: vec![],
         venv_packages: vec![],
         supervisors: vec![],
+        watched: vec![],
+        records: vec![],
     }
 }
 

@@ -145,15 +145,17 @@ pub fn prepare<'a>(
         let mut roots: Vec<String> = group.nodes.iter().map(Address::root).collect();
         roots.dedup();
         for root in roots {
-            provider.probes(&settings, &root)?.map_err(|error| {
-                locate(
-                    spec,
-                    group,
-                    None,
-                    &services_of(&programs, &services),
-                    &error,
-                )
-            })?;
+            provider
+                .probes(&settings, &programs, &root)?
+                .map_err(|error| {
+                    locate(
+                        spec,
+                        group,
+                        None,
+                        &services_of(&programs, &services),
+                        &error,
+                    )
+                })?;
         }
         prepared.push(Prepared {
             group,
@@ -346,7 +348,11 @@ fn drive(
     let provider = prepared.provider;
     let scripts = prepared.node_script;
     let clock = Instant::now();
-    let probes = plugin(provider.probes(&prepared.settings, &root), spec, prepared)?;
+    let probes = plugin(
+        provider.probes(&prepared.settings, &prepared.programs, &root),
+        spec,
+        prepared,
+    )?;
     let facts_script = scripts.facts_script(&probes).map_err(|e| e.to_string())?;
     let output = transport.run(&facts_script).map_err(|e| e.to_string())?;
     let facts = scripts

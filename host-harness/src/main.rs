@@ -274,6 +274,8 @@ fn script_command(runtime: &Runtime, global: &Global, spec_path: &Path, os: &str
         packages: Vec::new(),
         venv_packages: Vec::new(),
         supervisors: Vec::new(),
+        watched: Vec::new(),
+        records: Vec::new(),
     };
     let provider = group.provider;
     let install = provider

@@ -14,11 +14,11 @@ pub use exports::supervisord_crate::supervision::node_script::{
 };
 pub use supervisord_crate::supervision::facts::{
     FileInfo, InitSystem, Login, NodeFacts, OsRelease, PackageFact, PathFact, PathKind, ProbeSet,
-    ProcessFact, ProcessState, Python, SupervisorState, VenvPackageFact,
+    ProcessFact, ProcessState, Python, RecordFact, SupervisorState, VenvPackageFact, WatchFact,
 };
 pub use supervisord_crate::supervision::plan::{
-    AwaitRunning, Condition, CtlAction, CtlEndpoint, Daemon, DaemonEnsure, Desired, Directory,
-    File, Guard, GuardedCommand, PackageManager, Packages, PipInstall, Plan, StartMethod, Step,
-    Supervisorctl, SystemUser,
+    AbsentFile, AwaitRunning, Condition, CtlAction, CtlEndpoint, Daemon, DaemonEnsure, Desired,
+    Directory, File, Guard, GuardedCommand, PackageManager, Packages, PipInstall, Plan,
+    StartMethod, Step, Supervisorctl, SystemUser,
 };
 pub use supervisord_crate::supervision::types::{Error, ErrorKind, Signal};

@@ -2,30 +2,43 @@
 
 use crate::bindings::{Condition, Desired, Plan, Step};
 
-/// Everything the install plan puts in place, then the program files, then
-/// the daemon steps, then the rest of the configure plan. A daemon started
+/// Everything the install plan puts in place, then the program files (the
+/// configure plan's leading file steps), then the daemon steps, then the
+/// rest of the configure plan. A daemon started
 /// (or reloaded) after the program files are written loads them all at
 /// once, so the step script can skip the `supervisorctl update` that would
 /// otherwise follow, and a reload does not restart programs twice.
 /// Conditions are renumbered.
 pub fn merge(install: Plan, configure: Plan) -> Plan {
     let is_daemon = |step: &Step| matches!(step.desired, Desired::Daemon(_));
-    let is_file = |step: &Step| matches!(step.desired, Desired::File(_) | Desired::Absent(_));
-    // (which plan, index in it), in the merged order.
-    let mut order: Vec<(usize, usize)> = Vec::new();
-    let mut take = |plan: usize, steps: &[Step], wanted: &dyn Fn(&Step) -> bool| {
-        order.extend(
-            steps
-                .iter()
-                .enumerate()
-                .filter(|(_, s)| wanted(s))
-                .map(|(i, _)| (plan, i)),
-        );
+    // What must be in place before the daemon (re)starts: files, the
+    // directories they need, and the commit of staged configuration.
+    let is_file = |step: &Step| {
+        matches!(
+            step.desired,
+            Desired::File(_)
+                | Desired::Absent(_)
+                | Desired::Directory(_)
+                | Desired::CommitConfig(_)
+        )
     };
-    take(0, &install.steps, &|s| !is_daemon(s));
-    take(1, &configure.steps, &is_file);
-    take(0, &install.steps, &is_daemon);
-    take(1, &configure.steps, &|s| !is_file(s));
+    let indices = |plan: usize, steps: &[Step], wanted: &dyn Fn(&Step) -> bool| {
+        steps
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| wanted(s))
+            .map(|(i, _)| (plan, i))
+            .collect::<Vec<_>>()
+    };
+    // Only the configure plan's leading files (the program files) move:
+    // a file it writes later (such as a record of what was applied) must
+    // stay after the steps it records.
+    let leading = configure.steps.iter().take_while(|s| is_file(s)).count();
+    // (which plan, index in it), in the merged order.
+    let mut order: Vec<(usize, usize)> = indices(0, &install.steps, &|s| !is_daemon(s));
+    order.extend((0..leading).map(|i| (1, i)));
+    order.extend(indices(0, &install.steps, &is_daemon));
+    order.extend((leading..configure.steps.len()).map(|i| (1, i)));
     let mut new_index = [
         vec![0u32; install.steps.len()],
         vec![0u32; configure.steps.len()],
@@ -51,5 +64,55 @@ pub fn merge(install: Plan, configure: Plan) -> Plan {
             step
         })
         .collect();
-    Plan { steps }
+    with_commit(Plan { steps })
+}
+
+/// `plan` with a `commit-config` step right after its last staged step,
+/// for the supervisord its daemon or supervisorctl steps name, unless one
+/// is there already. Conditions after it are renumbered.
+fn with_commit(mut plan: Plan) -> Plan {
+    let staged = |step: &Step| match &step.desired {
+        Desired::File(f) => f.staged,
+        Desired::Absent(a) => a.staged,
+        _ => false,
+    };
+    let Some(last) = plan.steps.iter().rposition(staged) else {
+        return plan;
+    };
+    if plan.steps[last..]
+        .iter()
+        .any(|s| matches!(s.desired, Desired::CommitConfig(_)))
+    {
+        return plan;
+    }
+    let ctl = plan.steps.iter().find_map(|s| match &s.desired {
+        Desired::Daemon(d) => Some(d.ctl.clone()),
+        Desired::Supervisorctl(c) => Some(c.ctl.clone()),
+        Desired::AwaitRunning(a) => Some(a.ctl.clone()),
+        _ => None,
+    });
+    // Without a supervisord to name, the plan stays as it is and
+    // `apply-script` refuses it.
+    let Some(ctl) = ctl else {
+        return plan;
+    };
+    let at = last + 1;
+    for step in &mut plan.steps[at..] {
+        if let Condition::Changed(targets) = &mut step.when {
+            for target in targets.iter_mut() {
+                if *target as usize >= at {
+                    *target += 1;
+                }
+            }
+        }
+    }
+    plan.steps.insert(
+        at,
+        Step {
+            desired: Desired::CommitConfig(ctl),
+            reason: "supervisor's parser checks the new configuration before it is used".into(),
+            when: Condition::Always,
+        },
+    );
+    plan
 }

@@ -32,8 +32,8 @@ impl Guest for Provider {
         }
     }
 
-    fn probes(settings: String, root: String) -> Result<ProbeSet, Error> {
-        probes::probes(&settings, &root)
+    fn probes(settings: String, programs: Vec<Program>, root: String) -> Result<ProbeSet, Error> {
+        probes::probes(&settings, &programs, &root)
     }
 
     fn install_plan(settings: String, facts: NodeFacts) -> Result<Plan, Error> {

@@ -31,6 +31,11 @@ impl<'a> Facts<'a> {
         Facts { facts }
     }
 
+    /// The facts themselves.
+    pub fn node(&self) -> &'a NodeFacts {
+        self.facts
+    }
+
     /// Whether the host looked at the node.
     pub fn gathered(&self) -> bool {
         self.facts.gathered
@@ -139,6 +144,29 @@ impl<'a> Facts<'a> {
     /// What the supervisord on `socket` reported, when it answered.
     pub fn supervisor(&self, socket: &str) -> Option<&'a SupervisorState> {
         self.facts.supervisors.iter().find(|s| s.socket == socket)
+    }
+
+    /// The content hash of a watched path: `None` when it was not probed
+    /// (or facts were not gathered), `Some(None)` when nothing is there.
+    pub fn watched(&self, path: &str) -> Option<Option<&'a str>> {
+        if !self.gathered() {
+            return None;
+        }
+        self.facts
+            .watched
+            .iter()
+            .find(|w| w.path == path)
+            .map(|w| w.hash.as_deref())
+    }
+
+    /// The content of a probed record file; `None` when it is missing,
+    /// was not probed, or facts were not gathered.
+    pub fn record(&self, path: &str) -> Option<&'a str> {
+        self.facts
+            .records
+            .iter()
+            .find(|r| r.path == path)
+            .and_then(|r| r.content.as_deref())
     }
 
     /// Installed version of an OS package; `None` when not installed or

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::bindings::{Error, InitSystem, Login, ProbeSet};
+use crate::bindings::{Error, InitSystem, Login, ProbeSet, Program};
 use crate::layout::{OsFamily, Strategy};
 use crate::plan::parent;
 use crate::settings::{Resolved, Target};
@@ -10,7 +10,7 @@ use crate::settings::{Resolved, Target};
 /// The probes for `settings` on a node rooted at `root`. The OS is not
 /// known yet, so this is the union over every family and strategy the
 /// settings allow; settings that are invalid for all of them are an error.
-pub fn probes(settings: &str, root: &str) -> Result<ProbeSet, Error> {
+pub fn probes(settings: &str, programs: &[Program], root: &str) -> Result<ProbeSet, Error> {
     let target = Target {
         root: root.to_string(),
         os: None,
@@ -27,6 +27,7 @@ pub fn probes(settings: &str, root: &str) -> Result<ProbeSet, Error> {
     let mut packages = BTreeSet::new();
     let mut venvs = BTreeSet::new();
     let mut sockets = BTreeSet::new();
+    let mut records = BTreeSet::new();
     let mut first_error = None;
     let mut any = false;
     for family in OsFamily::ALL {
@@ -52,6 +53,9 @@ pub fn probes(settings: &str, root: &str) -> Result<ProbeSet, Error> {
             }
             paths.insert(parent(&p.config).to_string());
             listings.insert(p.include_dir.clone());
+            let watch_state = crate::plan::watch_state_path(&resolved);
+            paths.insert(watch_state.clone());
+            records.insert(watch_state);
             pid_files.insert(p.pidfile.clone());
             sockets.insert(p.socket.clone());
             match strategy {
@@ -79,7 +83,21 @@ pub fn probes(settings: &str, root: &str) -> Result<ProbeSet, Error> {
     if !any {
         return Err(first_error.expect("at least one combination was tried"));
     }
+    let watches: BTreeSet<String> = programs
+        .iter()
+        .flat_map(|p| p.watch.iter().cloned())
+        .collect();
+    // Programs' log directories: created when missing.
+    for program in programs {
+        for stream in [&program.stdout, &program.stderr] {
+            if let Some(crate::bindings::LogTarget::Path(path)) = &stream.logfile {
+                paths.insert(parent(path).to_string());
+            }
+        }
+    }
     Ok(ProbeSet {
+        watches: watches.into_iter().collect(),
+        records: records.into_iter().collect(),
         paths: paths.into_iter().collect(),
         listings: listings.into_iter().collect(),
         pid_files: pid_files.into_iter().collect(),

@@ -177,6 +177,7 @@ pub fn check(program: &Program, index: usize, resolved: Option<&Resolved>) -> Re
             format!("{umask:o} is not a umask (at most 777 octal)"),
         ));
     }
+    check_watch(&f("watch"), &program.watch, root)?;
     if let Some(url) = &program.serverurl {
         validate::non_empty_value(&f("serverurl"), url)?;
     }
@@ -265,6 +266,43 @@ pub fn check(program: &Program, index: usize, resolved: Option<&Resolved>) -> Re
             Ok(())
         }
     }
+}
+
+/// Most paths one program may watch.
+const MAX_WATCHES: usize = 64;
+
+/// Watched paths: absolute, under the node root, each once, and nothing
+/// that would break a line of the facts script's output.
+fn check_watch(field: &str, watch: &[String], root: &str) -> Result<(), Error> {
+    if watch.len() > MAX_WATCHES {
+        return Err(crate::error::invalid(
+            field,
+            format!(
+                "{} paths; a program watches at most {MAX_WATCHES}",
+                watch.len()
+            ),
+        ));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for (index, path) in watch.iter().enumerate() {
+        let field = format!("{field}[{index}]");
+        validate::path_under(&field, path, root)?;
+        if path.contains(['\t', '\n', '\r', '\\']) {
+            return Err(crate::error::invalid(
+                &field,
+                format!(
+                    "{path:?} holds a tab, a line break or a backslash, which the node cannot report back"
+                ),
+            ));
+        }
+        if !seen.insert(path.trim_end_matches('/')) {
+            return Err(crate::error::invalid(
+                &field,
+                format!("{path:?} is watched twice"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn check_stream(field: &str, stream: &StreamLog, root: &str) -> Result<(), Error> {

@@ -105,6 +105,15 @@ pub fn absolute_path(field: &str, path: &str) -> Result<(), Error> {
     if path.split('/').any(|segment| segment == "..") {
         return Err(invalid(field, format!("{path:?} must not contain '..'")));
     }
+    // Control characters in a path: what supervisord and the shell make
+    // of them is nothing anyone means (a tab in a log path made supervisor
+    // refuse the whole configuration).
+    if let Some(c) = path.chars().find(|c| c.is_control()) {
+        return Err(invalid(
+            field,
+            format!("{path:?} contains the control character {c:?}; paths may not"),
+        ));
+    }
     Ok(())
 }
 

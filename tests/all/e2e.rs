@@ -564,3 +564,94 @@ fn e2e_11_an_exported_script_converges_a_fresh_node_like_apply() {
         "apply finds the scripted node converged"
     );
 }
+
+#[test]
+fn e2e_12_a_new_artifact_under_the_same_command_restarts_only_its_program_once() {
+    let Some(nodes) = testbed::nodes("e2e_12", 1) else {
+        return;
+    };
+    let node = &nodes[0];
+    let artifact = |version: &str| {
+        let out = node.ssh_with_input(
+            "mkdir -p /opt/example-app && cat > /opt/example-app/app.py",
+            &format!("import time\n# version {version}\ntime.sleep(100000)\n"),
+        );
+        assert!(out.status.success(), "{out:?}");
+    };
+    let services = |command: &str| {
+        format!(
+            "[groups.web.services.web]\nfacility = \"app-deploy\"\n[groups.web.services.web.settings]\nrun-command = {command:?}\nartifacts = {{ from-lein = [{{ project-path = \"target/app.py\", path = \"example-app/app.py\" }}] }}\n\n{}",
+            sleepers(&[("worker", "sleep 1000")])
+        )
+    };
+    let spawned = || {
+        node_text(
+            node,
+            "grep -c \"spawned: 'web'\" /var/log/supervisor/supervisord.log || true",
+        )
+        .parse::<usize>()
+        .unwrap()
+    };
+    artifact("1");
+    let spec_v1 = spec(
+        "e2e_12",
+        &nodes,
+        "",
+        &services("python3 /opt/example-app/app.py"),
+    );
+    apply(&spec_v1).expect_code(0);
+    let first = pids(&spec_v1);
+    assert_eq!(first.len(), 2, "{first:?}");
+    assert_eq!(spawned(), 1);
+
+    // A new artifact under the same command: web alone restarts, once.
+    artifact("2");
+    let check = supd(&[
+        "apply",
+        spec_v1.to_str().unwrap(),
+        "--check",
+        "--format",
+        "json",
+    ]);
+    check.expect_code(2);
+    let reasons: Vec<String> = only_node(&check)["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| format!("{} ({})", s["what"], s["reason"]))
+        .collect();
+    assert!(
+        reasons.iter().any(|r| r.contains("restart web:web") && r.contains("/opt/example-app/app.py changed")),
+        "check mode says what would restart and why: {reasons:?}"
+    );
+    let run = apply(&spec_v1);
+    run.expect_code(0);
+    let second = pids(&spec_v1);
+    assert_ne!(second["web"], first["web"], "web restarted");
+    assert_eq!(second["worker"], first["worker"], "worker untouched");
+    assert_eq!(spawned(), 2, "exactly one restart");
+
+    // Nothing changed since: nothing happens.
+    let again = apply(&spec_v1);
+    again.expect_code(0);
+    assert_eq!(only_node(&again)["changed"], 0, "{again:#?}");
+    assert_eq!(pids(&spec_v1), second);
+
+    // The command and the artifact change together: one restart, not two.
+    artifact("3");
+    let spec_v3 = spec(
+        "e2e_12",
+        &nodes,
+        "",
+        &services("python3 -u /opt/example-app/app.py"),
+    );
+    apply(&spec_v3).expect_code(0);
+    let third = pids(&spec_v3);
+    assert_ne!(third["web"], second["web"]);
+    assert_eq!(third["worker"], first["worker"]);
+    assert_eq!(
+        spawned(),
+        3,
+        "the update restarted web, and nothing else did"
+    );
+}

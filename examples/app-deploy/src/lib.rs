@@ -42,7 +42,13 @@ struct AppDeploy {
     run_command: Option<String>,
     user: Option<String>,
     port: Option<u16>,
-    // app-deploy settings about artifacts and the like are not ours.
+    /// What is deployed, as in the seed: a list of paths or `{path}`
+    /// entries, or a map from source (`from-lein`, ...) to such lists.
+    #[serde(default)]
+    artifacts: serde_json::Value,
+    /// Where relative artifact paths lie (the seed deploys under /opt).
+    artifact_root: Option<String>,
+    // Other app-deploy settings are not about supervision.
     #[serde(flatten)]
     _rest: serde_json::Map<String, serde_json::Value>,
 }
@@ -114,8 +120,62 @@ impl Guest for AppDeployFacility {
             directory: None,
             umask: None,
             serverurl: None,
+            // A new artifact under the same command restarts the program.
+            watch: artifact_paths(
+                &app.artifacts,
+                app.artifact_root.as_deref().unwrap_or("/opt"),
+            )?,
         })
     }
+}
+
+/// The deployed paths of `artifacts`, absolute.
+fn artifact_paths(artifacts: &serde_json::Value, root: &str) -> Result<Vec<String>, Error> {
+    use serde_json::Value;
+    let bad = |what: &str| {
+        error(
+            "settings.artifacts",
+            ErrorKind::Malformed,
+            format!(
+                "{what}; artifacts are a list of paths or {{\"path\": ...}} entries, or a map from source to such lists"
+            ),
+        )
+    };
+    let entries: Vec<&Value> = match artifacts {
+        Value::Null => Vec::new(),
+        Value::Array(items) => items.iter().collect(),
+        Value::Object(sources) => {
+            let mut entries = Vec::new();
+            for list in sources.values() {
+                let Value::Array(items) = list else {
+                    return Err(bad("a source's artifacts are not a list"));
+                };
+                entries.extend(items);
+            }
+            entries
+        }
+        _ => return Err(bad("not a list or a map")),
+    };
+    let mut paths = Vec::new();
+    for entry in entries {
+        let path = match entry {
+            Value::String(path) => path.as_str(),
+            Value::Object(fields) => fields
+                .get("path")
+                .and_then(Value::as_str)
+                .ok_or_else(|| bad("an artifact has no \"path\""))?,
+            _ => return Err(bad("an artifact is neither a path nor an object")),
+        };
+        let absolute = if path.starts_with('/') {
+            path.to_string()
+        } else {
+            format!("{}/{path}", root.trim_end_matches('/'))
+        };
+        if !paths.contains(&absolute) {
+            paths.push(absolute);
+        }
+    }
+    Ok(paths)
 }
 
 fn no_logging_options() -> StreamLog {

@@ -48,9 +48,9 @@ pub use provider::supervisord_crate::supervision::facts::{
     ProcessFact, ProcessState, Python, SupervisorState, VenvPackageFact,
 };
 pub use provider::supervisord_crate::supervision::plan::{
-    AwaitRunning, Condition, CtlAction, CtlEndpoint, Daemon, DaemonEnsure, Desired, Directory,
-    File, Guard, GuardedCommand, PackageManager, Packages, PipInstall, Plan, StartMethod, Step,
-    Supervisorctl, SystemUser,
+    AbsentFile, AwaitRunning, Condition, CtlAction, CtlEndpoint, Daemon, DaemonEnsure, Desired,
+    Directory, File, Guard, GuardedCommand, PackageManager, Packages, PipInstall, Plan,
+    StartMethod, Step, Supervisorctl, SystemUser,
 };
 pub use provider::supervisord_crate::supervision::types::{
     Error as WitError, ErrorKind, Program, Signal,

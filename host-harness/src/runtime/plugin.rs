@@ -356,8 +356,10 @@ impl ProviderPlugin {
     }
 
     /// `probes`.
-    pub fn probes(&self, settings: &str, root: &str) -> CallResult<ProbeSet> {
-        self.call("probes", |store, p| p.call_probes(store, settings, root))
+    pub fn probes(&self, settings: &str, programs: &[Program], root: &str) -> CallResult<ProbeSet> {
+        self.call("probes", |store, p| {
+            p.call_probes(store, settings, programs, root)
+        })
     }
 
     /// `install-plan`.

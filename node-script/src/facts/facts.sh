@@ -35,10 +35,46 @@ supd_facts() {
             if [ -f "$f" ]; then set -- "$@" "$f"; fi
         done
     done
+    n=$#
     if [ $# -gt 0 ]; then
-        sha256sum "$@" | while read -r h f; do printf 'sha\t%s\t%s\n' "$h" "$f"; done
         awk 'FNR == 1 { printf "head\t%s\t%s\n", FILENAME, substr($0, 1, 256) }' "$@"
     fi
+    # Watched paths: a file, or every regular file under a directory, go
+    # into the same single sha256sum; the parser hashes directories.
+    for w in @WATCHES@; do
+        if [ -f "$w" ]; then
+            printf 'watch\t%s\tfile\n' "$w"
+            set -- "$@" "$w"
+        elif [ -d "$w" ]; then
+            printf 'watch\t%s\tdir\n' "$w"
+            while IFS= read -r f; do
+                case $f in *'	'* | *'\'*) continue ;; esac
+                if [ -f "$f" ]; then set -- "$@" "$f"; fi
+            done <<SUPD_FIND
+$(find "$w" -type f 2>/dev/null)
+SUPD_FIND
+        else
+            printf 'watch\t%s\tmissing\n' "$w"
+        fi
+    done
+    if [ $# -gt 0 ]; then
+        sha256sum "$@" | while read -r h f; do printf 'sha\t%s\t%s\n' "$h" "$f"; done
+    fi
+    # Back to the probed files alone for stat.
+    m=$#
+    i=0
+    for f; do
+        i=$((i + 1))
+        if [ "$i" -le "$n" ]; then set -- "$@" "$f"; fi
+    done
+    shift "$m"
+    # Records: small text files, whole, one line each as rec, path, line.
+    for r in @RECORDS@; do
+        if [ -f "$r" ] && [ "$(wc -c < "$r")" -le 65536 ]; then
+            printf 'record\t%s\n' "$r"
+            awk -v r="$r" '{ printf "rec\t%s\t%s\n", r, $0 }' "$r"
+        fi
+    done
     for f in @PATHS@; do
         if [ ! -e "$f" ] && [ ! -L "$f" ]; then printf 'missing\t%s\n' "$f"
         elif [ ! -f "$f" ]; then set -- "$@" "$f"; fi

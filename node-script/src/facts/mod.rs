@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::bindings::{
     Error, ErrorKind, FileInfo, InitSystem, Login, NodeFacts, OsRelease, PackageFact, PathFact,
-    PathKind, ProbeSet, ProcessFact, ProcessState, Python, ScriptOutput, SupervisorState,
-    VenvPackageFact,
+    PathKind, ProbeSet, ProcessFact, ProcessState, Python, RecordFact, ScriptOutput,
+    SupervisorState, VenvPackageFact, WatchFact,
 };
 use crate::script::quote;
 
@@ -28,6 +28,8 @@ pub fn script(probes: &ProbeSet) -> String {
             "PID_FILES" => list(&probes.pid_files),
             "PACKAGES" => list(&probes.packages),
             "VENVS" => list(&probes.venvs),
+            "WATCHES" => list(&probes.watches),
+            "RECORDS" => list(&probes.records),
             "PROBE" => quote(PYTHON_PROBE),
             _ => return None,
         })
@@ -71,6 +73,8 @@ pub fn parse(probes: &ProbeSet, root: &str, output: &ScriptOutput) -> Result<Nod
     let mut stats = Vec::new();
     let mut missing = BTreeSet::new();
     let mut rpc: BTreeMap<(String, String), String> = BTreeMap::new();
+    let mut watch_kinds: BTreeMap<String, String> = BTreeMap::new();
+    let mut records: BTreeMap<String, String> = BTreeMap::new();
     for line in output.stdout.lines() {
         let fields: Vec<&str> = line.split('\t').collect();
         match fields.as_slice() {
@@ -122,6 +126,17 @@ pub fn parse(probes: &ProbeSet, root: &str, output: &ScriptOutput) -> Result<Nod
             }
             ["missing", path] => {
                 missing.insert(path.to_string());
+            }
+            ["watch", path, kind] => {
+                watch_kinds.insert(path.to_string(), kind.to_string());
+            }
+            ["record", path] => {
+                records.entry(path.to_string()).or_default();
+            }
+            ["rec", path, rest @ ..] => {
+                let content = records.entry(path.to_string()).or_default();
+                content.push_str(&rest.join("\t"));
+                content.push('\n');
             }
             ["proc", pid_file, pid, alive] => facts.processes.push(ProcessFact {
                 pid_file: pid_file.to_string(),
@@ -204,7 +219,44 @@ pub fn parse(probes: &ProbeSet, root: &str, output: &ScriptOutput) -> Result<Nod
             facts.supervisors.push(state);
         }
     }
+    for path in &probes.watches {
+        let hash = match watch_kinds.get(path).map(String::as_str) {
+            Some("file") => sums.get(path).cloned(),
+            Some("dir") => Some(tree_hash(path, &sums)),
+            _ => None,
+        };
+        facts.watched.push(WatchFact {
+            path: path.clone(),
+            hash,
+        });
+    }
+    for path in &probes.records {
+        facts.records.push(RecordFact {
+            path: path.clone(),
+            content: records.remove(path),
+        });
+    }
     Ok(facts)
+}
+
+/// The hash of a directory: SHA-256 of its regular files' lines
+/// `<relative path> NUL <sha256> LF`, sorted by relative path.
+fn tree_hash(dir: &str, sums: &BTreeMap<String, String>) -> String {
+    use sha2::{Digest, Sha256};
+    let prefix = format!("{}/", dir.trim_end_matches('/'));
+    let mut hasher = Sha256::new();
+    // BTreeMap order is byte order of the full path, which is the order of
+    // the relative paths under one prefix.
+    for (path, sha) in sums.range(prefix.clone()..) {
+        let Some(relative) = path.strip_prefix(&prefix) else {
+            break;
+        };
+        hasher.update(relative.as_bytes());
+        hasher.update([0]);
+        hasher.update(sha.as_bytes());
+        hasher.update(b"\n");
+    }
+    hex::encode(hasher.finalize())
 }
 
 /// A string member of an XML-RPC struct; empty when absent.
@@ -302,5 +354,7 @@ pub fn assumed(os: Option<OsRelease>, root: &str) -> NodeFacts {
         packages: Vec::new(),
         venv_packages: Vec::new(),
         supervisors: Vec::new(),
+        watched: Vec::new(),
+        records: Vec::new(),
     }
 }

@@ -18,7 +18,8 @@ pub fn describe(desired: &Desired) -> String {
         Desired::User(u) => format!("user {}", u.name),
         Desired::Directory(d) => format!("directory {}", d.path),
         Desired::File(f) => format!("file {}", f.path),
-        Desired::Absent(path) => format!("absent {path}"),
+        Desired::Absent(a) => format!("absent {}", a.path),
+        Desired::CommitConfig(ctl) => format!("configuration in place ({})", ctl.config),
         Desired::Daemon(d) => {
             let how = match &d.start {
                 StartMethod::Systemd(unit) => format!("systemd {unit}"),

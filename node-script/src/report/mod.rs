@@ -5,6 +5,7 @@
 mod describe;
 mod lines;
 mod programs;
+mod refused;
 mod status;
 
 pub use describe::describe;
@@ -105,9 +106,13 @@ pub fn parse(
         } else {
             format!(" ({})", reasons.join("; "))
         };
+        let message = match plan.steps.get(index).map(|s| &s.desired) {
+            Some(Desired::CommitConfig(_)) => refused::locate(plan, &step.message),
+            _ => step.message.clone(),
+        };
         Some(format!(
-            "step {index} ({}) failed: {}{reasons}",
-            step.what, step.message
+            "step {index} ({}) failed: {message}{reasons}",
+            step.what
         ))
     } else if output.exit_code != Some(0) || reported < plan.steps.len() {
         let stderr: Vec<&str> = output.stderr.lines().rev().take(5).collect();

@@ -91,15 +91,25 @@ fn step_call(index: usize, desired: &Desired) -> String {
             opt(&d.group)
         ),
         Desired::File(f) => format!(
-            "supd_file {index} {} {:o} {} {} {} {}",
+            "supd_file {index} {} {:o} {} {} {} {} {}",
             quote(&f.path),
             f.mode,
             opt(&f.owner),
             opt(&f.group),
             hex::encode(Sha256::digest(f.content.as_bytes())),
+            u8::from(f.staged),
             quote(&f.content)
         ),
-        Desired::Absent(path) => format!("supd_absent {index} {}", quote(path)),
+        Desired::Absent(a) => format!(
+            "supd_absent {index} {} {}",
+            quote(&a.path),
+            u8::from(a.staged)
+        ),
+        Desired::CommitConfig(ctl) => format!(
+            "supd_commit {index} {} {}",
+            quote(&ctl.binary),
+            quote(&ctl.config)
+        ),
         Desired::Daemon(d) => {
             let ensure = match d.ensure {
                 DaemonEnsure::Running => "running",

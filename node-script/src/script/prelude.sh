@@ -11,6 +11,8 @@ supd_init() {
     export LC_ALL=C
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
     SUPD_TMP=""
+    SUPD_STAGED=""
+    SUPD_STAGE_DIR=""
     SUPD_DAEMON_FRESH=0
     # The socket of the supervisord the script talked to, for supd_states.
     SUPD_SOCK=""
@@ -29,6 +31,9 @@ supd_init() {
 supd_cleanup() {
     [ -n "$SUPD_TMP" ] && rm -f "$SUPD_TMP"
     [ -n "${SUPD_LOG:-}" ] && rm -f "$SUPD_LOG"
+    supd_unstage
+    [ -n "${SUPD_STAGED:-}" ] && rm -f "$SUPD_STAGED"
+    [ -n "${SUPD_STAGE_DIR:-}" ] && rm -rf "$SUPD_STAGE_DIR"
     SUPD_TMP=""
 }
 
@@ -118,7 +123,10 @@ supd_chown() {
     chown "$2${3:+:$3}" "$1"
 }
 
-# supd_file STEP PATH MODE OWNER GROUP SHA256 CONTENT
+# supd_file STEP PATH MODE OWNER GROUP SHA256 STAGED CONTENT
+# A staged file (STAGED=1, part of supervisord's configuration) is written
+# under a temporary name and put in place by supd_commit; in check mode it
+# is written into a private directory, for supd_commit to check.
 supd_file() {
     _dir=${2%/*}
     [ -n "$_dir" ] || _dir=/
@@ -147,6 +155,11 @@ supd_file() {
         printf '\n'
     fi
     if [ "$SUPD_CHECK" = 1 ]; then
+        if [ "$7" = 1 ]; then
+            supd_stage_init
+            printf '%s' "$8" > "$SUPD_STAGE_DIR/$1" &&
+                printf 'write\t%s\t%s\n' "$SUPD_STAGE_DIR/$1" "$2" >> "$SUPD_STAGED"
+        fi
         supd_changed "$1" "would write: $_why"
         return 0
     fi
@@ -161,29 +174,158 @@ supd_file() {
         *) _mask="" ;;
     esac
     umask "${_mask:-077}"
-    if printf '%s' "$7" > "$SUPD_TMP" && { [ -n "$_mask" ] || chmod "$3" "$SUPD_TMP"; } &&
-        supd_chown "$SUPD_TMP" "$4" "$5" && mv -f "$SUPD_TMP" "$2"; then
+    if printf '%s' "$8" > "$SUPD_TMP" && { [ -n "$_mask" ] || chmod "$3" "$SUPD_TMP"; } &&
+        supd_chown "$SUPD_TMP" "$4" "$5"; then
         umask 022
-        SUPD_TMP=""
-        supd_changed "$1" "written: $_why"
     else
         umask 022
         supd_fail "$1" "cannot write $2"
     fi
+    if [ "$7" = 1 ]; then
+        supd_stage_init
+        printf 'write\t%s\t%s\n' "$SUPD_TMP" "$2" >> "$SUPD_STAGED"
+        SUPD_TMP=""
+        supd_changed "$1" "staged: $_why"
+        return 0
+    fi
+    mv -f "$SUPD_TMP" "$2" || supd_fail "$1" "cannot write $2"
+    SUPD_TMP=""
+    supd_changed "$1" "written: $_why"
 }
 
-# supd_absent STEP PATH
+# supd_absent STEP PATH STAGED
 supd_absent() {
     if [ ! -e "$2" ] && [ ! -L "$2" ]; then
         supd_report "$1" ok ""
         return 0
     fi
+    if [ "$3" = 1 ]; then
+        supd_stage_init
+        printf 'remove\t\t%s\n' "$2" >> "$SUPD_STAGED"
+    fi
     if [ "$SUPD_CHECK" = 1 ]; then
         supd_changed "$1" "would remove $2"
         return 0
     fi
+    if [ "$3" = 1 ]; then
+        supd_changed "$1" "staged: removed when the configuration is in place"
+        return 0
+    fi
     rm -f "$2" >>"$SUPD_LOG" 2>&1 || supd_fail "$1" "cannot remove $2"
     supd_changed "$1" "removed $2"
+}
+
+# Staging: supd_stage_init makes the list of staged files (and, in check
+# mode, the private directory they are written to).
+supd_stage_init() {
+    [ -n "$SUPD_STAGED" ] && return 0
+    SUPD_STAGED=$(mktemp "${TMPDIR:-/tmp}/supd-staged.XXXXXX") || exit 70
+    if [ "$SUPD_CHECK" = 1 ]; then
+        SUPD_STAGE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/supd-stage.XXXXXX") || exit 70
+    fi
+}
+
+# Drops every staged file: nothing of them reaches a live path.
+supd_unstage() {
+    if [ -n "$SUPD_STAGED" ] && [ -f "$SUPD_STAGED" ]; then
+        while IFS='	' read -r _k _src _dst; do
+            [ "$_k" = write ] && rm -f "$_src"
+        done < "$SUPD_STAGED"
+        : > "$SUPD_STAGED"
+    fi
+}
+
+# The interpreter of a Python script (its #! line), for supervisor's parser.
+supd_interpreter() {
+    _line=""
+    { read -r _line < "$1"; } 2>/dev/null || return 1
+    case $_line in '#!'*) ;; *) return 1 ;; esac
+    set -- ${_line#??}
+    case $1 in */env) shift ;; esac
+    [ -n "$1" ] && command -v "$1"
+}
+
+# supervisor's own parser, run by supervisor's own interpreter, on the
+# candidate configuration: the live files, with staged ones in their place
+# and staged removals left out. Prints supervisor's message and exits 1
+# when it refuses.
+SUPD_COMMIT_PY='
+import fnmatch, glob, os, sys
+from supervisor import options
+config, listing = sys.argv[1], sys.argv[2]
+staged, removed = {}, set()
+with open(listing) as f:
+    for line in f:
+        kind, source, target = line.rstrip("\n").split("\t")
+        if kind == "write":
+            staged[target] = source
+        else:
+            removed.add(target)
+real_glob = glob.glob
+class CandidateGlob:
+    @staticmethod
+    def glob(pattern):
+        found = set(real_glob(pattern)) - removed
+        found.update(t for t in staged if fnmatch.fnmatch(t, pattern))
+        return sorted(found)
+options.glob = CandidateGlob
+real_read = options.UnhosedConfigParser.read
+def read(self, filenames, **kwargs):
+    if isinstance(filenames, str):
+        filenames = [filenames]
+    done = []
+    for name in filenames:
+        done.extend(real_read(self, [staged.get(name, name)], **kwargs) and [name])
+        for section, source in list(self.section_to_file.items()):
+            if source == staged.get(name):
+                self.section_to_file[section] = name
+    return done
+options.UnhosedConfigParser.read = read
+server = options.ServerOptions()
+server.configfile = config
+server.here = os.path.dirname(os.path.abspath(config))
+try:
+    with open(staged.get(config, config)) as fp:
+        server.read_config(fp)
+except Exception as e:
+    print(str(e).replace(staged.get(config, config), config))
+    sys.exit(1)
+'
+
+# supd_commit STEP CTL CONF: checks the candidate configuration with
+# supervisor's parser, then puts every staged file in place (or, refused,
+# drops them all and fails).
+supd_commit() {
+    _step=$1 _ctl=$2 _conf=$3
+    if [ -z "$SUPD_STAGED" ] || [ ! -s "$SUPD_STAGED" ]; then
+        supd_report "$_step" ok "nothing staged"
+        return 0
+    fi
+    _checked="not checked: supervisor is not installed yet"
+    _py=$(supd_interpreter "$_ctl") || _py=""
+    if [ -n "$_py" ] && "$_py" -c "import supervisor.options" >/dev/null 2>&1; then
+        if ! _why=$("$_py" -c "$SUPD_COMMIT_PY" "$_conf" "$SUPD_STAGED" 2>&1); then
+            supd_unstage
+            supd_report "$_step" failed "supervisor refuses the configuration: $(printf '%s' "$_why" | tail -n 3 | tr '\n\t' '  ')"
+            exit 1
+        fi
+        _checked="supervisor's parser accepts it"
+    fi
+    if [ "$SUPD_CHECK" = 1 ]; then
+        supd_unstage
+        supd_report "$_step" ok "would put it in place; $_checked"
+        return 0
+    fi
+    _n=0
+    while IFS='	' read -r _k _src _dst; do
+        case $_k in
+            write) mv -f "$_src" "$_dst" >>"$SUPD_LOG" 2>&1 || { supd_unstage; supd_fail "$_step" "cannot put $_dst in place"; } ;;
+            remove) rm -f "$_dst" >>"$SUPD_LOG" 2>&1 || supd_fail "$_step" "cannot remove $_dst" ;;
+        esac
+        _n=$((_n + 1))
+    done < "$SUPD_STAGED"
+    : > "$SUPD_STAGED"
+    supd_changed "$_step" "$_n files in place; $_checked"
 }
 
 # supd_directory STEP PATH MODE OWNER GROUP

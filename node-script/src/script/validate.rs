@@ -61,6 +61,27 @@ pub fn validate(plan: &Plan, options: &ScriptOptions) -> Result<(), Error> {
             ));
         }
     }
+    // A staged file waits for a commit-config step; without one it would
+    // never reach its path.
+    let mut waiting: Option<usize> = None;
+    for (index, step) in plan.steps.iter().enumerate() {
+        match &step.desired {
+            Desired::File(f) if f.staged => {
+                waiting.get_or_insert(index);
+            }
+            Desired::Absent(a) if a.staged => {
+                waiting.get_or_insert(index);
+            }
+            Desired::CommitConfig(_) => waiting = None,
+            _ => {}
+        }
+    }
+    if let Some(index) = waiting {
+        return Err(refuse(
+            format!("plan.steps[{index}].desired.staged"),
+            format!("step {index} is staged, but no commit-config step follows it"),
+        ));
+    }
     if bytes > options.max_bytes {
         return Err(refuse(
             "plan.steps".into(),
@@ -95,7 +116,8 @@ fn strings(desired: &Desired) -> Vec<&str> {
             out.extend(f.group.as_deref());
             out.extend(f.redact_keys.iter().map(String::as_str));
         }
-        Desired::Absent(path) => out.push(path),
+        Desired::Absent(a) => out.push(&a.path),
+        Desired::CommitConfig(ctl) => out.extend([ctl.binary.as_str(), &ctl.config, &ctl.socket]),
         Desired::Daemon(d) => {
             out.extend([d.pid_file.as_str(), &d.socket]);
             out.extend([d.ctl.binary.as_str(), &d.ctl.config, &d.ctl.socket]);

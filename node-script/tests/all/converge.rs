@@ -1,6 +1,6 @@
 //! `converge-plan`: program files before the daemon, conditions renumbered.
 
-use supervisord_node_script::bindings::{Condition, DaemonEnsure, Desired};
+use supervisord_node_script::bindings::{Condition, DaemonEnsure};
 use supervisord_node_script::converge::merge;
 use supervisord_node_script::report::describe;
 
@@ -9,13 +9,13 @@ use crate::support::*;
 #[test]
 fn program_files_go_before_the_daemon_and_conditions_follow_their_steps() {
     let install = plan(vec![
-        step(Desired::Absent("/conf".into())),
+        step(absent("/conf")),
         when(daemon(DaemonEnsure::Restarted), &[0]),
         step(daemon(DaemonEnsure::Running)),
     ]);
     let configure = plan(vec![
-        step(Desired::Absent("/a".into())),
-        step(Desired::Absent("/b".into())),
+        step(absent("/a")),
+        step(absent("/b")),
         when(update(), &[0, 1]),
     ]);
     let merged = merge(install, configure);

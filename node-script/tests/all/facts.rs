@@ -14,6 +14,8 @@ fn probes(paths: Vec<String>, listings: Vec<String>, pid_files: Vec<String>) -> 
         packages: vec!["bash".into(), "no-such-package-here".into()],
         venvs: vec![],
         sockets: vec![],
+        watches: vec![],
+        records: vec![],
     }
 }
 
@@ -124,4 +126,76 @@ fn current_uid() -> u32 {
         .trim()
         .parse()
         .unwrap()
+}
+
+#[test]
+fn watched_files_and_directories_hash_and_records_read_whole() {
+    let dir = scratch("watches");
+    let d = dir.display().to_string();
+    std::fs::write(dir.join("app.jar"), "v1").unwrap();
+    std::fs::create_dir_all(dir.join("conf/sub")).unwrap();
+    std::fs::write(dir.join("conf/a.yml"), "a").unwrap();
+    std::fs::write(dir.join("conf/sub/b yml"), "b").unwrap();
+    std::fs::write(dir.join("state"), "web\t/x\tabc\n\nlast").unwrap();
+    let mut probes = probes(vec![], vec![], vec![]);
+    probes.watches = vec![
+        format!("{d}/app.jar"),
+        format!("{d}/conf"),
+        format!("{d}/gone"),
+    ];
+    probes.records = vec![format!("{d}/state"), format!("{d}/no-state")];
+    let read = |probes: &ProbeSet| {
+        let output = run(&facts::script(probes));
+        facts::parse(probes, &d, &output).expect("facts parse")
+    };
+    let facts = read(&probes);
+    let hash = |p: &str| {
+        facts
+            .watched
+            .iter()
+            .find(|w| w.path == format!("{d}/{p}"))
+            .unwrap()
+            .hash
+            .clone()
+    };
+    assert_eq!(hash("app.jar"), Some(sha256_of(b"v1")));
+    assert_eq!(hash("gone"), None);
+    let tree = format!(
+        "a.yml\0{}\nsub/b yml\0{}\n",
+        sha256_of(b"a"),
+        sha256_of(b"b")
+    );
+    assert_eq!(
+        hash("conf"),
+        Some(sha256_of(tree.as_bytes())),
+        "the directory's files, sorted"
+    );
+    assert!(
+        facts.paths.iter().all(|p| !p.path.contains("/conf/")),
+        "watched files are not path facts"
+    );
+    let record = |p: &str| {
+        facts
+            .records
+            .iter()
+            .find(|r| r.path == format!("{d}/{p}"))
+            .unwrap()
+            .content
+            .clone()
+    };
+    assert_eq!(record("state").as_deref(), Some("web\t/x\tabc\n\nlast\n"));
+    assert_eq!(record("no-state"), None);
+
+    std::fs::write(dir.join("conf/sub/b yml"), "b2").unwrap();
+    let changed = read(&probes);
+    let conf = changed
+        .watched
+        .iter()
+        .find(|w| w.path.ends_with("/conf"))
+        .unwrap();
+    assert_ne!(
+        conf.hash,
+        hash("conf"),
+        "a file deep in the directory changed its hash"
+    );
 }

@@ -6,5 +6,6 @@ mod converge;
 mod facts;
 mod report;
 mod script;
+mod staging;
 mod support;
 mod validate;

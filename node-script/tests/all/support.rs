@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use supervisord_node_script::bindings::{
-    Condition, CtlAction, CtlEndpoint, Daemon, DaemonEnsure, Desired, File, Plan, ScriptOptions,
-    ScriptOutput, StartMethod, Step, Supervisorctl,
+    AbsentFile, Condition, CtlAction, CtlEndpoint, Daemon, DaemonEnsure, Desired, File, Plan,
+    ScriptOptions, ScriptOutput, StartMethod, Step, Supervisorctl,
 };
 
 /// A step that always runs.
@@ -35,6 +35,28 @@ pub fn file(path: &str, content: &str, mode: u32, redact: &[&str]) -> Desired {
         group: None,
         mode,
         redact_keys: redact.iter().map(|k| k.to_string()).collect(),
+        staged: false,
+    })
+}
+
+/// A file that must not exist (not staged).
+pub fn absent(path: &str) -> Desired {
+    Desired::Absent(AbsentFile {
+        path: path.into(),
+        staged: false,
+    })
+}
+
+/// A staged file.
+pub fn staged(path: &str, content: &str) -> Desired {
+    Desired::File(File {
+        path: path.into(),
+        content: content.into(),
+        owner: None,
+        group: None,
+        mode: 0o644,
+        redact_keys: Vec::new(),
+        staged: true,
     })
 }
 

@@ -1,6 +1,6 @@
 //! Plans the script refuses, each naming the step and the field.
 
-use supervisord_node_script::bindings::{DaemonEnsure, Desired, ErrorKind, ScriptOptions};
+use supervisord_node_script::bindings::{DaemonEnsure, ErrorKind, ScriptOptions};
 use supervisord_node_script::script::validate;
 
 use crate::support::*;
@@ -52,10 +52,7 @@ fn bad_plans_are_refused_naming_the_step() {
         ),
         (
             "a mode that is not a permission",
-            plan(vec![
-                step(Desired::Absent("/a".into())),
-                step(file("/x", "", 0o17777, &[])),
-            ]),
+            plan(vec![step(absent("/a")), step(file("/x", "", 0o17777, &[]))]),
             options(false, false),
             "plan.steps[1].desired.mode",
             "17777",

@@ -67,6 +67,8 @@ struct Generic {
     umask: Option<Octal>,
     serverurl: Option<String>,
     #[serde(default)]
+    watch: Vec<String>,
+    #[serde(default)]
     events: Vec<String>,
     buffer_size: Option<u32>,
     result_handler: Option<String>,
@@ -150,6 +152,7 @@ pub fn config_map(settings: &str) -> Result<Program, Error> {
         directory: g.directory,
         umask: g.umask.map(|m| m.0),
         serverurl: g.serverurl,
+        watch: g.watch,
     })
 }
 

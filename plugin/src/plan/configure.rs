@@ -4,11 +4,12 @@
 
 use std::collections::BTreeSet;
 
+use super::watch::Watches;
 use super::{PlanBuilder, sha256_hex};
 use crate::MANAGED_MARKER;
 use crate::bindings::{
-    AwaitRunning, CtlAction, Desired, Error, File, NodeFacts, PathKind, Plan, Program,
-    Supervisorctl,
+    AbsentFile, AwaitRunning, CtlAction, Desired, Directory, Error, File, LogTarget, NodeFacts,
+    PathKind, Plan, Program, Supervisorctl,
 };
 use crate::facts::Facts;
 use crate::program::{check_all, process_groups};
@@ -34,6 +35,21 @@ pub fn configure_plan(
     let mut wanted_files = BTreeSet::new();
     let groups = process_groups(programs);
 
+    // A program's log directory that does not exist is created, owned by
+    // the program's user (supervisord refuses a log path whose directory
+    // is missing, and would then refuse every later change too).
+    for (path, owner) in missing_log_dirs(programs, &facts, &resolved) {
+        plan.always(
+            Desired::Directory(Directory {
+                path,
+                group: owner.clone(),
+                owner,
+                mode: 0o755,
+            }),
+            "a program logs there and it is missing",
+        );
+    }
+
     for (name, members) in &groups {
         let group = ProcessGroup {
             name,
@@ -54,6 +70,7 @@ pub fn configure_plan(
             // account may read them.
             mode: if secret { 0o600 } else { 0o644 },
             redact_keys: SECRET_KEYS.iter().map(|k| k.to_string()).collect(),
+            staged: true,
         };
         if let Some(step) = plan.file(&facts, file, &format!("group {name}")) {
             changed_steps.push(step);
@@ -80,7 +97,10 @@ pub fn configure_plan(
             continue;
         }
         changed_steps.push(plan.always(
-            Desired::Absent(fact.path.clone()),
+            Desired::Absent(AbsentFile {
+                path: fact.path.clone(),
+                staged: true,
+            }),
             format!("group {stem}: no longer wanted"),
         ));
         changed_groups.insert(stem.to_string());
@@ -149,6 +169,46 @@ pub fn configure_plan(
         }
     }
 
+    // Programs whose watched paths changed restart once, unless an update
+    // or a new daemon restarts them anyway; programs that are not running
+    // are left as they are (a deliberate stop stays a stop).
+    let state_path = super::watch_state_path(&resolved);
+    let watches = Watches::new(facts.node(), &state_path);
+    if let Some(daemon) = daemon {
+        for program in programs {
+            let changed = watches.changed_paths(program);
+            let group = program
+                .group
+                .clone()
+                .unwrap_or_else(|| program.name.clone());
+            if changed.is_empty() || update_targets.contains(&group) {
+                continue;
+            }
+            let running = daemon.processes.iter().any(|p| {
+                p.group == group && matches!(p.state.as_str(), "RUNNING" | "STARTING" | "BACKOFF")
+            });
+            if !running {
+                continue;
+            }
+            // One process of its own: by name; several (numprocs, a name
+            // template): the group's processes.
+            let target = if program.numprocs.unwrap_or(1) == 1 && program.process_name.is_none() {
+                format!("{group}:{}", program.name)
+            } else {
+                format!("{group}:*")
+            };
+            plan.always(
+                Desired::Supervisorctl(Supervisorctl {
+                    ctl: ctl.clone(),
+                    action: CtlAction::Restart,
+                    targets: vec![target],
+                }),
+                format!("{}: {} changed", program.name, changed.join(", ")),
+            );
+            restarted.insert(group);
+        }
+    }
+
     let awaited: Vec<(&String, u32)> = groups
         .iter()
         .filter(|(name, _)| {
@@ -184,7 +244,60 @@ pub fn configure_plan(
             plan.after_change(await_step, reason, changed_steps);
         }
     }
+
+    // The hashes just applied, recorded last: after the restarts they
+    // caused have succeeded.
+    if facts.gathered() {
+        let record = watches.record(programs);
+        if !record.is_empty() {
+            plan.file(
+                &facts,
+                File {
+                    path: state_path,
+                    content: record,
+                    owner: None,
+                    group: None,
+                    mode: 0o644,
+                    redact_keys: Vec::new(),
+                    staged: false,
+                },
+                "watched paths",
+            );
+        } else if facts.exists(&state_path) == Some(true) {
+            plan.always(
+                Desired::Absent(AbsentFile {
+                    path: state_path,
+                    staged: false,
+                }),
+                "no program watches a path",
+            );
+        }
+    }
     Ok(plan.finish())
+}
+
+/// Parent directories of programs' log files that the facts say are
+/// missing, with the owner each should get.
+fn missing_log_dirs(
+    programs: &[Program],
+    facts: &Facts<'_>,
+    resolved: &Resolved,
+) -> Vec<(String, Option<String>)> {
+    let mut dirs: Vec<(String, Option<String>)> = Vec::new();
+    for program in programs {
+        for stream in [&program.stdout, &program.stderr] {
+            let Some(LogTarget::Path(path)) = &stream.logfile else {
+                continue;
+            };
+            let dir = super::parent(path).to_string();
+            if facts.exists(&dir) != Some(false) || dirs.iter().any(|(d, _)| *d == dir) {
+                continue;
+            }
+            let owner = program.user.clone().or_else(|| resolved.file_owner());
+            dirs.push((dir, owner));
+        }
+    }
+    dirs
 }
 
 /// How long a program may take to reach RUNNING or FATAL: each start

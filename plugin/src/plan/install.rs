@@ -200,6 +200,7 @@ fn config_file(plan: &mut PlanBuilder, r: &Resolved, facts: &Facts<'_>) -> Optio
             owner,
             mode: if secret { 0o600 } else { 0o644 },
             redact_keys: SECRET_KEYS.iter().map(|k| k.to_string()).collect(),
+            staged: true,
         },
         "supervisord.conf",
     )
@@ -232,6 +233,7 @@ fn systemd_unit(plan: &mut PlanBuilder, r: &Resolved, facts: &Facts<'_>) -> Opti
             group: None,
             mode: 0o644,
             redact_keys: Vec::new(),
+            staged: false,
         },
         &format!("systemd unit {unit}"),
     )?;

@@ -5,10 +5,12 @@
 mod configure;
 mod install;
 mod service;
+mod watch;
 
 pub use configure::configure_plan;
 pub use install::install_plan;
 pub use service::service_plan;
+pub use watch::watch_state_path;
 
 use sha2::{Digest, Sha256};
 

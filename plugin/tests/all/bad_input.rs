@@ -207,7 +207,7 @@ fn settings_that_do_not_fit_the_node() {
     );
     expect(
         "probes see bad settings too",
-        probes(r#"{"bogus": 1}"#, "/"),
+        probes(r#"{"bogus": 1}"#, &[], "/"),
         "settings.bogus",
         ErrorKind::UnknownField,
     );

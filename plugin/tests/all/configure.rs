@@ -258,3 +258,109 @@ fn a_fatal_program_that_should_run_is_started_again() {
     let healthy = with_daemon(converged(&programs), &[], &[]);
     assert_eq!(steps(&programs, &healthy), Vec::<String>::new());
 }
+
+const RECORD: &str = "/n/opt/supervisord/run/supervisord-crate.watch";
+
+/// Facts with `/n/app.jar` hashing to `now` (None: missing) and, when
+/// given, the record of the last apply.
+fn watching(mut facts: NodeFacts, now: Option<&str>, record: Option<&str>) -> NodeFacts {
+    facts.watched.push(supervisord_plugin::bindings::WatchFact {
+        path: "/n/app.jar".into(),
+        hash: now.map(str::to_string),
+    });
+    if let Some(content) = record {
+        facts = with_file(facts, RECORD, content, 0o644, "dev");
+        facts
+            .records
+            .push(supervisord_plugin::bindings::RecordFact {
+                path: RECORD.into(),
+                content: Some(content.into()),
+            });
+    }
+    facts
+}
+
+#[test]
+fn watched_paths_restart_their_program_once() {
+    let mut web = program("web", "python3 -m http.server 8080");
+    web.watch = vec!["/n/app.jar".into()];
+    let programs = vec![web.clone(), program("worker", "sleep 1000")];
+    let running = || with_daemon(converged(&programs), &[], &[]);
+    let recorded = |hash: &str| format!("web\t/n/app.jar\t{hash}\n");
+    let record_file = format!("file {RECORD} 644");
+
+    // Seen for the first time: recorded, nothing restarts.
+    assert_eq!(
+        steps(&programs, &watching(running(), Some("aaa"), None)),
+        vec![record_file.clone()]
+    );
+    // Unchanged: nothing at all.
+    assert_eq!(
+        steps(
+            &programs,
+            &watching(running(), Some("aaa"), Some(&recorded("aaa")))
+        ),
+        Vec::<String>::new()
+    );
+    // Changed: exactly that program restarts, is awaited, then recorded.
+    let facts = watching(running(), Some("bbb"), Some(&recorded("aaa")));
+    let plan = configure_plan("{}", &programs, &facts).unwrap();
+    assert_eq!(
+        describe(&plan),
+        vec![
+            "ctl restart web:web".to_string(),
+            "await web 19s".into(),
+            record_file.clone()
+        ]
+    );
+    assert_eq!(plan.steps[0].reason, "web: /n/app.jar changed");
+    assert_eq!(file_content(&plan, RECORD), recorded("bbb"));
+    // Gone: a change too.
+    assert_eq!(
+        steps(
+            &programs,
+            &watching(running(), None, Some(&recorded("aaa")))
+        )[0],
+        "ctl restart web:web"
+    );
+    // Changed together with its command: the update restarts it, once.
+    let mut moved = web.clone();
+    moved.command = "python3 -m http.server 8081".into();
+    let changed = vec![moved, program("worker", "sleep 1000")];
+    let steps_changed = steps(
+        &changed,
+        &watching(running(), Some("bbb"), Some(&recorded("aaa"))),
+    );
+    assert!(
+        !steps_changed.iter().any(|s| s.starts_with("ctl restart")),
+        "{steps_changed:?}"
+    );
+    assert!(
+        steps_changed.contains(&"ctl update web after [0]".to_string()),
+        "{steps_changed:?}"
+    );
+    assert_eq!(steps_changed.last(), Some(&record_file));
+    // A program someone stopped stays stopped; the new hash is recorded.
+    let mut stopped = running();
+    for process in &mut stopped.supervisors[0].processes {
+        if process.group == "web" {
+            process.state = "STOPPED".into();
+        }
+    }
+    assert_eq!(
+        steps(
+            &programs,
+            &watching(stopped, Some("bbb"), Some(&recorded("aaa")))
+        ),
+        vec![record_file.clone()]
+    );
+    // No program watches anything any more: the record goes.
+    let plain = two_programs();
+    assert_eq!(
+        steps(
+            &plain,
+            &watching(running(), Some("bbb"), Some(&recorded("aaa")))
+        ),
+        vec![format!("absent {RECORD}")]
+    );
+}

@@ -224,7 +224,7 @@ fn the_generic_facility_maps_the_seeds_keys() {
 
 #[test]
 fn probes_cover_every_layout_under_the_root() {
-    let whole = probes("{}", "/").unwrap();
+    let whole = probes("{}", &[], "/").unwrap();
     for path in [
         "/etc/supervisor/supervisord.conf",
         "/etc/supervisord.conf",
@@ -249,7 +249,7 @@ fn probes_cover_every_layout_under_the_root() {
     assert!(whole.packages.contains(&"supervisor".to_string()));
     assert_eq!(whole.venvs, vec!["/opt/supervisord/venv".to_string()]);
 
-    let sandbox = probes("{}", "/home/dev/node").unwrap();
+    let sandbox = probes("{}", &[], "/home/dev/node").unwrap();
     assert!(
         sandbox
             .paths

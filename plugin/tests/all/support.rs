@@ -32,6 +32,8 @@ pub fn node(id: &str, version: &str, like: &[&str], init: InitSystem) -> NodeFac
         packages: Vec::new(),
         venv_packages: Vec::new(),
         supervisors: Vec::new(),
+        watched: Vec::new(),
+        records: Vec::new(),
     }
 }
 
@@ -157,6 +159,7 @@ pub fn program(name: &str, command: &str) -> Program {
         directory: None,
         umask: None,
         serverurl: None,
+        watch: Vec::new(),
     }
 }
 
@@ -208,7 +211,8 @@ fn describe_step(step: &Step) -> String {
                 .map(|o| format!(" {o}"))
                 .unwrap_or_default()
         ),
-        Desired::Absent(path) => format!("absent {path}"),
+        Desired::Absent(a) => format!("absent {}", a.path),
+        Desired::CommitConfig(ctl) => format!("commit {}", ctl.config),
         Desired::Daemon(d) => {
             let start = match &d.start {
                 StartMethod::Systemd(unit) => format!("systemd {unit}"),

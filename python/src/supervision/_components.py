@@ -85,8 +85,8 @@ class Provider(_Component):
         self.name: str = self.info["name"]
         self.label = f"{self.name} ({self.label})"
 
-    def probes(self, settings: Optional[Settings], root: str) -> dict:
-        return self._invoke("probes", [settings_text(settings), root])
+    def probes(self, settings: Optional[Settings], programs: Sequence[dict], root: str) -> dict:
+        return self._invoke("probes", [settings_text(settings), list(programs), root])
 
     def install_plan(self, settings: Optional[Settings], facts: dict) -> dict:
         return self._invoke("install-plan", [settings_text(settings), facts])

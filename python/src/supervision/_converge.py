@@ -143,7 +143,7 @@ class Supervision:
             raise ProviderError("root", "invalid-value", f"{root!r} is not an absolute path on the node")
         text = settings_text(settings)
         programs = self.programs(services)
-        probes = self.provider.probes(text, root)
+        probes = self.provider.probes(text, [p.program for p in programs], root)
         return Prepared(text, root, programs, probes, self.node_script.facts_script(probes))
 
     # -- on the node -----------------------------------------------------

@@ -3,6 +3,7 @@ by the component into the host's `node-facts` (canonical JSON)."""
 
 from __future__ import annotations
 
+import json
 from typing import Optional
 
 from pyinfra.api import FactBase
@@ -17,12 +18,12 @@ class SupervisordFacts(FactBase):
     packages, virtual environments, supervisord's processes and pending
     configuration, in one command that only reads."""
 
-    def command(self, settings: str = "{}", root: str = "/") -> str:
+    def command(self, settings: str = "{}", programs: str = "[]", root: str = "/") -> str:
         # The same instance runs `process`, so the probes made here parse
-        # the output there.
+        # the output there. `programs` is JSON (fact arguments are text).
         sup = supervision()
         self._root = root
-        self._probes = sup.provider.probes(settings, root)
+        self._probes = sup.provider.probes(settings, json.loads(programs), root)
         return sup.node_script.facts_script(self._probes)
 
     def process(self, output: list) -> Optional[dict]:

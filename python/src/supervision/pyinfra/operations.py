@@ -3,6 +3,7 @@ host runs one apply script, or nothing when nothing differs."""
 
 from __future__ import annotations
 
+import json
 from typing import Any, Mapping, Optional, Sequence
 
 from pyinfra import host
@@ -48,8 +49,10 @@ class ApplyScript(StringCommand):
         return ok, output
 
 
-def _facts(settings: str, root: str) -> Optional[dict]:
-    return host.get_fact(SupervisordFacts, settings=settings, root=root)
+def _facts(settings: str, programs: Sequence[dict], root: str) -> Optional[dict]:
+    return host.get_fact(
+        SupervisordFacts, settings=settings, programs=json.dumps(list(programs)), root=root
+    )
 
 
 @operation()
@@ -77,7 +80,7 @@ def supervisord(
     except ProviderError as error:
         fail(host, f"supervisord: {error.field}: {error.message}")
         return
-    facts = _facts(prepared.settings, root)
+    facts = _facts(prepared.settings, [p.program for p in prepared.programs], root)
     if facts is None:
         return  # the fact failed; pyinfra has failed the host already
     try:
@@ -121,7 +124,7 @@ def supervisord_service(
     except ProviderError as error:
         fail(host, f"supervisord_service: {error.field}: {error.message}")
         return
-    facts = _facts(prepared.settings, root)
+    facts = _facts(prepared.settings, [], root)
     if facts is None:
         return
     try:

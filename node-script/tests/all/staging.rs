@@ -1,0 +1,151 @@
+//! Staged configuration with supervisor's own parser (supervisor 4.3.0 from
+//! the test venv, as the interpreter of a stand-in supervisorctl): a
+//! candidate it accepts is put in place; one it refuses changes no live
+//! file, in apply and in check mode, and the failure names the program and
+//! the setting.
+
+use std::path::{Path, PathBuf};
+
+use supervisord_node_script::bindings::{
+    Condition, CtlEndpoint, Desired, Outcome, Plan, ScriptOptions, Step,
+};
+use supervisord_node_script::{converge, report, script};
+
+use crate::support::*;
+
+/// A stand-in supervisorctl whose interpreter has supervisor installed.
+fn ctl(dir: &Path) -> PathBuf {
+    // Not canonicalized: the venv's python is a symlink to an interpreter
+    // that has no supervisor.
+    let python = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .join("target/py-venv/bin/python");
+    assert!(
+        python.exists(),
+        "target/py-venv exists (scripts/setup.sh makes it, with supervisor)"
+    );
+    let ctl = dir.join("supervisorctl");
+    std::fs::write(
+        &ctl,
+        format!("#!{}\nraise SystemExit(0)\n", python.display()),
+    )
+    .unwrap();
+    ctl
+}
+
+fn config_plan(dir: &Path, program: &str) -> Plan {
+    let conf = dir.join("supervisord.conf").display().to_string();
+    let conf_d = dir.join("conf.d").display().to_string();
+    let main = format!(
+        "[supervisord]\nlogfile={d}/supervisord.log\npidfile={d}/supervisord.pid\n\n[include]\nfiles = {conf_d}/*.conf\n",
+        d = dir.display()
+    );
+    let install = Plan {
+        steps: vec![
+            step(Desired::Directory(
+                supervisord_node_script::bindings::Directory {
+                    path: conf_d.clone(),
+                    owner: None,
+                    group: None,
+                    mode: 0o755,
+                },
+            )),
+            step(staged(&conf, &main)),
+            step(Desired::Daemon(supervisord_node_script::bindings::Daemon {
+                start: supervisord_node_script::bindings::StartMethod::Command(vec!["true".into()]),
+                pid_file: dir.join("none.pid").display().to_string(),
+                socket: dir.join("none.sock").display().to_string(),
+                ctl: CtlEndpoint {
+                    binary: ctl(dir).display().to_string(),
+                    config: conf.clone(),
+                    socket: dir.join("none.sock").display().to_string(),
+                },
+                ensure: supervisord_node_script::bindings::DaemonEnsure::Running,
+            })),
+        ],
+    };
+    let configure = Plan {
+        steps: vec![step(staged(&format!("{conf_d}/web.conf"), program))],
+    };
+    let mut plan = converge::merge(install, configure);
+    // Up to the commit: the daemon of this plan is a stand-in.
+    let commit = plan
+        .steps
+        .iter()
+        .position(|s| matches!(s.desired, Desired::CommitConfig(_)))
+        .expect("converge-plan adds a commit after the staged files");
+    plan.steps.truncate(commit + 1);
+    plan
+}
+
+fn run_plan(plan: &Plan, check: bool) -> supervisord_node_script::bindings::Report {
+    let options = ScriptOptions {
+        check,
+        ..options(false, false)
+    };
+    script::validate(plan, &options).unwrap();
+    let output = run(&script::compile(plan, &options));
+    report::parse(plan, &options, Some(&output), None)
+}
+
+#[test]
+fn accepted_configuration_goes_in_place_refused_changes_nothing() {
+    let dir = scratch("staging");
+    let good = "[program:web]\ncommand=sleep 1000\n";
+    let report = run_plan(&config_plan(&dir, good), false);
+    assert_eq!(report.outcome, Outcome::Changed, "{report:#?}");
+    let commit = report.steps.last().unwrap();
+    assert!(
+        commit.message.contains("supervisor's parser accepts it"),
+        "{commit:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("conf.d/web.conf")).unwrap(),
+        good
+    );
+
+    for (bad, setting) in [
+        (
+            "[program:web]\ncommand=sleep 1000\nuser=no-such-user-here\n",
+            "setting user",
+        ),
+        (
+            "[program:web]\ncommand=sleep 1000\nstdout_logfile=/no/such/dir/web.log\n",
+            "setting stdout-logfile",
+        ),
+    ] {
+        for check in [true, false] {
+            let report = run_plan(&config_plan(&dir, bad), check);
+            assert_eq!(report.outcome, Outcome::Failed, "{report:#?}");
+            let error = report.error.unwrap();
+            assert!(
+                error.contains("program web") && error.contains(setting),
+                "the error names the program and the setting: {error}"
+            );
+            assert_eq!(
+                std::fs::read_to_string(dir.join("conf.d/web.conf")).unwrap(),
+                good,
+                "the live file is untouched (check: {check})"
+            );
+            let leftovers: Vec<_> = std::fs::read_dir(dir.join("conf.d"))
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            assert_eq!(leftovers, ["web.conf"], "no staged file is left behind");
+        }
+    }
+}
+
+#[test]
+fn a_staged_file_without_a_commit_is_refused() {
+    let plan = Plan {
+        steps: vec![Step {
+            desired: staged("/etc/x.conf", "x"),
+            reason: String::new(),
+            when: Condition::Always,
+        }],
+    };
+    let error = script::validate(&plan, &options(false, false)).unwrap_err();
+    assert_eq!(error.field, "plan.steps[0].desired.staged");
+}
