@@ -222,8 +222,8 @@ fn e2e_04_changing_one_command_restarts_only_that_program() {
     run.expect_code(0);
     assert_eq!(
         only_node(&run)["changed"],
-        2,
-        "the file of b and its update: {run:#?}"
+        3,
+        "the file of b (staged), the configuration put in place, its update: {run:#?}"
     );
     let after = pids(&changed);
     assert_ne!(before["b"], after["b"], "b restarted");
@@ -654,4 +654,69 @@ fn e2e_12_a_new_artifact_under_the_same_command_restarts_only_its_program_once()
         3,
         "the update restarted web, and nothing else did"
     );
+}
+
+#[test]
+fn e2e_13_a_program_supervisor_refuses_replaces_nothing_and_poisons_nothing() {
+    let Some(nodes) = testbed::nodes("e2e_13", 1) else {
+        return;
+    };
+    let node = &nodes[0];
+    let good = spec(
+        "e2e_13",
+        &nodes,
+        "",
+        &sleepers(&[("a", "sleep 1000"), ("b", "sleep 1001")]),
+    );
+    apply(&good).expect_code(0);
+    let before = files_and_modes(fingerprint(&node.upper(), VOLATILE));
+    let first = pids(&good);
+
+    // A user the node does not have: every check before the node passes,
+    // supervisor's own parser on the node refuses it.
+    let bad = spec(
+        "e2e_13-bad",
+        &nodes,
+        "",
+        &(sleepers(&[("a", "sleep 1000"), ("b", "sleep 1002")]) + "user = \"no-such-user\"\n"),
+    );
+    let run = apply(&bad);
+    run.expect_code(1);
+    let error = only_node(&run)["error"].as_str().unwrap().to_string();
+    assert!(
+        error.contains("program b")
+            && error.contains("setting user")
+            && error.contains("no-such-user"),
+        "the failure names the program and the setting: {error}"
+    );
+    assert_eq!(
+        files_and_modes(fingerprint(&node.upper(), VOLATILE)),
+        before,
+        "no live file changed"
+    );
+    assert_eq!(pids(&good), first, "nothing restarted");
+
+    // The node is not poisoned: a good change afterwards applies.
+    let next = spec(
+        "e2e_13",
+        &nodes,
+        "",
+        &sleepers(&[("a", "sleep 1000"), ("b", "sleep 1003")]),
+    );
+    apply(&next).expect_code(0);
+    let after = pids(&next);
+    assert_eq!(after["a"], first["a"]);
+    assert_ne!(after["b"], first["b"]);
+
+    // A log directory that does not exist is created for the program.
+    let logged = spec(
+        "e2e_13",
+        &nodes,
+        "",
+        &(sleepers(&[("a", "sleep 1000"), ("b", "sleep 1003")])
+            + "user = \"nobody\"\nstdout-logfile = \"/var/log/apps/b/out.log\"\n"),
+    );
+    apply(&logged).expect_code(0);
+    assert_eq!(node_text(node, "stat -c %U /var/log/apps/b"), "nobody");
+    assert_eq!(pids(&logged).len(), 2);
 }

@@ -169,6 +169,18 @@ pub fn fingerprint(root: &Path, skip: &[&str]) -> BTreeMap<String, Print> {
     prints
 }
 
+/// `prints` without the modification times of directories: staging a file
+/// beside its target (so that putting it in place is one rename) touches
+/// the directory even when the file is then dropped.
+pub fn files_and_modes(mut prints: BTreeMap<String, Print>) -> BTreeMap<String, Print> {
+    for print in prints.values_mut() {
+        if print.sha256.is_empty() {
+            print.mtime_ns = 0;
+        }
+    }
+    prints
+}
+
 /// Kills a supervisord (by pid file) and every process below it, at once:
 /// a graceful stop costs about a second per program.
 pub fn kill_supervisord(pid_file: &Path) {

@@ -130,8 +130,10 @@ supd_chown() {
 supd_file() {
     _dir=${2%/*}
     [ -n "$_dir" ] || _dir=/
-    # Temporary files of an apply that was killed mid-write.
+    # Temporary files of an apply that was killed mid-write (this
+    # script's own staged files stay).
     for _t in "$_dir"/.supd-tmp.*; do
+        case $_t in "$_dir/.supd-tmp.$$."*) continue ;; esac
         [ -f "$_t" ] && [ "$SUPD_CHECK" != 1 ] && rm -f "$_t"
     done
     _why=""
@@ -319,8 +321,16 @@ supd_commit() {
     _n=0
     while IFS='	' read -r _k _src _dst; do
         case $_k in
-            write) mv -f "$_src" "$_dst" >>"$SUPD_LOG" 2>&1 || { supd_unstage; supd_fail "$_step" "cannot put $_dst in place"; } ;;
-            remove) rm -f "$_dst" >>"$SUPD_LOG" 2>&1 || supd_fail "$_step" "cannot remove $_dst" ;;
+            write) _err=$(mv -f "$_src" "$_dst" 2>&1) || {
+                       _bad=$_dst
+                       supd_unstage
+                       supd_report "$_step" failed "cannot put $_bad in place: $_err"
+                       exit 1
+                   } ;;
+            remove) _err=$(rm -f "$_dst" 2>&1) || {
+                       supd_report "$_step" failed "cannot remove $_dst: $_err"
+                       exit 1
+                   } ;;
         esac
         _n=$((_n + 1))
     done < "$SUPD_STAGED"

@@ -42,7 +42,8 @@ pub fn configure_plan(
         plan.always(
             Desired::Directory(Directory {
                 path,
-                group: owner.clone(),
+                // A user's group may not share its name (nobody/nogroup).
+                group: None,
                 owner,
                 mode: 0o755,
             }),
