@@ -263,6 +263,23 @@ fn expected(p: &Program) -> Value {
     })
 }
 
+/// Seeds CI runs every time: a fixed, growing set, so a submission fails
+/// only for an input its own change made fail. Every seed that ever found a
+/// failure is added here; `scripts/explore-oracle.sh` draws new ones.
+const SEEDS: &[u64] = &[
+    // 2026-11: accepted `stdout-logfile = "/\t/"`, which supervisor refuses
+    // (control characters in paths are refused since).
+    1795612314217236419,
+    // The seeds of the first fixed set.
+    20261125,
+    7,
+];
+
+/// Inputs that once slipped through, kept as they were found.
+const REGRESSIONS: &[&str] = &[
+    r#"{"service-name": "a", "command": "run", "stdout-logfile": "/\t/"}"#,
+];
+
 #[test]
 fn supervisor_reads_back_every_accepted_input_and_every_rejection_names_a_field() {
     let python = workspace().join("target/py-venv/bin/python");
@@ -272,22 +289,34 @@ fn supervisor_reads_back_every_accepted_input_and_every_rejection_names_a_field(
             "the Python venv with supervisor is missing (run scripts/setup.sh)",
         );
     }
+    for input in REGRESSIONS {
+        let error = config_map("generic", input).expect_err(input);
+        assert!(!error.field.is_empty(), "{input} -> {error:?}");
+    }
     let cases: usize = std::env::var("SUPD_ORACLE_CASES")
         .ok()
         .and_then(|n| n.parse().ok())
-        .unwrap_or(5000);
-    // A new seed each run widens the search over time; the summary line
-    // prints it, and SUPD_ORACLE_SEED replays a run exactly.
-    let seed: u64 = match std::env::var("SUPD_ORACLE_SEED") {
+        .unwrap_or(4000);
+    // SUPD_ORACLE_SEEDS (comma-separated) replaces the fixed set, for
+    // exploration and for replaying a failure.
+    let seeds: Vec<u64> = match std::env::var("SUPD_ORACLE_SEEDS") {
         Ok(text) => text
-            .parse()
-            .unwrap_or_else(|_| panic!("SUPD_ORACLE_SEED={text:?} is not a whole number")),
-        Err(_) => std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos() as u64,
+            .split(',')
+            .map(|s| {
+                s.trim()
+                    .parse()
+                    .unwrap_or_else(|_| panic!("SUPD_ORACLE_SEEDS: {s:?} is not a whole number"))
+            })
+            .collect(),
+        Err(_) => SEEDS.to_vec(),
     };
-    eprintln!("oracle: seed {seed} (SUPD_ORACLE_SEED={seed} replays this run)");
+    for seed in seeds {
+        oracle_run(&python, seed, cases);
+    }
+}
+
+fn oracle_run(python: &std::path::Path, seed: u64, cases: usize) {
+    eprintln!("oracle: seed {seed} (SUPD_ORACLE_SEEDS={seed} replays it)");
     let mut runner = TestRunner::new_with_rng(
         Config::default(),
         TestRng::from_seed(RngAlgorithm::ChaCha, &[seed.to_le_bytes(); 4].concat()),
@@ -325,10 +354,10 @@ fn supervisor_reads_back_every_accepted_input_and_every_rejection_names_a_field(
             json!({ "group": program.name, "text": group_file(&group) })
         })
         .collect();
-    let dir = scratch("oracle");
+    let dir = scratch(&format!("oracle-{seed}"));
     let input_file = dir.join("programs.json");
     std::fs::write(&input_file, serde_json::to_vec(&items).unwrap()).unwrap();
-    let out = Command::new(&python)
+    let out = Command::new(python)
         .arg(workspace().join("tests/oracle/read_programs.py"))
         .arg(&input_file)
         .output()
