@@ -5,7 +5,7 @@
 // passes values between them and the node.
 import { load, ProviderError } from './host.mjs';
 
-const LIMITS = { 'max-steps': 10000, 'max-bytes': 16 << 20 };
+const LIMITS = { 'max-steps': 10000, 'max-bytes': 16 << 20, 'lock-wait-secs': 60 };
 
 /** Runs `sh -s` on this machine with the script on its standard input. */
 export async function localRunner(script) {

@@ -26,12 +26,24 @@ pub enum InputError {
 }
 
 /// How an apply script runs.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct Mode {
     /// Check only, change nothing.
     pub check: bool,
     /// Report the old content of files that change, for diffs.
     pub diff: bool,
+    /// How long to wait for another apply to the same supervisord.
+    pub lock_wait_secs: u32,
+}
+
+impl Default for Mode {
+    fn default() -> Mode {
+        Mode {
+            check: false,
+            diff: false,
+            lock_wait_secs: 60,
+        }
+    }
 }
 
 /// A group with everything that can be decided without a node.
@@ -44,6 +56,8 @@ pub struct Prepared<'a> {
     pub node_script: &'a NodeScriptPlugin,
     /// The host's bounds on plans.
     pub limits: Limits,
+    /// How long a script waits for another one changing the same node.
+    pub lock_wait_secs: u32,
     /// Provider settings as JSON text.
     pub settings: String,
     /// Its programs, one per service.
@@ -70,6 +84,14 @@ pub enum Action {
         /// Its options.
         options: ServiceOptions,
     },
+}
+
+/// `SUPD_LOCK_WAIT_SECS`, else a minute.
+fn lock_wait_secs() -> u32 {
+    std::env::var("SUPD_LOCK_WAIT_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60)
 }
 
 /// Checks every group of `spec` (limited to `only` when given): providers
@@ -162,6 +184,7 @@ pub fn prepare<'a>(
             provider,
             node_script,
             limits: node_script.limits(),
+            lock_wait_secs: lock_wait_secs(),
             settings,
             programs,
             services,
@@ -325,6 +348,7 @@ pub fn script_options(mode: Mode, title: String, limits: Limits) -> ScriptOption
         title,
         max_steps: u32::try_from(limits.max_plan_steps).unwrap_or(u32::MAX),
         max_bytes: limits.max_plan_bytes as u64,
+        lock_wait_secs: mode.lock_wait_secs,
     }
 }
 
@@ -389,7 +413,10 @@ fn drive(
     };
     let mode = match action {
         Action::Apply(mode) => *mode,
-        Action::Plan | Action::Status | Action::Ctl { .. } => Mode::default(),
+        Action::Plan | Action::Status | Action::Ctl { .. } => Mode {
+            lock_wait_secs: prepared.lock_wait_secs,
+            ..Mode::default()
+        },
     };
     let title = format!(
         "supd: {} steps for {} (group {})",

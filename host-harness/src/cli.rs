@@ -104,6 +104,10 @@ pub enum Command {
         /// Show a diff of every file that changes (secrets masked).
         #[arg(long)]
         diff: bool,
+        /// Seconds to wait for another apply to the same node's supervisord
+        /// to finish before giving up (naming who holds it).
+        #[arg(long, default_value_t = 60, value_name = "SECS")]
+        lock_wait: u32,
     },
     /// Show every program's state on every node.
     Status {

@@ -59,10 +59,16 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Plan { spec } => nodes_command(&runtime, global, spec, Action::Plan),
-        Command::Apply { spec, check, diff } => {
+        Command::Apply {
+            spec,
+            check,
+            diff,
+            lock_wait,
+        } => {
             let mode = Mode {
                 check: *check,
                 diff: *diff,
+                lock_wait_secs: *lock_wait,
             };
             nodes_command(&runtime, global, spec, Action::Apply(mode))
         }

@@ -720,3 +720,76 @@ fn e2e_13_a_program_supervisor_refuses_replaces_nothing_and_poisons_nothing() {
     assert_eq!(node_text(node, "stat -c %U /var/log/apps/b"), "nobody");
     assert_eq!(pids(&logged).len(), 2);
 }
+
+/// Live (not zombie) processes on the node whose command line is exactly
+/// `command`.
+fn running(node: &TestNode, command: &str) -> usize {
+    node_text(
+        node,
+        &format!(
+            "n=0; for p in /proc/[0-9]*; do [ \"$(tr '\\0' ' ' < $p/cmdline 2>/dev/null)\" = '{command} ' ] || continue; case $(cut -d')' -f2 $p/stat) in ' Z'*) continue ;; esac; n=$((n+1)); done; echo $n"
+        ),
+    )
+    .parse()
+    .unwrap()
+}
+
+#[test]
+fn e2e_14_a_killed_supervisord_leaves_no_duplicate_programs_and_a_stale_pid_file_is_not_trusted() {
+    let Some(nodes) = testbed::nodes("e2e_14", 1) else {
+        return;
+    };
+    let node = &nodes[0];
+    let spec = spec(
+        "e2e_14",
+        &nodes,
+        "",
+        &sleepers(&[("a", "sleep 1000"), ("b", "sleep 1001")]),
+    );
+    apply(&spec).expect_code(0);
+    assert_eq!(running(node, "sleep 1000"), 1);
+
+    // SIGKILL (as the OOM killer does): the programs live on without it.
+    node_text(node, "kill -KILL $(cat /var/run/supervisord.pid)");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(running(node, "sleep 1000"), 1, "the orphan still runs");
+    let run = apply(&spec);
+    run.expect_code(0);
+    let daemon_step = only_node(&run)["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("started supervisord"))
+        })
+        .cloned()
+        .unwrap_or_else(|| panic!("supervisord was started again: {run:#?}"));
+    assert!(
+        daemon_step["message"]
+            .as_str()
+            .unwrap()
+            .contains("left running: a b"),
+        "the orphans are named: {daemon_step:#}"
+    );
+    assert_eq!(running(node, "sleep 1000"), 1, "no duplicate of a");
+    assert_eq!(running(node, "sleep 1001"), 1, "no duplicate of b");
+
+    // A pid file that outlived its daemon, its pid now another program's:
+    // not trusted, so supervisord is started (and that program is not
+    // signalled).
+    node_text(
+        node,
+        "kill -KILL $(cat /var/run/supervisord.pid); sleep 0.3; sleep 3000 </dev/null >/dev/null 2>&1 & echo $! > /var/run/supervisord.pid",
+    );
+    let impostor = node_text(node, "cat /var/run/supervisord.pid");
+    let run = apply(&spec);
+    run.expect_code(0);
+    assert!(
+        node_text(node, &format!("kill -0 {impostor} && echo alive")) == "alive",
+        "the process that took the pid was not signalled"
+    );
+    assert_ne!(node_text(node, "cat /var/run/supervisord.pid"), impostor);
+    assert_eq!(running(node, "sleep 1000"), 1);
+}

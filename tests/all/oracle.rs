@@ -276,9 +276,8 @@ const SEEDS: &[u64] = &[
 ];
 
 /// Inputs that once slipped through, kept as they were found.
-const REGRESSIONS: &[&str] = &[
-    r#"{"service-name": "a", "command": "run", "stdout-logfile": "/\t/"}"#,
-];
+const REGRESSIONS: &[&str] =
+    &[r#"{"service-name": "a", "command": "run", "stdout-logfile": "/\t/"}"#];
 
 #[test]
 fn supervisor_reads_back_every_accepted_input_and_every_rejection_names_a_field() {

@@ -338,3 +338,69 @@ fn secrets_stay_out_of_output_and_in_private_files() {
         "no TCP control port unless asked"
     );
 }
+
+#[test]
+fn applies_to_one_node_take_turns_and_a_held_lock_is_named() {
+    let node = SandboxNode::new("sandbox-lock");
+    let port = free_port();
+    let spec = web_spec(&node.root, port);
+    let spec = spec.to_str().unwrap().to_string();
+    let target = node.address();
+    let config = node.path("etc/supervisord.conf").display().to_string();
+    let lock = supervisord_node_script::script::lock_path(&config);
+
+    // Someone else holds the lock: the apply waits, then stops before any
+    // step, naming the holder, and the node is as it was.
+    std::fs::write(&lock, "pid 1, user ops, since today: a hand-held lock\n").unwrap();
+    let mut holder = std::process::Command::new("flock")
+        .args(["-x", &lock, "sleep", "30"])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let before = fingerprint(&node.root, &[]);
+    let blocked = supd(&[
+        "apply",
+        &spec,
+        "--node",
+        &target,
+        "--format",
+        "json",
+        "--lock-wait",
+        "1",
+    ]);
+    let _ = holder.kill();
+    let _ = holder.wait();
+    blocked.expect_code(1);
+    let error = only_node(&blocked)["error"].as_str().unwrap().to_string();
+    assert!(
+        error.contains("a hand-held lock") && error.contains("over 1s"),
+        "the failure names who holds the lock: {error}"
+    );
+    assert_eq!(fingerprint(&node.root, &[]), before, "nothing changed");
+
+    // Two applies at once: each waits for the other, both succeed, and
+    // one supervisord runs.
+    let runs: Vec<Run> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                let (spec, target) = (spec.clone(), target.clone());
+                scope.spawn(move || supd(&["apply", &spec, "--node", &target, "--format", "json"]))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for run in &runs {
+        run.expect_code(0);
+    }
+    let daemons = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            std::fs::read(e.path().join("cmdline"))
+                .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+                .is_ok_and(|c| c.contains("supervisord") && c.contains(&config))
+        })
+        .count();
+    assert_eq!(daemons, 1, "one supervisord for the node");
+    assert_eq!(http_status(port, Duration::from_secs(15)), Some(200));
+}

@@ -87,7 +87,15 @@ SUPD_FIND
         if [ -f "$pf" ] && { read -r pid < "$pf" || [ -n "$pid" ]; }; then :; fi
         case $pid in
             '' | *[!0-9]*) printf 'proc\t%s\t\t0\n' "$pf" ;;
-            *) if [ -d "/proc/$pid" ]; then a=1; else a=0; fi
+            *) # Alive means a supervisord that is not a zombie: a pid
+               # file can outlive its daemon, and its pid be reused.
+               a=0
+               if st=$(cat "/proc/$pid/stat" 2>/dev/null); then
+                   st=${st##*) }
+                   case $(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null) in
+                       *supervisord*) [ "${st%% *}" = Z ] || a=1 ;;
+                   esac
+               fi
                printf 'proc\t%s\t%s\t%s\n' "$pf" "$pid" "$a" ;;
         esac
     done

@@ -3,6 +3,7 @@
 //! - `@supd<TAB>step<TAB>ok|changed|failed<TAB>message`
 //! - `@supd-old<TAB>step<TAB>base64`: a file's old content (diff mode)
 //! - `@supd-out<TAB>step<TAB>base64`: a command's output (status steps)
+//! - `@supd-error<TAB>message`: why the script stopped before its steps
 //! - `@supd-procs<TAB>base64`: supervisord's `getAllProcessInfo` answer
 //!   when the script ended
 //! - `@supd-tail<TAB>group:name<TAB>stdout|stderr<TAB>base64`: the answer
@@ -30,6 +31,8 @@ pub struct Lines {
     pub processes: Option<String>,
     /// Log tail responses by (`group:name`, stream).
     pub tails: BTreeMap<(String, String), String>,
+    /// Why the script stopped before its steps (`@supd-error`).
+    pub error: Option<String>,
 }
 
 /// Reads `stdout`.
@@ -41,6 +44,10 @@ pub fn read(stdout: &str) -> Lines {
         let mut fields = line.splitn(4, '\t');
         let tag = fields.next().unwrap_or_default();
         match tag {
+            "@supd-error" => {
+                lines.error = Some(line["@supd-error\t".len()..].to_string());
+                continue;
+            }
             "@supd-procs" => {
                 lines.processes = decoded(fields.next()).map(text);
                 continue;

@@ -91,7 +91,9 @@ pub fn parse(
     }
     report.programs = programs::programs(&lines, facts, &secrets);
     let reported = lines.results.len();
-    report.error = if let Some(index) = failed {
+    report.error = if let Some(error) = &lines.error {
+        Some(crate::redact::mask(error, &secrets))
+    } else if let Some(index) = failed {
         let step = &steps[index];
         // Why each program the failure names is not running, when
         // supervisord said.

@@ -29,6 +29,15 @@ pub fn compile(plan: &Plan, options: &ScriptOptions) -> String {
     out.push_str(RPC_CLIENT);
     out.push_str(PRELUDE);
     out.push_str("\nsupd_main() {\n    supd_init\n");
+    if let Some(config) = config_of(plan) {
+        let _ = writeln!(
+            out,
+            "    supd_lock {} {} {}",
+            quote(&lock_path(config)),
+            options.lock_wait_secs,
+            quote(options.title.lines().next().unwrap_or("supervisord-crate"))
+        );
+    }
     for (index, step) in plan.steps.iter().enumerate() {
         let _ = writeln!(out, "    # {index}: {}", step.reason.replace('\n', " "));
         let call = step_call(index, &step.desired);
@@ -48,6 +57,25 @@ pub fn compile(plan: &Plan, options: &ScriptOptions) -> String {
     }
     out.push_str("}\n\nsupd_main\n");
     out
+}
+
+/// The supervisord configuration a plan changes, if it names one.
+fn config_of(plan: &Plan) -> Option<&str> {
+    plan.steps.iter().find_map(|step| match &step.desired {
+        Desired::Daemon(d) => Some(d.ctl.config.as_str()),
+        Desired::Supervisorctl(c) => Some(c.ctl.config.as_str()),
+        Desired::AwaitRunning(a) => Some(a.ctl.config.as_str()),
+        Desired::CommitConfig(c) => Some(c.config.as_str()),
+        _ => None,
+    })
+}
+
+/// The lock of scripts that change the supervisord of `config`: in /tmp,
+/// which every node has before anything is installed, named after the
+/// configuration so sandboxes on one machine do not share it.
+pub fn lock_path(config: &str) -> String {
+    let digest = hex::encode(Sha256::digest(config.as_bytes()));
+    format!("/tmp/supervisord-crate.{}.lock", &digest[..16])
 }
 
 fn words<'a>(items: impl IntoIterator<Item = &'a String>) -> String {

@@ -6,7 +6,7 @@
 mod compile;
 mod validate;
 
-pub use compile::compile;
+pub use compile::{compile, lock_path};
 pub use validate::validate;
 
 /// Quotes a word for sh.

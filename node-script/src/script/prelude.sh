@@ -34,6 +34,7 @@ supd_cleanup() {
     supd_unstage
     [ -n "${SUPD_STAGED:-}" ] && rm -f "$SUPD_STAGED"
     [ -n "${SUPD_STAGE_DIR:-}" ] && rm -rf "$SUPD_STAGE_DIR"
+    [ -n "${SUPD_LOCK_DIR:-}" ] && rm -rf "$SUPD_LOCK_DIR"
     SUPD_TMP=""
 }
 
@@ -67,6 +68,43 @@ supd_states() {
     [ -n "${SUPD_SOCK:-}" ] && [ -n "${SUPD_PY:-}" ] && [ -S "$SUPD_SOCK" ] || return 0
     "$SUPD_PY" -S -c "$SUPD_RPC_PY$SUPD_STATES_PY" "$SUPD_SOCK" 2>/dev/null
     return 0
+}
+
+# supd_lock PATH WAIT TITLE: one script at a time changes a supervisord.
+# Check mode changes nothing and takes no lock. The lock file says who
+# holds it; past WAIT seconds the script stops before any step, naming
+# the holder:   @supd-error<TAB>message
+supd_lock() {
+    [ "$SUPD_CHECK" = 1 ] && return 0
+    if command -v flock >/dev/null 2>&1; then
+        exec 9>>"$1" 2>/dev/null || return 0
+        if ! flock -w "$2" 9; then
+            printf '@supd-error\tanother apply has held %s for over %ss: %s\n' "$1" "$2" \
+                "$(tr '\n' ' ' < "$1" 2>/dev/null)"
+            exit 75
+        fi
+    else
+        # No flock(1): a lock directory, taken over from a holder that died.
+        _waited=0
+        until mkdir "$1.d" 2>/dev/null; do
+            _holder=$(cat "$1.d/pid" 2>/dev/null)
+            if [ -n "$_holder" ] && [ ! -d "/proc/$_holder" ]; then
+                rm -rf "$1.d"
+                continue
+            fi
+            if [ "$_waited" -ge "$2" ]; then
+                printf '@supd-error\tanother apply has held %s for over %ss: %s\n' "$1.d" "$2" \
+                    "$(tr '\n' ' ' < "$1" 2>/dev/null)"
+                exit 75
+            fi
+            sleep 1
+            _waited=$((_waited + 1))
+        done
+        echo $$ > "$1.d/pid"
+        SUPD_LOCK_DIR="$1.d"
+    fi
+    printf 'pid %s, user %s, since %s: %s\n' "$$" "$(id -un 2>/dev/null)" \
+        "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$3" > "$1" 2>/dev/null
 }
 
 supd_report() {
@@ -448,13 +486,30 @@ supd_pip() {
     supd_changed "$1" "installed $4${5:+ $5}${_have:+ (was $_have)}"
 }
 
-# supd_alive PIDFILE: true when the pid in PIDFILE runs; sets _pid.
+# supd_alive PIDFILE [CONF]: true when the pid in PIDFILE is a live
+# supervisord (not a zombie, not a process that got the pid of a dead one)
+# running CONF when its command line names a configuration; sets _pid.
 supd_alive() {
     _pid=""
     [ -f "$1" ] || return 1
     read -r _pid < "$1" || [ -n "$_pid" ] || return 1
     case $_pid in '' | *[!0-9]*) return 1 ;; esac
-    [ -d "/proc/$_pid" ]
+    supd_is_supervisord "$_pid" "${2:-}"
+}
+
+# supd_is_supervisord PID [CONF]
+supd_is_supervisord() {
+    _stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    _stat=${_stat##*) }
+    [ "${_stat%% *}" != Z ] || return 1
+    _cmd=$(tr '\0' ' ' < "/proc/$1/cmdline" 2>/dev/null) || return 1
+    case $_cmd in *supervisord*) ;; *) return 1 ;; esac
+    [ -n "$2" ] || return 0
+    case $_cmd in
+        *" -c $2 "* | *" --configuration $2 "* | *" --configuration=$2 "*) return 0 ;;
+        *" -c "* | *" --configuration"*) return 1 ;;
+    esac
+    return 0
 }
 
 # Waits (up to 30 s) until supervisord answers on its socket with state
@@ -496,7 +551,7 @@ supd_daemon() {
     _step=$1 _ensure=$2 _pf=$3 _sock=$4 _ctl=$5 _conf=$6
     shift 6
     SUPD_SOCK=$_sock
-    if supd_alive "$_pf"; then
+    if supd_alive "$_pf" "$_conf"; then
         if [ "$_ensure" = running ]; then
             supd_report "$_step" ok "running (pid $_pid)"
             return 0
@@ -505,7 +560,7 @@ supd_daemon() {
             supd_changed "$_step" "would reload supervisord (pid $_pid)"
             return 0
         fi
-        kill -HUP "$_pid" >>"$SUPD_LOG" 2>&1 || supd_fail "$_step" "cannot signal supervisord (pid $_pid)"
+        kill -HUP "$_pid" >>"$SUPD_LOG" 2>&1 9>&- || supd_fail "$_step" "cannot signal supervisord (pid $_pid)"
         # It closes its socket on the signal and opens a new one once the
         # configuration is read again; give it the moment to close.
         sleep 0.2
@@ -514,20 +569,68 @@ supd_daemon() {
         SUPD_DAEMON_FRESH=1
         return 0
     fi
+    # Programs a killed supervisord left running would run twice once a
+    # new one starts them: stop them first.
+    _orphans=""
+    if [ -n "$SUPD_PY" ]; then
+        _orphans=$("$SUPD_PY" -S -c "$SUPD_ORPHANS_PY" "$_sock" "$SUPD_CHECK" 2>/dev/null)
+    fi
     if [ "$SUPD_CHECK" = 1 ]; then
-        supd_changed "$_step" "would start supervisord"
+        supd_changed "$_step" "would start supervisord${_orphans:+; would stop what a killed one left running: $_orphans}"
         return 0
     fi
     case $1 in
         systemd) systemctl enable "$2" && systemctl restart "$2" ;;
         init-script) "$2" start ;;
-        openrc) rc-service "$2" start ;;
+        openrc) rc-service "$2" zap >/dev/null 2>&1; rc-service "$2" start ;;
         command) shift && "$@" ;;
-    esac >>"$SUPD_LOG" 2>&1 || supd_fail "$_step" "cannot start supervisord"
+    esac >>"$SUPD_LOG" 2>&1 9>&- || supd_fail "$_step" "cannot start supervisord"
     supd_wait_up "$_step" "$_pf" "$_sock" "$_ctl" "$_conf"
-    supd_changed "$_step" "started supervisord (pid $_pid)"
+    supd_changed "$_step" "started supervisord (pid $_pid)${_orphans:+; first stopped what a killed one left running: $_orphans}"
     SUPD_DAEMON_FRESH=1
 }
+
+# Finds the programs of a supervisord that is gone: processes whose
+# environment says supervisord started them (SUPERVISOR_ENABLED) for the
+# server on this socket. Unless checking (argv[2] is 1), stops them (their
+# process group, then SIGKILL after 5 s). Prints their names.
+SUPD_ORPHANS_PY='
+import os, signal, sys, time
+url = ("SUPERVISOR_SERVER_URL=unix://" + sys.argv[1]).encode()
+check = sys.argv[2] == "1"
+found = {}
+for entry in os.listdir("/proc"):
+    if not entry.isdigit() or int(entry) == os.getpid():
+        continue
+    try:
+        with open("/proc/%s/environ" % entry, "rb") as f:
+            env = f.read().split(b"\0")
+    except OSError:
+        continue
+    if b"SUPERVISOR_ENABLED=1" in env and url in env:
+        names = [v.split(b"=", 1)[1].decode("utf-8", "replace") for v in env
+                 if v.startswith(b"SUPERVISOR_PROCESS_NAME=")]
+        found[int(entry)] = names[0] if names else entry
+if found and not check:
+    for pid in found:
+        try:
+            if os.getpgid(pid) == pid:
+                os.killpg(pid, signal.SIGTERM)
+            else:
+                os.kill(pid, signal.SIGTERM)
+        except OSError:
+            pass
+    deadline = time.time() + 5
+    while time.time() < deadline and any(os.path.exists("/proc/%d" % p) for p in found):
+        time.sleep(0.05)
+    for pid in found:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+print(" ".join(sorted(set(found.values()))))
+'
+
 
 # supd_ctl STEP ACTION CTL CONF SOCKET TARGET...; ACTION may be "signal NAME".
 supd_ctl() {

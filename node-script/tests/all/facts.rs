@@ -27,7 +27,18 @@ fn facts_of_files_directories_listings_and_pid_files() {
     std::fs::create_dir(dir.join("conf.d")).unwrap();
     std::fs::write(dir.join("conf.d/a.conf"), "a\n").unwrap();
     std::fs::write(dir.join("conf.d/b.conf"), "").unwrap();
-    std::fs::write(dir.join("live.pid"), format!("{}\n", std::process::id())).unwrap();
+    // A process whose command line says supervisord, as the pid of a live
+    // daemon; this test's own pid is some other program's.
+    let mut daemon = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import os; os.execv('/bin/sleep', ['supervisord-stand-in', '60'])",
+        ])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    std::fs::write(dir.join("live.pid"), format!("{}\n", daemon.id())).unwrap();
+    std::fs::write(dir.join("other.pid"), format!("{}\n", std::process::id())).unwrap();
     std::fs::write(dir.join("dead.pid"), "999999999\n").unwrap();
     std::fs::write(dir.join("junk.pid"), "not a pid").unwrap();
     let probes = probes(
@@ -39,6 +50,7 @@ fn facts_of_files_directories_listings_and_pid_files() {
         vec![format!("{d}/conf.d")],
         vec![
             format!("{d}/live.pid"),
+            format!("{d}/other.pid"),
             format!("{d}/dead.pid"),
             format!("{d}/junk.pid"),
             format!("{d}/none.pid"),
@@ -79,7 +91,13 @@ fn facts_of_files_directories_listings_and_pid_files() {
             .unwrap()
     };
     assert!(process("live.pid").alive);
-    assert_eq!(process("live.pid").pid, Some(std::process::id()));
+    assert_eq!(process("live.pid").pid, Some(daemon.id()));
+    assert!(
+        !process("other.pid").alive,
+        "a live pid that is not a supervisord is not the daemon"
+    );
+    let _ = daemon.kill();
+    let _ = daemon.wait();
     assert!(!process("dead.pid").alive);
     assert_eq!(process("junk.pid").pid, None);
     assert_eq!(process("none.pid").pid, None);

@@ -102,6 +102,7 @@ pub fn options(check: bool, diff: bool) -> ScriptOptions {
         title: "test".into(),
         max_steps: 10_000,
         max_bytes: 16 << 20,
+        lock_wait_secs: 60,
     }
 }
 

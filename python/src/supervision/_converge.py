@@ -167,7 +167,9 @@ class Supervision:
             raise _at_program(e, prepared.programs) from None
         return self.node_script.converge_plan(install, configure)
 
-    def script_options(self, *, check: bool = False, diff: bool = False, title: str = "") -> dict:
+    def script_options(
+        self, *, check: bool = False, diff: bool = False, title: str = "", lock_wait: int = 60
+    ) -> dict:
         limits = self.runtime.limits
         return {
             "check": check,
@@ -175,6 +177,7 @@ class Supervision:
             "title": title or "supervisord-crate (Python)",
             "max-steps": limits.max_plan_steps,
             "max-bytes": limits.max_plan_bytes,
+            "lock-wait-secs": lock_wait,
         }
 
     def apply_script(self, plan: dict, options: dict) -> str:
@@ -206,18 +209,21 @@ class Supervision:
         mode: str = "apply",
         diff: bool = False,
         root: str = "/",
+        lock_wait: int = 60,
     ) -> Report:
         """Makes the node run exactly `services` under the provider's
         supervisor: installed, configured, only what differs changed, stale
         programs removed, only changed programs restarted. `mode="check"`
         changes nothing and reports what would change; `diff=True` adds
         redacted diffs of changed files. Returns the report; a failed step
-        is `report.outcome == "failed"` (see `raise_for_outcome`)."""
+        is `report.outcome == "failed"` (see `raise_for_outcome`). Applies to
+        one supervisord are serialized on the node; `lock_wait` seconds is
+        how long this one waits for another before it fails, naming it."""
         check = _mode(mode)
         prepared = self.prepare(settings, services, root=root)
         facts = self.facts(prepared, run(prepared.facts_script))
         plan = self.plan(prepared, facts)
-        options = self.script_options(check=check, diff=diff)
+        options = self.script_options(check=check, diff=diff, lock_wait=lock_wait)
         script = self.apply_script(plan, options)
         if not plan["steps"]:
             return self.report(plan, options, None, round_trips=1, facts=facts)
