@@ -138,7 +138,9 @@ pub fn defaults(family: OsFamily, strategy: Strategy, base: &str, python: &str) 
 fn pip_defaults(base: &str, python: &str) -> Value {
     json!({
         "install": {"python": python, "package": "supervisor"},
-        "service": "supervisord",
+        // Not "supervisord": Fedora's and Arch's packages install a unit of
+        // that name, which this one would shadow.
+        "service": "supervisord-crate",
         "paths": {
             "venv": format!("{base}/venv"),
             "supervisord": format!("{base}/venv/bin/supervisord"),

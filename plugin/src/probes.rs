@@ -63,6 +63,18 @@ pub fn probes(settings: &str, programs: &[Program], root: &str) -> Result<ProbeS
                     packages.insert(resolved.settings.install.package.clone());
                     if family.needs_epel(None) {
                         packages.insert("epel-release".to_string());
+                        for major in 7..=10 {
+                            packages.insert(format!("oracle-epel-release-el{major}"));
+                        }
+                    }
+                    if root.trim_end_matches('/').is_empty() {
+                        // Whether the service starts at boot.
+                        let service = &resolved.settings.service;
+                        paths.insert(format!(
+                            "/etc/systemd/system/multi-user.target.wants/{service}.service"
+                        ));
+                        paths.insert(format!("/etc/runlevels/default/{service}"));
+                        paths.insert(crate::plan::systemd_drop_in_path(&format!("{service}.service")));
                     }
                 }
                 Strategy::Pip => {
@@ -75,6 +87,14 @@ pub fn probes(settings: &str, programs: &[Program], root: &str) -> Result<ProbeS
                             "/etc/systemd/system/{}.service",
                             resolved.settings.service
                         ));
+                        paths.insert(format!(
+                            "/etc/systemd/system/multi-user.target.wants/{}.service",
+                            resolved.settings.service
+                        ));
+                        paths.insert(crate::plan::systemd_drop_in_path(&format!(
+                            "{}.service",
+                            resolved.settings.service
+                        )));
                     }
                 }
             }

@@ -339,6 +339,18 @@ impl Resolved {
         }
     }
 
+    /// The link that says the service starts at boot, for service
+    /// managers that have one.
+    pub fn enabled_link(&self) -> Option<String> {
+        match self.start_method() {
+            StartMethod::Systemd(unit) => Some(format!(
+                "/etc/systemd/system/multi-user.target.wants/{unit}"
+            )),
+            StartMethod::Openrc(service) => Some(format!("/etc/runlevels/default/{service}")),
+            _ => None,
+        }
+    }
+
     fn check(&self) -> Result<(), Error> {
         let s = &self.settings;
         let root = &self.target.root;

@@ -8,8 +8,8 @@ use super::watch::Watches;
 use super::{PlanBuilder, sha256_hex};
 use crate::MANAGED_MARKER;
 use crate::bindings::{
-    AbsentFile, AwaitRunning, CtlAction, Desired, Directory, Error, File, LogTarget, NodeFacts,
-    PathKind, Plan, Program, Supervisorctl,
+    AbsentFile, AwaitRunning, CtlAction, Desired, Directory, Error, File, Guard, GuardedCommand,
+    LogTarget, NodeFacts, PathKind, Plan, Program, StartMethod, Supervisorctl,
 };
 use crate::facts::Facts;
 use crate::program::{check_all, process_groups};
@@ -34,6 +34,10 @@ pub fn configure_plan(
     let mut changed_groups = BTreeSet::new();
     let mut wanted_files = BTreeSet::new();
     let groups = process_groups(programs);
+
+    // Under systemd, the unit stops what supervisord leaves behind and waits
+    // long enough for the slowest program to stop.
+    let drop_in = systemd_drop_in(&mut plan, &facts, &resolved, programs);
 
     // A program's log directory that does not exist is created, owned by
     // the program's user (supervisord refuses a log path whose directory
@@ -246,6 +250,17 @@ pub fn configure_plan(
         }
     }
 
+    if let Some(written) = drop_in {
+        plan.after_change(
+            Desired::Command(GuardedCommand {
+                argv: vec!["systemctl".into(), "daemon-reload".into()],
+                guard: Guard::None,
+            }),
+            "reload systemd units",
+            vec![written],
+        );
+    }
+
     // The hashes just applied, recorded last: after the restarts they
     // caused have succeeded.
     if facts.gathered() {
@@ -275,6 +290,49 @@ pub fn configure_plan(
         }
     }
     Ok(plan.finish())
+}
+
+/// The drop-in of the systemd unit that runs supervisord: `KillMode=mixed`
+/// (SIGTERM to supervisord, then SIGKILL to every process left in the
+/// unit, so programs a killed supervisord leaves behind do not outlive it
+/// and run twice once it is restarted), a restart after a crash, and a
+/// stop timeout longer than the slowest program's `stopwaitsecs`.
+fn systemd_drop_in(
+    plan: &mut PlanBuilder,
+    facts: &Facts<'_>,
+    resolved: &Resolved,
+    programs: &[Program],
+) -> Option<u32> {
+    let StartMethod::Systemd(unit) = resolved.start_method() else {
+        return None;
+    };
+    let slowest = programs
+        .iter()
+        .map(|p| p.stopwaitsecs.unwrap_or(10))
+        .max()
+        .unwrap_or(10);
+    let content = format!(
+        "{MANAGED_MARKER}\n[Service]\nKillMode=mixed\nRestart=on-failure\nRestartSec=2\nTimeoutStopSec={}\n",
+        slowest.saturating_add(30)
+    );
+    plan.file(
+        facts,
+        File {
+            path: systemd_drop_in_path(&unit),
+            content,
+            owner: None,
+            group: None,
+            mode: 0o644,
+            redact_keys: Vec::new(),
+            staged: false,
+        },
+        &format!("systemd drop-in of {unit}"),
+    )
+}
+
+/// Where the drop-in of `unit` lives.
+pub fn systemd_drop_in_path(unit: &str) -> String {
+    format!("/etc/systemd/system/{unit}.d/supervisord-crate.conf")
 }
 
 /// Parent directories of programs' log files that the facts say are

@@ -19,7 +19,7 @@ pub fn install_plan(settings: &str, facts: &NodeFacts) -> Result<Plan, Error> {
     let mut plan = PlanBuilder::new();
     let mut installed = Vec::new();
     match resolved.strategy() {
-        Strategy::Packages => packages(&mut plan, &resolved, &facts, &mut installed),
+        Strategy::Packages => packages(&mut plan, &resolved, &facts, &mut installed)?,
         Strategy::Pip => pip(&mut plan, &resolved, &facts, &mut installed)?,
     }
     directories(&mut plan, &resolved, &facts);
@@ -34,21 +34,88 @@ pub fn install_plan(settings: &str, facts: &NodeFacts) -> Result<Plan, Error> {
     Ok(plan.finish())
 }
 
-fn packages(plan: &mut PlanBuilder, r: &Resolved, facts: &Facts<'_>, installed: &mut Vec<u32>) {
+fn packages(
+    plan: &mut PlanBuilder,
+    r: &Resolved,
+    facts: &Facts<'_>,
+    installed: &mut Vec<u32>,
+) -> Result<(), Error> {
     let manager = r.package_manager();
     let os = r.target.os.as_ref();
-    let mut want = Vec::new();
     if r.family().needs_epel(os) {
-        want.push("epel-release".to_string());
-    }
-    want.push(r.settings.install.package.clone());
-    // EPEL must be enabled before supervisor can be found, so it gets its
-    // own transaction.
-    for names in want.chunks(1) {
-        if let Some(index) = package_step(plan, facts, manager, names) {
-            installed.push(index);
+        // EPEL must be enabled before supervisor can be found, so it comes
+        // first, in its own transaction; where it comes from depends on
+        // the distribution.
+        let id = os.map(|o| o.id.as_str()).unwrap_or("");
+        let major = os
+            .map(|o| o.version_id.split('.').next().unwrap_or("").to_string())
+            .unwrap_or_default();
+        match id {
+            "amzn" => {
+                return Err(unsupported(
+                    "settings.install.strategy",
+                    "Amazon Linux has no EPEL and no supervisor package; use {\"install\": {\"strategy\": \"pip\"}}",
+                ));
+            }
+            "ol" => {
+                let name = format!("oracle-epel-release-el{major}");
+                installed.extend(package_step(plan, facts, manager, &[name]));
+            }
+            "rhel" => {
+                // RHEL has no epel-release package: EPEL's own release
+                // RPM, and CodeReady Builder, which EPEL packages build on.
+                if !(facts.package_known("epel-release")
+                    && facts.package_version("epel-release").is_some())
+                {
+                    installed.push(plan.always(
+                        Desired::Command(GuardedCommand {
+                            argv: vec![
+                                "dnf".into(),
+                                "install".into(),
+                                "-y".into(),
+                                format!(
+                                    "https://dl.fedoraproject.org/pub/epel/epel-release-latest-{major}.noarch.rpm"
+                                ),
+                            ],
+                            guard: Guard::Unless(vec![
+                                "rpm".into(),
+                                "-q".into(),
+                                "epel-release".into(),
+                            ]),
+                        }),
+                        "EPEL, for the supervisor package",
+                    ));
+                    installed.push(plan.always(
+                        Desired::Command(GuardedCommand {
+                            argv: vec![
+                                "sh".into(),
+                                "-c".into(),
+                                format!(
+                                    "subscription-manager repos --enable codeready-builder-for-rhel-{major}-$(arch)-rpms"
+                                ),
+                            ],
+                            guard: Guard::Unless(vec![
+                                "sh".into(),
+                                "-c".into(),
+                                "dnf repolist --enabled | grep -qi codeready".into(),
+                            ]),
+                        }),
+                        "CodeReady Builder, which EPEL builds on",
+                    ));
+                }
+            }
+            _ => {
+                installed.extend(package_step(plan, facts, manager, &["epel-release".into()]));
+            }
         }
     }
+    installed.extend(package_step(
+        plan,
+        facts,
+        manager,
+        &[r.settings.install.package.clone()],
+    ));
+    Ok(())
 }
 
 fn package_step(
@@ -219,7 +286,8 @@ fn systemd_unit(plan: &mut PlanBuilder, r: &Resolved, facts: &Facts<'_>) -> Opti
     let content = format!(
         "# Managed by supervisord-crate: edits here are overwritten.\n\
          [Unit]\nDescription=supervisord (pip, supervisord-crate)\nAfter=network.target\n\n\
-         [Service]\nType=simple\nExecStart={} -n -c {}\nExecReload={} -c {} reload\nKillMode=process\nRestart=on-failure\n\n\
+         [Service]\nType=simple\nExecStart={} -n -c {}\nExecReload={} -c {} reload\n\
+         KillMode=mixed\nRestart=on-failure\nRestartSec=2\nTimeoutStopSec=90\n\n\
          [Install]\nWantedBy=multi-user.target\n",
         p.supervisord, p.config, p.supervisorctl, p.config
     );
@@ -273,4 +341,35 @@ fn daemon(plan: &mut PlanBuilder, r: &Resolved, facts: &Facts<'_>, changed: Vec<
     if facts.alive(&p.pidfile) != Some(true) {
         plan.always(step(DaemonEnsure::Running), "not known to run");
     }
+    enable(plan, r, facts);
+}
+
+/// The service starts at boot: enabled whether or not it runs now (the
+/// packages of Fedora, EPEL and Arch do not enable it, and OpenRC's needs a
+/// runlevel).
+fn enable(plan: &mut PlanBuilder, r: &Resolved, facts: &Facts<'_>) {
+    let Some(link) = r.enabled_link() else {
+        return;
+    };
+    if facts.exists(&link) == Some(true) {
+        return;
+    }
+    let (argv, guard) = match r.start_method() {
+        StartMethod::Systemd(unit) => (
+            vec!["systemctl".into(), "enable".into(), unit.clone()],
+            vec!["systemctl".into(), "is-enabled".into(), "--quiet".into(), unit],
+        ),
+        StartMethod::Openrc(service) => (
+            vec!["rc-update".into(), "add".into(), service.clone(), "default".into()],
+            vec!["test".into(), "-e".into(), link.clone()],
+        ),
+        _ => return,
+    };
+    plan.always(
+        Desired::Command(GuardedCommand {
+            argv,
+            guard: Guard::Unless(guard),
+        }),
+        "it must start at boot",
+    );
 }

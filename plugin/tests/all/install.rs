@@ -57,6 +57,7 @@ fn fresh_nodes_of_every_family() {
                 "file /etc/supervisord.conf 644".into(),
                 "daemon restarted via systemd supervisord.service after [5, 0, 1]".into(),
                 "daemon running via systemd supervisord.service".into(),
+                "command systemctl enable supervisord.service".into(),
             ],
         ),
         (
@@ -71,6 +72,7 @@ fn fresh_nodes_of_every_family() {
                 "file /etc/supervisord.conf 644".into(),
                 "daemon restarted via systemd supervisord.service after [5, 0, 1]".into(),
                 "daemon running via systemd supervisord.service".into(),
+                "command systemctl enable supervisord.service".into(),
             ],
         ),
         (
@@ -84,6 +86,7 @@ fn fresh_nodes_of_every_family() {
                 "file /etc/supervisord.conf 644".into(),
                 "daemon restarted via systemd supervisord.service after [4, 0]".into(),
                 "daemon running via systemd supervisord.service".into(),
+                "command systemctl enable supervisord.service".into(),
             ],
         ),
         (
@@ -96,6 +99,7 @@ fn fresh_nodes_of_every_family() {
                 "file /etc/supervisord.conf 644".into(),
                 "daemon restarted via openrc supervisord after [3, 0]".into(),
                 "daemon running via openrc supervisord".into(),
+                "command rc-update add supervisord default".into(),
             ],
         ),
         (
@@ -108,6 +112,7 @@ fn fresh_nodes_of_every_family() {
                 "file /etc/supervisord.conf 644".into(),
                 "daemon restarted via systemd supervisord.service after [3, 0]".into(),
                 "daemon running via systemd supervisord.service".into(),
+                "command systemctl enable supervisord.service".into(),
             ],
         ),
     ];
@@ -146,10 +151,11 @@ fn pip_on_a_systemd_node_installs_a_unit() {
         plan[6..],
         [
             "file /opt/supervisord/etc/supervisord.conf 644".to_string(),
-            "file /etc/systemd/system/supervisord.service 644".into(),
+            "file /etc/systemd/system/supervisord-crate.service 644".into(),
             "command systemctl daemon-reload after [7]".into(),
-            "daemon restarted via systemd supervisord.service after [6, 7, 1]".into(),
-            "daemon running via systemd supervisord.service".into(),
+            "daemon restarted via systemd supervisord-crate.service after [6, 7, 1]".into(),
+            "daemon running via systemd supervisord-crate.service".into(),
+            "command systemctl enable supervisord-crate.service".into(),
         ]
     );
 }
@@ -271,4 +277,45 @@ fn pip_upgrades_to_the_wanted_version_and_restarts() {
         "4.3.0",
     );
     assert!(steps(settings, &same).iter().all(|s| !s.starts_with("pip")));
+}
+
+#[test]
+fn epel_comes_from_where_each_distribution_has_it() {
+    let rhel = node("rhel", "9.4", &["fedora"], InitSystem::Systemd);
+    let plan = steps("{}", &rhel);
+    assert!(
+        plan[0].starts_with(
+            "command dnf install -y https://dl.fedoraproject.org/pub/epel/epel-release-latest-9.noarch.rpm"
+        ),
+        "{plan:?}"
+    );
+    assert!(plan[1].contains("codeready-builder-for-rhel-9"), "{plan:?}");
+    assert_eq!(plan[2], "packages dnf supervisor");
+
+    let oracle = node("ol", "8.10", &["fedora"], InitSystem::Systemd);
+    assert_eq!(
+        steps("{}", &oracle)[..2],
+        ["packages dnf oracle-epel-release-el8", "packages dnf supervisor"]
+    );
+
+    let amazon = node("amzn", "2023", &["fedora"], InitSystem::Systemd);
+    let error = install_plan("{}", &amazon).unwrap_err();
+    assert_eq!(error.field, "settings.install.strategy");
+    assert!(error.message.contains("pip"), "{}", error.message);
+}
+
+#[test]
+fn an_enabled_service_is_not_enabled_again() {
+    let facts = with_file(
+        node("fedora", "40", &[], InitSystem::Systemd),
+        "/etc/systemd/system/multi-user.target.wants/supervisord.service",
+        "[Unit]\n",
+        0o644,
+        "root",
+    );
+    assert!(
+        !steps("{}", &facts).iter().any(|s| s.contains("systemctl enable")),
+        "{:?}",
+        steps("{}", &facts)
+    );
 }
