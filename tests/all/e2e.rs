@@ -793,3 +793,33 @@ fn e2e_14_a_killed_supervisord_leaves_no_duplicate_programs_and_a_stale_pid_file
     assert_ne!(node_text(node, "cat /var/run/supervisord.pid"), impostor);
     assert_eq!(running(node, "sleep 1000"), 1);
 }
+
+/// The packages strategy on another Debian release: its own supervisor
+/// package converges the seed's app and a second apply changes nothing.
+fn packages_on(release: &str, supervisor: &str) {
+    let test = format!("e2e_15_{release}");
+    let Some(nodes) = testbed::nodes_of(&test, 1, release) else {
+        return;
+    };
+    let port = free_port();
+    let spec = spec(&test, &nodes, "", &app(port, Some("nobody")));
+    let run = apply(&spec);
+    run.expect_code(0);
+    assert_eq!(http_status(port, Duration::from_secs(20)), Some(200), "the app answers");
+    let version = node_text(&nodes[0], "dpkg-query -W -f '${Version}' supervisor");
+    assert!(version.starts_with(supervisor), "{release} has supervisor {version}");
+    let again = apply(&spec);
+    again.expect_code(0);
+    assert_eq!(only_node(&again)["changed"], 0, "{again:#?}");
+    assert_eq!(only_node(&again)["round_trips"], 1);
+}
+
+#[test]
+fn e2e_15_bullseye_packages() {
+    packages_on("bullseye", "4.2.2");
+}
+
+#[test]
+fn e2e_15_trixie_packages() {
+    packages_on("trixie", "4.2.5");
+}

@@ -71,6 +71,31 @@ fn check_tools() -> Result<(), String> {
     Ok(())
 }
 
+/// Starts `count` nodes of Debian `release` (its root made on first use)
+/// for `test`, or records why the test skips (and fails instead when
+/// CI=true).
+pub fn nodes_of(test: &str, count: usize, release: &str) -> Option<Vec<TestNode>> {
+    let bed = match bed() {
+        Ok(bed) => bed,
+        Err(reason) => {
+            skip(test, &reason);
+            return None;
+        }
+    };
+    let rootfs = match rootfs::debian(release, "") {
+        Ok(rootfs) => rootfs,
+        Err(reason) => {
+            skip(test, &format!("no Debian {release} root: {reason}"));
+            return None;
+        }
+    };
+    let nodes = (0..count)
+        .map(|i| TestNode::start(&format!("{test}-{i}"), &rootfs, &bed.client_key))
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap_or_else(|e| panic!("{test}: starting a node: {e}"));
+    Some(nodes)
+}
+
 /// Starts `count` nodes for `test`, or records why the test skips (and
 /// fails instead when CI=true).
 pub fn nodes(test: &str, count: usize) -> Option<Vec<TestNode>> {

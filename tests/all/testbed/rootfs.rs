@@ -1,6 +1,7 @@
-//! The Debian bookworm root every test node starts from: made once with
-//! debootstrap and kept between runs (and between clones) under
-//! /var/tmp/supervisord-crate.
+//! The Debian roots test nodes start from (bookworm for most; bullseye
+//! and trixie for one case each; bookworm with systemd for nodes that
+//! boot): made once with debootstrap and kept between runs (and between
+//! clones) under /var/tmp/supervisord-crate.
 
 use std::fs::File;
 use std::path::PathBuf;
@@ -14,28 +15,47 @@ const INCLUDE: &str = "openssh-server,python3,ca-certificates,procps";
 /// Bump to rebuild cached roots after changing what they contain.
 const VERSION: u32 = 1;
 
-/// The cached root, made if missing. Concurrent callers (parallel tests,
-/// parallel runs) wait for one build.
+/// The cached bookworm root, made if missing.
 pub fn bookworm() -> Result<PathBuf, String> {
+    debian("bookworm", "")
+}
+
+/// Packages a node that boots systemd as PID 1 needs beyond minbase.
+pub const SYSTEMD: &str = "systemd,systemd-sysv,dbus";
+
+/// The cached root of Debian `release` with `extra` packages (comma list)
+/// beyond what every node has, made if missing. Concurrent callers
+/// (parallel tests, parallel runs) wait for one build.
+pub fn debian(release: &str, extra: &str) -> Result<PathBuf, String> {
     let cache = std::env::var_os("SUPD_TESTBED_CACHE")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/var/tmp/supervisord-crate"));
     std::fs::create_dir_all(&cache).map_err(|e| format!("{}: {e}", cache.display()))?;
-    let root = cache.join(format!("bookworm-minbase-v{VERSION}"));
+    let name = if extra.is_empty() {
+        format!("{release}-minbase-v{VERSION}")
+    } else {
+        format!("{release}-{}-v{VERSION}", extra.replace(',', "+"))
+    };
+    let root = cache.join(&name);
     let lock = File::create(cache.join("rootfs.lock")).map_err(|e| e.to_string())?;
     lock.lock()
         .map_err(|e| format!("locking the root cache: {e}"))?;
     if root.join("usr/sbin/sshd").exists() {
         return Ok(root);
     }
-    let partial = cache.join(format!("bookworm-minbase-v{VERSION}.partial"));
+    let partial = cache.join(format!("{name}.partial"));
+    let include = if extra.is_empty() {
+        INCLUDE.to_string()
+    } else {
+        format!("{INCLUDE},{extra}")
+    };
     let _ = std::fs::remove_dir_all(&partial);
     let started = Instant::now();
     let output = Command::new("debootstrap")
         .args([
             "--variant=minbase",
-            &format!("--include={INCLUDE}"),
-            "bookworm",
+            &format!("--include={include}"),
+            release,
         ])
         .arg(&partial)
         .arg("http://deb.debian.org/debian")
@@ -60,7 +80,7 @@ pub fn bookworm() -> Result<PathBuf, String> {
     }
     std::fs::rename(&partial, &root).map_err(|e| e.to_string())?;
     eprintln!(
-        "testbed: made the Debian root in {:.1}s",
+        "testbed: made the Debian {release} root ({name}) in {:.1}s",
         started.elapsed().as_secs_f64()
     );
     Ok(root)
