@@ -10,7 +10,7 @@ rustup target add wasm32-unknown-unknown wasm32-wasip2 >/dev/null
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     missing=()
-    for package in debootstrap openssh-client ca-certificates; do
+    for package in debootstrap openssh-client ca-certificates systemd-container; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'ok installed' || missing+=("$package")
     done
     if [ ${#missing[@]} -gt 0 ]; then

@@ -74,7 +74,9 @@ pub fn probes(settings: &str, programs: &[Program], root: &str) -> Result<ProbeS
                             "/etc/systemd/system/multi-user.target.wants/{service}.service"
                         ));
                         paths.insert(format!("/etc/runlevels/default/{service}"));
-                        paths.insert(crate::plan::systemd_drop_in_path(&format!("{service}.service")));
+                        paths.insert(crate::plan::systemd_drop_in_path(&format!(
+                            "{service}.service"
+                        )));
                     }
                 }
                 Strategy::Pip => {

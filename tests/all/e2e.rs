@@ -805,9 +805,16 @@ fn packages_on(release: &str, supervisor: &str) {
     let spec = spec(&test, &nodes, "", &app(port, Some("nobody")));
     let run = apply(&spec);
     run.expect_code(0);
-    assert_eq!(http_status(port, Duration::from_secs(20)), Some(200), "the app answers");
+    assert_eq!(
+        http_status(port, Duration::from_secs(20)),
+        Some(200),
+        "the app answers"
+    );
     let version = node_text(&nodes[0], "dpkg-query -W -f '${Version}' supervisor");
-    assert!(version.starts_with(supervisor), "{release} has supervisor {version}");
+    assert!(
+        version.starts_with(supervisor),
+        "{release} has supervisor {version}"
+    );
     let again = apply(&spec);
     again.expect_code(0);
     assert_eq!(only_node(&again)["changed"], 0, "{again:#?}");
@@ -822,4 +829,115 @@ fn e2e_15_bullseye_packages() {
 #[test]
 fn e2e_15_trixie_packages() {
     packages_on("trixie", "4.2.5");
+}
+
+/// A spec for a booted node with these provider settings and programs.
+fn booted_spec(name: &str, node: &testbed::BootedNode, settings: &str, services: &str) -> PathBuf {
+    let dir = scratch(&format!("spec-{name}"));
+    let known_hosts = dir.join("known_hosts");
+    std::fs::copy(node.known_hosts(), &known_hosts).unwrap();
+    let text = format!(
+        "[groups.web]\nnodes = [{:?}]\n\n[groups.web.ssh]\nidentity = {:?}\nknown-hosts = {:?}\noptions = [\"ConnectTimeout=5\"]\n\n[groups.web.settings]\n{settings}\n\n{services}\n",
+        node.address(),
+        testbed::client_key().display().to_string(),
+        known_hosts.display().to_string(),
+    );
+    write_spec(&dir, "spec.toml", &text)
+}
+
+fn booted_text(node: &testbed::BootedNode, command: &str) -> String {
+    let out = node.ssh(command);
+    assert!(out.status.success(), "{command}: {out:?}");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Until `status` reports every program of `spec` RUNNING (or 30 s).
+fn all_running(spec: &Path, count: usize) -> BTreeMap<String, u32> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let run = status(spec);
+        let now = if run.code == 0 {
+            pids(spec)
+        } else {
+            BTreeMap::new()
+        };
+        if now.len() == count {
+            return now;
+        }
+        assert!(Instant::now() < deadline, "not all RUNNING: {run:#?}");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// supervisord under systemd: after a reboot it and its programs come back
+/// with no apply; after a SIGKILL, systemd restarts it and no program runs
+/// twice.
+fn survives_reboot_and_kill(test: &str, settings: &str, unit: &str) {
+    let Some(node) = testbed::booted(test) else {
+        return;
+    };
+    let spec = booted_spec(
+        test,
+        &node,
+        settings,
+        &sleepers(&[("a", "sleep 1000"), ("b", "sleep 1001")]),
+    );
+    apply(&spec).expect_code(0);
+    assert_eq!(
+        booted_text(&node, &format!("systemctl is-active {unit}")),
+        "active"
+    );
+    assert_eq!(
+        booted_text(&node, &format!("systemctl is-enabled {unit}")),
+        "enabled"
+    );
+    all_running(&spec, 2);
+
+    node.reboot().unwrap();
+    let after_boot = all_running(&spec, 2);
+    assert_eq!(
+        booted_text(&node, &format!("systemctl is-active {unit}")),
+        "active"
+    );
+
+    let main = booted_text(&node, &format!("systemctl show -p MainPID --value {unit}"));
+    booted_text(&node, &format!("kill -KILL {main}"));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let now = booted_text(&node, &format!("systemctl show -p MainPID --value {unit}"));
+        if now != main && now != "0" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "systemd did not restart supervisord"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let restarted = all_running(&spec, 2);
+    assert_ne!(
+        restarted["a"], after_boot["a"],
+        "a runs under the new supervisord"
+    );
+    for command in ["sleep 1000", "sleep 1001"] {
+        let count = booted_text(&node, &format!("pgrep -xf '{command}' | wc -l"));
+        assert_eq!(count, "1", "{command} runs once");
+    }
+    let again = apply(&spec);
+    again.expect_code(0);
+    assert_eq!(only_node(&again)["changed"], 0, "{again:#?}");
+}
+
+#[test]
+fn e2e_16_systemd_packages_unit_survives_reboot_and_kill() {
+    survives_reboot_and_kill("e2e_16_packages", "", "supervisor.service");
+}
+
+#[test]
+fn e2e_16_systemd_pip_unit_survives_reboot_and_kill() {
+    survives_reboot_and_kill(
+        "e2e_16_pip",
+        "install = { strategy = \"pip\", version = \"4.3.0\" }",
+        "supervisord-crate.service",
+    );
 }

@@ -357,10 +357,20 @@ fn enable(plan: &mut PlanBuilder, r: &Resolved, facts: &Facts<'_>) {
     let (argv, guard) = match r.start_method() {
         StartMethod::Systemd(unit) => (
             vec!["systemctl".into(), "enable".into(), unit.clone()],
-            vec!["systemctl".into(), "is-enabled".into(), "--quiet".into(), unit],
+            vec![
+                "systemctl".into(),
+                "is-enabled".into(),
+                "--quiet".into(),
+                unit,
+            ],
         ),
         StartMethod::Openrc(service) => (
-            vec!["rc-update".into(), "add".into(), service.clone(), "default".into()],
+            vec![
+                "rc-update".into(),
+                "add".into(),
+                service.clone(),
+                "default".into(),
+            ],
             vec!["test".into(), "-e".into(), link.clone()],
         ),
         _ => return,

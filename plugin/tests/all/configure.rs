@@ -367,7 +367,12 @@ fn watched_paths_restart_their_program_once() {
 
 #[test]
 fn under_systemd_the_unit_kills_leftovers_and_waits_for_the_slowest_program() {
-    let facts = node("debian", "12", &[], supervisord_plugin::bindings::InitSystem::Systemd);
+    let facts = node(
+        "debian",
+        "12",
+        &[],
+        supervisord_plugin::bindings::InitSystem::Systemd,
+    );
     let mut slow = program("slow", "sleep 1000");
     slow.stopwaitsecs = Some(120);
     let plan = configure_plan("{}", &[program("web", "run"), slow], &facts).unwrap();
@@ -375,7 +380,10 @@ fn under_systemd_the_unit_kills_leftovers_and_waits_for_the_slowest_program() {
     let content = file_content(&plan, drop_in);
     assert!(content.contains("KillMode=mixed\n"), "{content}");
     assert!(content.contains("RestartSec=2\n"), "{content}");
-    assert!(content.contains("TimeoutStopSec=150\n"), "longer than 120 s: {content}");
+    assert!(
+        content.contains("TimeoutStopSec=150\n"),
+        "longer than 120 s: {content}"
+    );
     let steps = describe(&plan);
     assert_eq!(steps[0], format!("file {drop_in} 644"));
     assert!(

@@ -295,7 +295,10 @@ fn epel_comes_from_where_each_distribution_has_it() {
     let oracle = node("ol", "8.10", &["fedora"], InitSystem::Systemd);
     assert_eq!(
         steps("{}", &oracle)[..2],
-        ["packages dnf oracle-epel-release-el8", "packages dnf supervisor"]
+        [
+            "packages dnf oracle-epel-release-el8",
+            "packages dnf supervisor"
+        ]
     );
 
     let amazon = node("amzn", "2023", &["fedora"], InitSystem::Systemd);
@@ -314,7 +317,9 @@ fn an_enabled_service_is_not_enabled_again() {
         "root",
     );
     assert!(
-        !steps("{}", &facts).iter().any(|s| s.contains("systemctl enable")),
+        !steps("{}", &facts)
+            .iter()
+            .any(|s| s.contains("systemctl enable")),
         "{:?}",
         steps("{}", &facts)
     );

@@ -5,6 +5,7 @@
 //! them a test prints why it skips and records it in
 //! `target/skipped-tests.txt`; with `CI=true` a missing piece fails instead.
 
+mod booted;
 mod node;
 mod rootfs;
 
@@ -12,6 +13,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 
+pub use booted::BootedNode;
 pub use node::TestNode;
 
 use crate::support::workspace;
@@ -94,6 +96,40 @@ pub fn nodes_of(test: &str, count: usize, release: &str) -> Option<Vec<TestNode>
         .collect::<Result<Vec<_>, _>>()
         .unwrap_or_else(|e| panic!("{test}: starting a node: {e}"));
     Some(nodes)
+}
+
+/// Boots a node with systemd as PID 1 for `test`, or records why the test
+/// skips (and fails instead when CI=true).
+pub fn booted(test: &str) -> Option<BootedNode> {
+    let bed = match bed() {
+        Ok(bed) => bed,
+        Err(reason) => {
+            skip(test, &reason);
+            return None;
+        }
+    };
+    let found = Command::new("sh")
+        .args(["-c", "command -v systemd-nspawn"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        skip(
+            test,
+            "needs systemd-nspawn (Debian's systemd-container; run scripts/setup.sh)",
+        );
+        return None;
+    }
+    let rootfs = match rootfs::debian("bookworm", rootfs::SYSTEMD) {
+        Ok(rootfs) => rootfs,
+        Err(reason) => {
+            skip(test, &format!("no bookworm root with systemd: {reason}"));
+            return None;
+        }
+    };
+    Some(
+        BootedNode::start(test, &rootfs, &bed.client_key)
+            .unwrap_or_else(|e| panic!("{test}: booting a node: {e}")),
+    )
 }
 
 /// Starts `count` nodes for `test`, or records why the test skips (and

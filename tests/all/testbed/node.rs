@@ -34,18 +34,7 @@ impl TestNode {
         }
         seed_upper(&upper, &dir, client_key)?;
         let port = free_port();
-        let host_key =
-            std::fs::read_to_string(dir.join("host_key.pub")).map_err(|e| e.to_string())?;
-        let mut fields = host_key.split_whitespace();
-        let (kind, key) = (
-            fields.next().unwrap_or_default(),
-            fields.next().unwrap_or_default(),
-        );
-        std::fs::write(
-            dir.join("known_hosts"),
-            format!("[127.0.0.1]:{port} {kind} {key}\n"),
-        )
-        .map_err(|e| e.to_string())?;
+        write_known_hosts(&dir, port)?;
         let script = format!(
             r#"set -e
 mount -t overlay overlay -o lowerdir={lower},upperdir={upper},workdir={work} {m}
@@ -260,7 +249,22 @@ impl Drop for TestNode {
 /// Files the node has from the start, written into the overlay's upper
 /// layer: its host key, root's authorized key, and the host's CA bundle,
 /// pip and DNS settings (the host may reach PyPI through a TLS proxy).
-fn seed_upper(upper: &Path, dir: &Path, client_key: &Path) -> Result<(), String> {
+/// known_hosts for the node's host key on `port` of 127.0.0.1.
+pub fn write_known_hosts(dir: &Path, port: u16) -> Result<(), String> {
+    let host_key = std::fs::read_to_string(dir.join("host_key.pub")).map_err(|e| e.to_string())?;
+    let mut fields = host_key.split_whitespace();
+    let (kind, key) = (
+        fields.next().unwrap_or_default(),
+        fields.next().unwrap_or_default(),
+    );
+    std::fs::write(
+        dir.join("known_hosts"),
+        format!("[127.0.0.1]:{port} {kind} {key}\n"),
+    )
+    .map_err(|e| e.to_string())
+}
+
+pub fn seed_upper(upper: &Path, dir: &Path, client_key: &Path) -> Result<(), String> {
     let mkdir = |p: &str| std::fs::create_dir_all(upper.join(p)).map_err(|e| e.to_string());
     mkdir("etc/ssh")?;
     mkdir("root/.ssh")?;
