@@ -485,7 +485,7 @@ fn reset(target: &Target) {
         Place::Ssh(node) => {
             let base = &target.base;
             let script = format!(
-                "pid=$(cat {base}/run/supervisord.pid 2>/dev/null); if [ -n \"$pid\" ]; then pkill -KILL -P $pid; kill -KILL $pid; fi; rm -f {base}/run/* {base}/etc/supervisord.conf {base}/etc/conf.d/*; true"
+                "pid=$(cat {base}/run/supervisord.pid 2>/dev/null); if [ -n \"$pid\" ]; then kill -STOP $pid; pkill -KILL -P $pid; kill -KILL $pid; fi; rm -f {base}/run/* {base}/etc/supervisord.conf {base}/etc/conf.d/*; true"
             );
             run_ok(ssh_command(node).arg(script));
         }

@@ -404,3 +404,40 @@ fn applies_to_one_node_take_turns_and_a_held_lock_is_named() {
     assert_eq!(daemons, 1, "one supervisord for the node");
     assert_eq!(http_status(port, Duration::from_secs(15)), Some(200));
 }
+
+#[test]
+fn the_teardown_ends_every_program_not_only_the_daemon() {
+    let node = SandboxNode::new("sandbox-teardown");
+    let spec = write_spec(
+        &node.root,
+        "spec.toml",
+        "[groups.t.settings]\ninstall = { strategy = \"pip\", version = \"4.3.0\" }\n\
+         [groups.t.services.p1.settings]\ncommand = \"sleep 7771\"\nstartsecs = 0\n\
+         [groups.t.services.p2.settings]\ncommand = \"sleep 7772\"\nstartsecs = 0\n",
+    );
+    let target = node.address();
+    supd(&["apply", spec.to_str().unwrap(), "--node", &target]).expect_code(0);
+    let alive = |command: &str| {
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter(|e| {
+                std::fs::read(e.path().join("cmdline"))
+                    .is_ok_and(|c| String::from_utf8_lossy(&c).replace('\0', " ").trim() == command)
+            })
+            .count()
+    };
+    assert_eq!(alive("sleep 7771"), 1);
+    // Many rounds: a supervisord killed after its programs would have
+    // started one again in between.
+    for _ in 0..5 {
+        kill_supervisord(&node.path("run/supervisord.pid"));
+        std::thread::sleep(Duration::from_millis(200));
+        assert_eq!(
+            alive("sleep 7771") + alive("sleep 7772"),
+            0,
+            "no program outlives the teardown"
+        );
+        supd(&["apply", spec.to_str().unwrap(), "--node", &target]).expect_code(0);
+    }
+}

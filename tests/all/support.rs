@@ -190,6 +190,11 @@ pub fn kill_supervisord(pid_file: &Path) {
     else {
         return;
     };
+    // Frozen first: a live supervisord would start a program again as soon
+    // as it was killed, and that one would outlive it.
+    let _ = Command::new("kill")
+        .args(["-STOP", &pid.to_string()])
+        .status();
     for victim in descendants(pid).into_iter().rev().chain([pid]) {
         let _ = Command::new("kill")
             .args(["-KILL", &victim.to_string()])
