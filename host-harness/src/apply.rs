@@ -260,15 +260,20 @@ fn locate(
     }
 }
 
+/// What a node does now, as it goes: (group, node, text).
+pub type OnProgress<'a> = &'a (dyn Fn(&str, &str, &str) + Sync);
+
 /// Runs `action` on every node of the prepared groups, at most `forks` at
-/// a time. One node failing never stops the others. `on_done` sees each
-/// outcome as soon as its node finishes.
+/// a time. One node failing never stops the others. `on_progress` hears
+/// what each node does as it happens; `on_done` sees each outcome as soon
+/// as its node finishes.
 pub fn run_all(
     spec: &Spec,
     prepared: &[Prepared<'_>],
     nodes_override: &[Address],
     action: &Action,
     forks: usize,
+    on_progress: OnProgress<'_>,
     on_done: &(dyn Fn(&NodeOutcome) + Sync),
 ) -> Vec<NodeOutcome> {
     let jobs: Vec<(&Prepared<'_>, Address)> = prepared
@@ -292,7 +297,7 @@ pub fn run_all(
                     let Some((prepared, address)) = jobs.get(index) else {
                         break;
                     };
-                    let outcome = run_node(spec, prepared, address, action);
+                    let outcome = run_node(spec, prepared, address, action, on_progress);
                     on_done(&outcome);
                     results
                         .lock()
@@ -313,9 +318,15 @@ pub fn run_node(
     prepared: &Prepared<'_>,
     address: &Address,
     action: &Action,
+    on_progress: OnProgress<'_>,
 ) -> NodeOutcome {
     let started = Instant::now();
     let mut outcome = NodeOutcome::new(&prepared.group.name, &address.to_string());
+    if let Address::Local { root: Some(root) } = address {
+        outcome.root = Some(root.display().to_string());
+    }
+    let node = address.to_string();
+    let progress = |text: &str| on_progress(&prepared.group.name, &node, text);
     let transport = match node::connect(address, &prepared.group.ssh) {
         Ok(transport) => transport,
         Err(error) => {
@@ -331,6 +342,7 @@ pub fn run_node(
         action,
         transport.as_ref(),
         &mut outcome,
+        &progress,
     ) {
         outcome.invalid_input = failure.invalid_input;
         outcome.fail(failure.message);
@@ -367,6 +379,7 @@ fn drive(
     action: &Action,
     transport: &dyn Transport,
     outcome: &mut NodeOutcome,
+    progress: &dyn Fn(&str),
 ) -> Result<(), Failure> {
     let root = address.root();
     let provider = prepared.provider;
@@ -378,6 +391,7 @@ fn drive(
         prepared,
     )?;
     let facts_script = scripts.facts_script(&probes).map_err(|e| e.to_string())?;
+    progress("reading facts");
     let output = transport.run(&facts_script).map_err(|e| e.to_string())?;
     let facts = scripts
         .parse_facts(&probes, &root, &script_output(output))
@@ -445,7 +459,15 @@ fn drive(
         outcome.record(report);
         return Ok(());
     }
-    let run = transport.run(&script);
+    progress(&format!("running {} steps", plan.steps.len()));
+    let run = transport.run_streaming(&script, &mut |line| {
+        // `@supd-progress<TAB>step<TAB>text`
+        if let Some(rest) = line.strip_prefix("@supd-progress\t")
+            && let Some((_, text)) = rest.split_once('\t')
+        {
+            progress(text);
+        }
+    });
     outcome.timings.apply_us = clock.elapsed().as_micros() as u64;
     let (output, lost) = match run {
         Ok(output) => (Some(script_output(output)), None),

@@ -130,6 +130,24 @@ pub enum Command {
         #[arg(long, value_name = "NAME", value_parser = parse_signal)]
         signal: Option<Signal>,
     },
+    /// Show the end of a program's log on every node, like `supervisorctl
+    /// tail` (one round trip per node); lines are prefixed with their node
+    /// when there are several.
+    Logs {
+        /// The spec file.
+        spec: PathBuf,
+        /// A program, a group (every process of it), `group:program`, or `*`.
+        service: String,
+        /// Its stderr log instead of stdout.
+        #[arg(long)]
+        stderr: bool,
+        /// Keep printing what it writes until interrupted (Ctrl-C).
+        #[arg(short, long)]
+        follow: bool,
+        /// Lines to show from the end.
+        #[arg(short = 'n', long, default_value_t = 10, value_name = "N")]
+        lines: u32,
+    },
     /// Print the apply as a standalone POSIX sh script, for nodes supd
     /// cannot reach (air-gapped, cloud-init). It holds the files' content,
     /// secrets included: keep it private.

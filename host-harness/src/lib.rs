@@ -6,7 +6,16 @@
 
 pub mod apply;
 pub mod cli;
+pub mod logs;
 pub mod node;
 pub mod report;
 pub mod runtime;
 pub mod spec;
+
+/// Set once the user pressed Ctrl-C: what was interrupted ends quietly.
+pub static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether the user pressed Ctrl-C.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(std::sync::atomic::Ordering::Relaxed)
+}

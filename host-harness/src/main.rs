@@ -12,7 +12,7 @@ use clap::Parser;
 use host_harness::apply::{self, Action, InputError, Mode, Prepared};
 use host_harness::cli::{Cli, Command, Component, CtlCommand, Format, Global};
 use host_harness::node::Address;
-use host_harness::report::{self, NodeOutcome, NodeStatus};
+use host_harness::report::{self, Live, NodeOutcome, NodeStatus};
 use host_harness::runtime::bindings::{
     InitSystem, Login, NodeFacts, OsRelease, ServiceAction, ServiceOptions,
 };
@@ -91,6 +91,23 @@ fn run(cli: Cli) -> Result<u8> {
             nodes_command(&runtime, global, spec, action)
         }
         Command::Script { spec, os } => script_command(&runtime, global, spec, os),
+        Command::Logs {
+            spec,
+            service,
+            stderr,
+            follow,
+            lines,
+        } => logs_command(
+            &runtime,
+            global,
+            spec,
+            &host_harness::logs::LogRequest {
+                service: service.clone(),
+                stderr: *stderr,
+                lines: *lines,
+                follow: *follow,
+            },
+        ),
         Command::Call {
             supervisor,
             component,
@@ -195,14 +212,35 @@ fn nodes_command(
     let plan_only = matches!(action, Action::Plan);
     let human = global.format == Format::Human && !matches!(action, Action::Status);
     let stdout = Mutex::new(std::io::stdout());
-    let on_done = |outcome: &NodeOutcome| {
-        if human {
-            let mut out = stdout.lock().expect("stdout lock");
-            let _ = report::print_node(&mut *out, outcome, plan_only, global.verbose);
-            let _ = out.flush();
+    // A live line per node on a terminal, for people only.
+    let live = if human { Live::on_terminal() } else { None };
+    let on_progress = |group: &str, node: &str, text: &str| {
+        if let Some(live) = &live {
+            live.progress(group, node, text);
         }
     };
-    let outcomes = apply::run_all(&spec, &prepared, &nodes, &action, global.forks, &on_done);
+    let on_done = |outcome: &NodeOutcome| {
+        if human {
+            let print = || {
+                let mut out = stdout.lock().expect("stdout lock");
+                let _ = report::print_node(&mut *out, outcome, plan_only, global.verbose);
+                let _ = out.flush();
+            };
+            match &live {
+                Some(live) => live.done(&outcome.group, &outcome.node, print),
+                None => print(),
+            }
+        }
+    };
+    let outcomes = apply::run_all(
+        &spec,
+        &prepared,
+        &nodes,
+        &action,
+        global.forks,
+        &on_progress,
+        &on_done,
+    );
     let mut out = std::io::stdout();
     match global.format {
         Format::Json => {
@@ -241,6 +279,33 @@ fn nodes_command(
     } else {
         EXIT_FAILED
     })
+}
+
+fn logs_command(
+    runtime: &Runtime,
+    global: &Global,
+    spec_path: &Path,
+    request: &host_harness::logs::LogRequest,
+) -> Result<u8> {
+    let spec = load_spec(spec_path)?;
+    let registry = registry(runtime, global, Some(&spec))?;
+    let nodes = override_nodes(global)?;
+    let prepared = apply::prepare(&spec, &registry, global.group.as_deref())?;
+    // Ctrl-C reaches the node scripts too (one process group); when they
+    // end, so does this, quietly.
+    ctrlc::set_handler(|| {
+        host_harness::INTERRUPTED.store(true, std::sync::atomic::Ordering::Relaxed);
+        // A Ctrl-C at a terminal reaches the node scripts as well; a
+        // SIGINT sent to supd alone does not: end them too.
+        host_harness::node::stop_children();
+    })
+    .context("installing the Ctrl-C handler")?;
+    let out: Mutex<std::io::Stdout> = Mutex::new(std::io::stdout());
+    let failures = host_harness::logs::show(&prepared, &nodes, request, &out);
+    for (node, why) in &failures {
+        eprintln!("error: {node}: {why}");
+    }
+    Ok(if failures.is_empty() { 0 } else { EXIT_FAILED })
 }
 
 fn script_command(runtime: &Runtime, global: &Global, spec_path: &Path, os: &str) -> Result<u8> {

@@ -30,6 +30,16 @@ impl Guest for NodeScript {
         Ok(script::compile(&plan, &options))
     }
 
+    fn logs_script(
+        sockets: Vec<String>,
+        program: String,
+        stderr: bool,
+        lines: u32,
+        follow: bool,
+    ) -> String {
+        crate::logs::script(&sockets, &program, stderr, lines, follow)
+    }
+
     fn parse_report(
         plan: Plan,
         options: ScriptOptions,

@@ -18,6 +18,7 @@ pub mod bindings;
 mod component;
 pub mod converge;
 pub mod facts;
+pub mod logs;
 pub mod redact;
 pub mod report;
 pub mod script;

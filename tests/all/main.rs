@@ -8,6 +8,7 @@ mod cm;
 mod containment;
 mod e2e;
 mod oracle;
+mod output;
 mod pyinfra;
 mod python;
 mod sandbox;

@@ -32,11 +32,15 @@ impl Local {
 }
 
 impl Transport for Local {
-    fn run(&self, script: &str) -> Result<Output, TransportError> {
+    fn run_streaming(
+        &self,
+        script: &str,
+        on_line: &mut dyn FnMut(&str),
+    ) -> Result<Output, TransportError> {
         self.trips.fetch_add(1, Ordering::Relaxed);
         let mut command = Command::new("sh");
         command.arg("-s");
-        run_with_stdin(command, script).map_err(|e| TransportError::Run {
+        run_with_stdin(command, script, on_line).map_err(|e| TransportError::Run {
             node: self.label.clone(),
             detail: e.to_string(),
         })

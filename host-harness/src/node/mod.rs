@@ -47,9 +47,41 @@ pub enum TransportError {
 /// A way to run shell scripts on a node. Each `run` is one round trip.
 pub trait Transport: Send + Sync {
     /// Runs `script` with `sh` on the node.
-    fn run(&self, script: &str) -> Result<Output, TransportError>;
+    fn run(&self, script: &str) -> Result<Output, TransportError> {
+        self.run_streaming(script, &mut |_| {})
+    }
+    /// Runs `script`, handing each line of its standard output to
+    /// `on_line` as it arrives (for progress and `logs -f`).
+    fn run_streaming(
+        &self,
+        script: &str,
+        on_line: &mut dyn FnMut(&str),
+    ) -> Result<Output, TransportError>;
     /// Round trips made so far, the connection included.
     fn round_trips(&self) -> usize;
+}
+
+/// Ends the scripts this process runs (its child processes: `sh`, `ssh`),
+/// so whatever waits on them returns.
+pub fn stop_children() {
+    let me = std::process::id().to_string();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // After the parenthesised command: state, ppid, ...
+        let parent = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1).map(str::to_string));
+        if parent.as_deref() == Some(me.as_str()) {
+            let _ = std::process::Command::new("kill")
+                .arg(entry.file_name())
+                .status();
+        }
+    }
 }
 
 /// Opens a transport to `address`.
@@ -66,10 +98,15 @@ pub fn connect(address: &Address, ssh: &SshOptions) -> Result<Box<dyn Transport>
     }
 }
 
-/// Runs `program` with `script` on its standard input. With
+/// Runs `program` with `script` on its standard input, handing each line
+/// of its standard output to `on_line` as it arrives. With
 /// `SUPD_KEEP_SCRIPTS=<dir>` every script is also saved there, for
 /// debugging (they hold file contents: keep the directory private).
-fn run_with_stdin(mut command: std::process::Command, script: &str) -> std::io::Result<Output> {
+fn run_with_stdin(
+    mut command: std::process::Command,
+    script: &str,
+    on_line: &mut dyn FnMut(&str),
+) -> std::io::Result<Output> {
     if let Some(dir) = std::env::var_os("SUPD_KEEP_SCRIPTS") {
         use std::sync::atomic::{AtomicUsize, Ordering};
         static NEXT: AtomicUsize = AtomicUsize::new(0);
@@ -81,7 +118,7 @@ fn run_with_stdin(mut command: std::process::Command, script: &str) -> std::io::
         let _ = std::fs::create_dir_all(&dir);
         let _ = std::fs::write(std::path::Path::new(&dir).join(name), script);
     }
-    use std::io::Write;
+    use std::io::{BufRead, Read, Write};
     use std::process::Stdio;
     let mut child = command
         .stdin(Stdio::piped())
@@ -89,16 +126,35 @@ fn run_with_stdin(mut command: std::process::Command, script: &str) -> std::io::
         .stderr(Stdio::piped())
         .spawn()?;
     let mut stdin = child.stdin.take().expect("stdin is piped");
+    let mut stderr = child.stderr.take().expect("stderr is piped");
+    let stdout = child.stdout.take().expect("stdout is piped");
     let script = script.to_string();
-    // Feed stdin from a thread so a script that prints a lot before it has
-    // read all of its input cannot deadlock us.
+    // Feed stdin and drain stderr from threads so a script that prints a
+    // lot before it has read all of its input cannot deadlock us.
     let feeder = std::thread::spawn(move || stdin.write_all(script.as_bytes()));
-    let output = child.wait_with_output()?;
+    let errors = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = stderr.read_to_end(&mut bytes);
+        bytes
+    });
+    let mut out = Vec::new();
+    let mut reader = std::io::BufReader::new(stdout);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            break;
+        }
+        out.extend_from_slice(&line);
+        on_line(String::from_utf8_lossy(&line).trim_end_matches('\n'));
+    }
+    let status = child.wait()?;
     // A shell that exits early closes its stdin: not our error to report.
     let _ = feeder.join();
+    let errors = errors.join().unwrap_or_default();
     Ok(Output {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        code: status.code(),
+        stdout: String::from_utf8_lossy(&out).into_owned(),
+        stderr: String::from_utf8_lossy(&errors).into_owned(),
     })
 }

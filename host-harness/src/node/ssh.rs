@@ -97,7 +97,11 @@ impl Ssh {
 }
 
 impl Transport for Ssh {
-    fn run(&self, script: &str) -> Result<Output, TransportError> {
+    fn run_streaming(
+        &self,
+        script: &str,
+        on_line: &mut dyn FnMut(&str),
+    ) -> Result<Output, TransportError> {
         let first = self.trips.fetch_add(1, Ordering::Relaxed) == 0;
         let mut command = Command::new("ssh");
         command
@@ -107,7 +111,7 @@ impl Transport for Ssh {
             .args(["-o", "ControlMaster=auto", "-o", "ControlPersist=120"])
             .arg(&self.destination)
             .args(["sh", "-s"]);
-        let output = run_with_stdin(command, script).map_err(|e| TransportError::Run {
+        let output = run_with_stdin(command, script, on_line).map_err(|e| TransportError::Run {
             node: self.label.clone(),
             detail: e.to_string(),
         })?;

@@ -4,7 +4,10 @@ use std::io::Write;
 
 use super::{NodeOutcome, NodeStatus, StepStatus};
 
-/// Prints one node's result as soon as it is known.
+/// Prints one node's result as soon as it is known: a line per step that
+/// changed or failed (every step with `verbose`), what and where once and
+/// then why; for a program that is not running, why and the end of its
+/// logs. Paths of a sandbox node are shown relative to its directory.
 pub fn print_node(
     out: &mut dyn Write,
     outcome: &NodeOutcome,
@@ -16,6 +19,7 @@ pub fn print_node(
         NodeStatus::Changed => "changed",
         NodeStatus::Failed => "FAILED",
     };
+    let short = |text: &str| relative(text, outcome.root.as_deref());
     writeln!(out, "[{}] {} {}", outcome.group, outcome.node, status)?;
     for step in &outcome.steps {
         let mark = match (step.status, plan_only) {
@@ -27,18 +31,60 @@ pub fn print_node(
             (None, _) if !verbose => continue,
             (None, _) => "not run",
         };
-        let message = if step.message.is_empty() {
-            String::new()
+        let what = short(&step.what);
+        if verbose {
+            let message = if step.message.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", short(&step.message))
+            };
+            writeln!(
+                out,
+                "  {mark:>7}  {what} ({}){message}",
+                short(&step.reason)
+            )?;
         } else {
-            format!(": {}", step.message)
-        };
-        writeln!(out, "  {mark:>7}  {} ({}){message}", step.what, step.reason)?;
+            // What the node said when it said something, else why.
+            let why = if step.message.is_empty() || plan_only {
+                short(&step.reason)
+            } else {
+                short(&step.message)
+            };
+            writeln!(out, "  {mark:>7}  {what}: {why}")?;
+        }
         for line in step.diff.iter().flat_map(|diff| diff.lines()) {
             writeln!(out, "    {line}")?;
         }
     }
     if let Some(error) = &outcome.error {
-        writeln!(out, "  error: {error}")?;
+        writeln!(out, "  error: {}", short(error))?;
+    }
+    for program in outcome
+        .programs
+        .iter()
+        .filter(|p| !matches!(p.state.as_str(), "RUNNING" | "STARTING"))
+    {
+        if program.reason.is_none()
+            && program.stdout_tail.is_empty()
+            && program.stderr_tail.is_empty()
+        {
+            continue;
+        }
+        writeln!(
+            out,
+            "  {} {}: {}",
+            program.name,
+            program.state,
+            program.reason.as_deref().unwrap_or("not running")
+        )?;
+        for (stream, lines) in [
+            ("stdout", &program.stdout_tail),
+            ("stderr", &program.stderr_tail),
+        ] {
+            for line in lines.iter() {
+                writeln!(out, "    {stream} | {line}")?;
+            }
+        }
     }
     if verbose {
         let t = outcome.timings;
@@ -53,6 +99,16 @@ pub fn print_node(
         )?;
     }
     Ok(())
+}
+
+/// `text` with a sandbox root taken out of its paths.
+fn relative(text: &str, root: Option<&str>) -> String {
+    match root {
+        Some(root) if !root.is_empty() => {
+            text.replace(&format!("{}/", root.trim_end_matches('/')), "")
+        }
+        _ => text.to_string(),
+    }
 }
 
 /// The recap: one line per node, like Ansible's.

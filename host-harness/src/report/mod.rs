@@ -4,12 +4,14 @@
 //! holds it per node and prints it.
 
 mod human;
+mod live;
 
 use serde::Serialize;
 
 use crate::runtime::bindings::{self, Outcome, Report};
 
 pub use human::{print_node, print_recap, print_status_table};
+pub use live::Live;
 
 /// How a node ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -93,6 +95,10 @@ pub struct NodeOutcome {
     pub group: String,
     /// Its address.
     pub node: String,
+    /// The directory standing in for its root, for a sandbox node: paths
+    /// are shown relative to it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub root: Option<String>,
     /// How it ended.
     pub status: NodeStatus,
     /// Steps that changed something.
@@ -123,6 +129,7 @@ impl NodeOutcome {
         NodeOutcome {
             group: group.to_string(),
             node: node.to_string(),
+            root: None,
             status: NodeStatus::Ok,
             changed: 0,
             ok: 0,

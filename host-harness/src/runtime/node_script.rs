@@ -107,6 +107,20 @@ impl NodeScriptPlugin {
         })
     }
 
+    /// `logs-script`.
+    pub fn logs_script(
+        &self,
+        sockets: &[String],
+        program: &str,
+        stderr: bool,
+        lines: u32,
+        follow: bool,
+    ) -> Result<String, PluginError> {
+        self.call("logs-script", |store, n| {
+            n.call_logs_script(store, sockets, program, stderr, lines, follow)
+        })
+    }
+
     /// `parse-report`.
     pub fn parse_report(
         &self,

@@ -1,6 +1,6 @@
 //! A resource in a few words, for people.
 
-use crate::bindings::{DaemonEnsure, Desired, StartMethod};
+use crate::bindings::{Desired, StartMethod};
 
 /// What `desired` is: `file /etc/supervisor/conf.d/web.conf`.
 pub fn describe(desired: &Desired) -> String {
@@ -19,7 +19,7 @@ pub fn describe(desired: &Desired) -> String {
         Desired::Directory(d) => format!("directory {}", d.path),
         Desired::File(f) => format!("file {}", f.path),
         Desired::Absent(a) => format!("absent {}", a.path),
-        Desired::CommitConfig(ctl) => format!("configuration in place ({})", ctl.config),
+        Desired::CommitConfig(ctl) => format!("staged configuration ({})", ctl.config),
         Desired::Daemon(d) => {
             let how = match &d.start {
                 StartMethod::Systemd(unit) => format!("systemd {unit}"),
@@ -27,11 +27,10 @@ pub fn describe(desired: &Desired) -> String {
                 StartMethod::Openrc(service) => format!("openrc {service}"),
                 StartMethod::Command(argv) => argv.first().cloned().unwrap_or_default(),
             };
-            let ensure = match d.ensure {
-                DaemonEnsure::Running => "running",
-                DaemonEnsure::Restarted => "reloaded",
-            };
-            format!("supervisord {ensure} ({how})")
+            // What happened (started, reloaded, left running) is the
+            // step's message: the plan cannot know it.
+            let _ = d.ensure;
+            format!("supervisord ({how})")
         }
         Desired::Supervisorctl(c) => {
             let action = crate::words::ctl_action(&c.action);

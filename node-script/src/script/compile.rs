@@ -40,6 +40,11 @@ pub fn compile(plan: &Plan, options: &ScriptOptions) -> String {
     }
     for (index, step) in plan.steps.iter().enumerate() {
         let _ = writeln!(out, "    # {index}: {}", step.reason.replace('\n', " "));
+        let _ = writeln!(
+            out,
+            "    supd_progress {index} {}",
+            quote(&crate::report::describe(&step.desired))
+        );
         let call = step_call(index, &step.desired);
         match &step.when {
             Condition::Always => {

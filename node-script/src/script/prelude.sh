@@ -107,6 +107,12 @@ supd_lock() {
         "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$3" > "$1" 2>/dev/null
 }
 
+# supd_progress STEP TEXT: what the script does now, for hosts that show
+# live progress:   @supd-progress<TAB>step<TAB>text
+supd_progress() {
+    printf '@supd-progress\t%s\t%s\n' "$1" "$2"
+}
+
 supd_report() {
     printf '@supd\t%s\t%s\t%s\n' "$1" "$2" "$3"
 }
@@ -225,7 +231,7 @@ supd_file() {
         supd_stage_init
         printf 'write\t%s\t%s\n' "$SUPD_TMP" "$2" >> "$SUPD_STAGED"
         SUPD_TMP=""
-        supd_changed "$1" "staged: $_why"
+        supd_changed "$1" "$_why (staged)"
         return 0
     fi
     mv -f "$SUPD_TMP" "$2" || supd_fail "$1" "cannot write $2"
@@ -244,15 +250,15 @@ supd_absent() {
         printf 'remove\t\t%s\n' "$2" >> "$SUPD_STAGED"
     fi
     if [ "$SUPD_CHECK" = 1 ]; then
-        supd_changed "$1" "would remove $2"
+        supd_changed "$1" "would remove it"
         return 0
     fi
     if [ "$3" = 1 ]; then
-        supd_changed "$1" "staged: removed when the configuration is in place"
+        supd_changed "$1" "removed with the configuration (staged)"
         return 0
     fi
     rm -f "$2" >>"$SUPD_LOG" 2>&1 || supd_fail "$1" "cannot remove $2"
-    supd_changed "$1" "removed $2"
+    supd_changed "$1" "removed"
 }
 
 # Staging: supd_stage_init makes the list of staged files (and, in check
@@ -349,11 +355,11 @@ supd_commit() {
             supd_report "$_step" failed "supervisor refuses the configuration: $(printf '%s' "$_why" | tail -n 3 | tr '\n\t' '  ')"
             exit 1
         fi
-        _checked="supervisor's parser accepts it"
+        _checked="supervisor's parser accepts them"
     fi
     if [ "$SUPD_CHECK" = 1 ]; then
         supd_unstage
-        supd_report "$_step" ok "would put it in place; $_checked"
+        supd_report "$_step" ok "would put them in place; $_checked"
         return 0
     fi
     _n=0
@@ -373,7 +379,7 @@ supd_commit() {
         _n=$((_n + 1))
     done < "$SUPD_STAGED"
     : > "$SUPD_STAGED"
-    supd_changed "$_step" "$_n files in place; $_checked"
+    supd_changed "$_step" "$_n in place; $_checked"
 }
 
 # supd_directory STEP PATH MODE OWNER GROUP
@@ -388,11 +394,11 @@ supd_directory() {
         _why="new"
     fi
     if [ "$SUPD_CHECK" = 1 ]; then
-        supd_changed "$1" "would set up $2: $_why"
+        supd_changed "$1" "would set up: $_why"
         return 0
     fi
     { mkdir -p "$2" && chmod "$3" "$2" && supd_chown "$2" "$4" "$5"; } >>"$SUPD_LOG" 2>&1 || supd_fail "$1" "cannot set up $2"
-    supd_changed "$1" "$2: $_why"
+    supd_changed "$1" "$_why"
 }
 
 # supd_user STEP NAME HOME SHELL
@@ -708,7 +714,7 @@ supd_ctl() {
 # starts new processes on its next tick), so they fail only after 3 s.
 SUPD_AWAIT_PY='
 import re, sys, time
-path, limit, groups = sys.argv[1], float(sys.argv[2]), set(sys.argv[3:])
+path, limit, step, groups = sys.argv[1], float(sys.argv[2]), sys.argv[3], set(sys.argv[4:])
 member = re.compile(r"<name>(\w+)</name>\s*<value>(?:<(?:string|int)>)?(.*?)(?:</(?:string|int)>)?</value>", re.S)
 def processes():
     data = rpc(path, "supervisor.getAllProcessInfo")
@@ -718,12 +724,20 @@ def processes():
             name = fields["group"] + ":" + fields["name"]
             yield (fields["name"] if fields["name"] == fields["group"] else name), fields.get("statename", "UNKNOWN")
 start = time.time()
+shown = -1
 while True:
     try:
         states = dict(processes())
     except OSError as e:
         states = {"supervisord": "UNREACHABLE (%s)" % e}
     waited = time.time() - start
+    if int(waited) != shown:
+        shown = int(waited)
+        waiting = sorted(n for n, s in states.items() if s != "RUNNING")
+        if waiting:
+            sys.stderr.write("@supd-progress\t%s\twaiting for %s RUNNING (%d/%d s)\n"
+                             % (step, " ".join(waiting), shown, limit))
+            sys.stderr.flush()
     bad = sorted("%s %s" % (n, s) for n, s in states.items() if s != "RUNNING")
     seen = {n.split(":")[0] for n in states} | {n for n in states}
     missing = sorted(g for g in groups if g not in seen)
@@ -750,7 +764,8 @@ supd_await() {
         return 0
     fi
     if [ -n "$SUPD_PY" ]; then
-        _out=$("$SUPD_PY" -S -c "$SUPD_RPC_PY$SUPD_AWAIT_PY" "$_sock" "$_limit" "$@" 2>&1)
+        # Its progress (stderr) goes straight out; its verdict is captured.
+        { _out=$("$SUPD_PY" -S -c "$SUPD_RPC_PY$SUPD_AWAIT_PY" "$_sock" "$_limit" "$_step" "$@" 2>&3); } 3>&1
         case $_out in
             "ok "*) supd_report "$_step" ok "running: ${_out#ok }" ;;
             *) supd_report "$_step" failed "not running: ${_out#failed }"

@@ -26,8 +26,8 @@ fn program_files_go_before_the_daemon_and_conditions_follow_their_steps() {
             "absent /conf",
             "absent /a",
             "absent /b",
-            "supervisord reloaded ()",
-            "supervisord running ()",
+            "supervisord ()",
+            "supervisord ()",
             "supervisorctl update"
         ]
     );

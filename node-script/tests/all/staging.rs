@@ -97,7 +97,7 @@ fn accepted_configuration_goes_in_place_refused_changes_nothing() {
     assert_eq!(report.outcome, Outcome::Changed, "{report:#?}");
     let commit = report.steps.last().unwrap();
     assert!(
-        commit.message.contains("supervisor's parser accepts it"),
+        commit.message.contains("supervisor's parser accepts them"),
         "{commit:?}"
     );
     assert_eq!(
