@@ -53,9 +53,13 @@ pub fn probes(settings: &str, programs: &[Program], root: &str) -> Result<ProbeS
             }
             paths.insert(parent(&p.config).to_string());
             listings.insert(p.include_dir.clone());
-            let watch_state = crate::plan::watch_state_path(&resolved);
-            paths.insert(watch_state.clone());
-            records.insert(watch_state);
+            for record in [
+                crate::plan::watch_state_path(&resolved),
+                crate::plan::applied_record_path(&resolved),
+            ] {
+                paths.insert(record.clone());
+                records.insert(record);
+            }
             pid_files.insert(p.pidfile.clone());
             sockets.insert(p.socket.clone());
             match strategy {

@@ -23,51 +23,41 @@ supd_facts() {
     if [ -z "$py" ] || ! "$py" -S -c "$probe" @SOCKETS@ 2>/dev/null; then
         printf 'login\t%s\t%s\n' "$(id -un 2>/dev/null || echo unknown)" "$(id -u)"
     fi
-    # Regular files first: one sha256sum and one awk for all of them.
-    set --
+    # The files to read go into NUL-separated lists (a loop that grows "$@"
+    # copies it at every step: a second at 1,000 files); then one
+    # sha256sum, one awk and one stat read them all.
+    lists=$(mktemp -d "${TMPDIR:-/tmp}/supd-facts.XXXXXX") || exit 70
+    trap 'rm -rf "$lists"' EXIT
+    : > "$lists/probed"
     for f in @PATHS@; do
-        if [ -f "$f" ]; then set -- "$@" "$f"; fi
+        if [ -f "$f" ]; then printf '%s\0' "$f" >> "$lists/probed"; fi
     done
     for d in @LISTINGS@; do
-        [ -d "$d" ] || continue
-        for f in "$d"/*; do
-            case $f in *'	'* | *'\'*) continue ;; esac
-            if [ -f "$f" ]; then set -- "$@" "$f"; fi
-        done
+        [ -d "$d" ] && find "$d" -maxdepth 1 -type f ! -name '.*' -print0 >> "$lists/probed" 2>/dev/null
     done
-    n=$#
-    if [ $# -gt 0 ]; then
-        awk 'FNR == 1 { printf "head\t%s\t%s\n", FILENAME, substr($0, 1, 256) }' "$@"
-    fi
+    cp "$lists/probed" "$lists/hashed"
     # Watched paths: a file, or every regular file under a directory, go
     # into the same single sha256sum; the parser hashes directories.
     for w in @WATCHES@; do
         if [ -f "$w" ]; then
             printf 'watch\t%s\tfile\n' "$w"
-            set -- "$@" "$w"
+            printf '%s\0' "$w" >> "$lists/hashed"
         elif [ -d "$w" ]; then
             printf 'watch\t%s\tdir\n' "$w"
-            while IFS= read -r f; do
-                case $f in *'	'* | *'\'*) continue ;; esac
-                if [ -f "$f" ]; then set -- "$@" "$f"; fi
-            done <<SUPD_FIND
-$(find "$w" -type f 2>/dev/null)
-SUPD_FIND
+            find "$w" -type f -print0 >> "$lists/hashed" 2>/dev/null
         else
             printf 'watch\t%s\tmissing\n' "$w"
         fi
     done
-    if [ $# -gt 0 ]; then
-        sha256sum "$@" | while read -r h f; do printf 'sha\t%s\t%s\n' "$h" "$f"; done
+    if [ -s "$lists/probed" ]; then
+        xargs -0 awk 'FNR == 1 { printf "head\t%s\t%s\n", FILENAME, substr($0, 1, 256) }' < "$lists/probed"
     fi
-    # Back to the probed files alone for stat.
-    m=$#
-    i=0
-    for f; do
-        i=$((i + 1))
-        if [ "$i" -le "$n" ]; then set -- "$@" "$f"; fi
-    done
-    shift "$m"
+    # A name sha256sum must escape (a backslash or a line break in it)
+    # starts its line with a backslash: such lines are left out.
+    if [ -s "$lists/hashed" ]; then
+        xargs -0 sha256sum < "$lists/hashed" 2>/dev/null |
+            sed -n 's/^\([0-9a-f]\{64\}\)  /sha\t\1\t/p'
+    fi
     # Records: small text files, whole, one line each as rec, path, line.
     for r in @RECORDS@; do
         if [ -f "$r" ] && [ "$(wc -c < "$r")" -le 65536 ]; then
@@ -77,10 +67,10 @@ SUPD_FIND
     done
     for f in @PATHS@; do
         if [ ! -e "$f" ] && [ ! -L "$f" ]; then printf 'missing\t%s\n' "$f"
-        elif [ ! -f "$f" ]; then set -- "$@" "$f"; fi
+        elif [ ! -f "$f" ]; then printf '%s\0' "$f" >> "$lists/probed"; fi
     done
-    if [ $# -gt 0 ]; then
-        stat -L -c 'stat	%a	%U	%G	%s	%F	%n' "$@" 2>/dev/null
+    if [ -s "$lists/probed" ]; then
+        xargs -0 stat -L -c 'stat	%a	%U	%G	%s	%F	%n' < "$lists/probed" 2>/dev/null
     fi
     for pf in @PID_FILES@; do
         pid=""

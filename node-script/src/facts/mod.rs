@@ -299,7 +299,7 @@ pub fn processes(answer: &crate::xmlrpc::Value) -> Option<Vec<ProcessState>> {
     )
 }
 
-/// The state of one supervisord from its two XML-RPC answers.
+/// The state of one supervisord from its XML-RPC answer.
 fn supervisor_state(
     socket: &str,
     rpc: &BTreeMap<(String, String), String>,
@@ -312,26 +312,9 @@ fn supervisor_state(
             .ok()?;
         crate::xmlrpc::response(&String::from_utf8_lossy(&bytes))
     };
-    let reload = answer("supervisor.reloadConfig")?;
     let processes = answer("supervisor.getAllProcessInfo")?;
-    let lists = reload.as_array()?.first()?.as_array()?;
-    let names = |i: usize| -> Vec<String> {
-        lists
-            .get(i)
-            .and_then(crate::xmlrpc::Value::as_array)
-            .map(|items| {
-                items
-                    .iter()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
     Some(SupervisorState {
         socket: socket.to_string(),
-        added: names(0),
-        changed: names(1),
-        removed: names(2),
         processes: self::processes(&processes)?,
     })
 }

@@ -1,8 +1,7 @@
 # The facts script's Python part, run by the node's python3 with -S (the
 # standard library only), after rpc_client.py: prints the interpreter, the
-# login, and for every supervisord socket given that exists its pending
-# configuration changes (reloadConfig, what `supervisorctl reread` shows)
-# and its processes, as rpc<TAB>socket<TAB>method<TAB>base64 response.
+# login, and for every supervisord socket given that exists its processes,
+# as rpc<TAB>socket<TAB>method<TAB>base64 response.
 import binascii, os, pwd, stat, sys
 print("python\t%s\t%d.%d.%d" % ((sys.executable,) + tuple(sys.version_info[:3])))
 uid = os.getuid()
@@ -17,7 +16,7 @@ for path in sys.argv[1:]:
             continue
     except OSError:
         continue
-    for method in ("supervisor.reloadConfig", "supervisor.getAllProcessInfo"):
+    for method in ("supervisor.getAllProcessInfo",):
         try:
             out = binascii.b2a_base64(rpc(path, method), newline=False).decode()
         except Exception:

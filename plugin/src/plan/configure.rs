@@ -33,6 +33,8 @@ pub fn configure_plan(
     let mut changed_steps = Vec::new();
     let mut changed_groups = BTreeSet::new();
     let mut wanted_files = BTreeSet::new();
+    let mut wanted_contents: Vec<(String, String)> = Vec::new();
+    let mut removed_files = BTreeSet::new();
     let groups = process_groups(programs);
 
     // Under systemd, the unit stops what supervisord leaves behind and waits
@@ -77,6 +79,7 @@ pub fn configure_plan(
             redact_keys: SECRET_KEYS.iter().map(|k| k.to_string()).collect(),
             staged: true,
         };
+        wanted_contents.push((file.path.clone(), sha256_hex(&file.content)));
         if let Some(step) = plan.file(&facts, file, &format!("group {name}")) {
             changed_steps.push(step);
             changed_groups.insert(name.clone());
@@ -101,6 +104,7 @@ pub fn configure_plan(
         if info.head != MANAGED_MARKER || wanted_files.contains(&fact.path) {
             continue;
         }
+        removed_files.insert(fact.path.clone());
         changed_steps.push(plan.always(
             Desired::Absent(AbsentFile {
                 path: fact.path.clone(),
@@ -121,31 +125,49 @@ pub fn configure_plan(
         facts.supervisor(&paths.socket)
     };
 
-    // Groups whose files are right but which supervisord has not applied
-    // (an earlier apply was cut before its update, or someone edited
-    // files by hand): supervisord itself says so (`reread`).
-    let pending: BTreeSet<String> = daemon
-        .map(|d| {
-            d.added
-                .iter()
-                .chain(&d.changed)
-                .chain(&d.removed)
-                .cloned()
-                .collect()
-        })
-        .unwrap_or_default();
+    // What supervisord applied is recorded after each apply (a hash of the
+    // configuration files); files on the node that differ from the record
+    // were not applied (an earlier apply was cut before its update, or
+    // someone edited them by hand): `update` applies whatever is pending.
+    // (Asking supervisord, `reloadConfig`, costs it half a second at 1,000
+    // programs; reading the record costs nothing.)
+    let applied_path = applied_record_path(&resolved);
+    let on_node = files_hash(
+        facts.path(&paths.config).and_then(|f| match &f.kind {
+            PathKind::File(info) => Some(info.sha256.clone()),
+            _ => None,
+        }),
+        facts
+            .files_in(&paths.include_dir)
+            .filter(|f| f.path.ends_with(&suffix))
+            .filter_map(|f| match &f.kind {
+                PathKind::File(info) => Some((f.path.clone(), info.sha256.clone())),
+                _ => None,
+            })
+            .collect(),
+    );
+    let recorded = facts.record(&applied_path).map(str::trim);
+    let pending = daemon.is_some() && facts.gathered() && recorded != Some(on_node.as_str());
     let ctl = resolved.ctl();
-    let mut update_targets: BTreeSet<String> = changed_groups.clone();
-    update_targets.extend(pending.iter().cloned());
+    let update_targets: BTreeSet<String> = changed_groups.clone();
     let update = Desired::Supervisorctl(Supervisorctl {
         ctl: ctl.clone(),
         action: CtlAction::Update,
-        targets: update_targets.iter().cloned().collect(),
+        // Everything pending when the record says so, else exactly the
+        // groups whose files change.
+        targets: if pending {
+            Vec::new()
+        } else {
+            update_targets.iter().cloned().collect()
+        },
     });
-    if pending.is_empty() {
-        plan.after_change(update, "their program files changed", changed_steps.clone());
+    if pending {
+        plan.always(
+            update,
+            "supervisord may not have applied the files on the node",
+        );
     } else {
-        plan.always(update, "supervisord has not applied their files yet");
+        plan.after_change(update, "their program files changed", changed_steps.clone());
     }
 
     // Wanted groups that gave up (FATAL) and are not being updated anyway
@@ -217,7 +239,7 @@ pub fn configure_plan(
     let awaited: Vec<(&String, u32)> = groups
         .iter()
         .filter(|(name, _)| {
-            conf_changed || update_targets.contains(*name) || restarted.contains(*name)
+            conf_changed || pending || update_targets.contains(*name) || restarted.contains(*name)
         })
         .filter_map(|(name, members)| {
             // A group with a member that does not autostart is not expected
@@ -261,6 +283,36 @@ pub fn configure_plan(
         );
     }
 
+    // What supervisord now has applied, recorded last: after the update
+    // and the daemon (re)start that applied it.
+    if facts.gathered() {
+        let mut files: Vec<(String, String)> = wanted_contents.clone();
+        files.extend(
+            facts
+                .files_in(&paths.include_dir)
+                .filter(|f| f.path.ends_with(&suffix))
+                .filter(|f| !wanted_files.contains(&f.path) && !removed_files.contains(&f.path))
+                .filter_map(|f| match &f.kind {
+                    PathKind::File(info) => Some((f.path.clone(), info.sha256.clone())),
+                    _ => None,
+                }),
+        );
+        let record = format!("{}\n", files_hash(Some(sha256_hex(&conf)), files));
+        plan.file(
+            &facts,
+            File {
+                path: applied_path,
+                content: record,
+                owner: None,
+                group: None,
+                mode: 0o644,
+                redact_keys: Vec::new(),
+                staged: false,
+            },
+            "what supervisord applied",
+        );
+    }
+
     // The hashes just applied, recorded last: after the restarts they
     // caused have succeeded.
     if facts.gathered() {
@@ -290,6 +342,25 @@ pub fn configure_plan(
         }
     }
     Ok(plan.finish())
+}
+
+/// The record of what supervisord has applied.
+pub fn applied_record_path(resolved: &Resolved) -> String {
+    format!(
+        "{}/supervisord-crate.applied",
+        resolved.settings.paths.run_dir.trim_end_matches('/')
+    )
+}
+
+/// The hash of supervisord's configuration files: the main file's content
+/// hash and each included file's path and content hash.
+fn files_hash(config: Option<String>, mut files: Vec<(String, String)>) -> String {
+    files.sort();
+    let mut text = format!("config\t{}\n", config.unwrap_or_default());
+    for (path, sha) in files {
+        text.push_str(&format!("{path}\t{sha}\n"));
+    }
+    sha256_hex(&text)
 }
 
 /// The drop-in of the systemd unit that runs supervisord: `KillMode=mixed`

@@ -7,7 +7,7 @@ mod install;
 mod service;
 mod watch;
 
-pub use configure::{configure_plan, systemd_drop_in_path};
+pub use configure::{applied_record_path, configure_plan, systemd_drop_in_path};
 pub use install::install_plan;
 pub use service::service_plan;
 pub use watch::watch_state_path;

@@ -14,8 +14,13 @@ const ROOT: &str = "/n";
 const CONF_D: &str = "/n/opt/supervisord/etc/conf.d";
 const CONF: &str = "/n/opt/supervisord/etc/supervisord.conf";
 
+/// The plan's steps, but the record of what supervisord applied (which
+/// `applied_configuration_is_recorded_and_read_back` covers).
 fn steps(programs: &[Program], facts: &NodeFacts) -> Vec<String> {
     describe(&configure_plan("{}", programs, facts).unwrap_or_else(|e| panic!("{e:?}")))
+        .into_iter()
+        .filter(|s| !s.contains("supervisord-crate.applied"))
+        .collect()
 }
 
 fn two_programs() -> Vec<Program> {
@@ -95,6 +100,7 @@ fn one_changed_command_touches_only_its_group() {
             format!("file {CONF_D}/worker.conf 644"),
             "ctl update worker after [0]".to_string(),
             "await worker 19s".into(),
+            format!("file {APPLIED} 644"),
         ]
     );
     assert_eq!(plan.steps[0].reason, "group worker: content changed");
@@ -139,6 +145,7 @@ fn grouped_programs_share_one_file_named_after_the_group() {
             format!("file {CONF_D}/site.conf 644"),
             "ctl update site after [0]".to_string(),
             "await site 19s".into(),
+            format!("file {APPLIED} 644"),
         ]
     );
     let content = file_content(&plan, &format!("{CONF_D}/site.conf"));
@@ -210,12 +217,36 @@ fn a_dedicated_supervisord_user_owns_program_files() {
     );
 }
 
-fn with_daemon(mut facts: NodeFacts, added: &[&str], fatal: &[&str]) -> NodeFacts {
+const APPLIED: &str = "/n/opt/supervisord/run/supervisord-crate.applied";
+
+/// `facts` with the record that supervisord applied `programs` as they are
+/// on the node (what the plan itself would record).
+fn applied(facts: NodeFacts, programs: &[Program]) -> NodeFacts {
+    let plan = configure_plan("{}", programs, &facts).unwrap();
+    let content = file_content(&plan, APPLIED).to_string();
+    let mut facts = with_file(facts, APPLIED, &content, 0o644, "dev");
+    facts
+        .records
+        .push(supervisord_plugin::bindings::RecordFact {
+            path: APPLIED.into(),
+            content: Some(content),
+        });
+    facts
+}
+
+/// `facts` (of `programs` in place) with supervisord running (`fatal`
+/// programs FATAL) and, unless `pending`, the record that it applied them.
+fn with_daemon(
+    mut facts: NodeFacts,
+    programs: &[Program],
+    pending: bool,
+    fatal: &[&str],
+) -> NodeFacts {
+    if !pending {
+        facts = applied(facts, programs);
+    }
     facts.supervisors.push(SupervisorState {
         socket: "/n/opt/supervisord/run/supervisor.sock".into(),
-        added: added.iter().map(|s| s.to_string()).collect(),
-        changed: Vec::new(),
-        removed: Vec::new(),
         processes: ["web", "worker"]
             .iter()
             .map(|g| ProcessState {
@@ -240,22 +271,22 @@ fn with_daemon(mut facts: NodeFacts, added: &[&str], fatal: &[&str]) -> NodeFact
 #[test]
 fn files_in_place_that_supervisord_has_not_applied_are_updated() {
     let programs = two_programs();
-    let facts = with_daemon(converged(&programs), &["worker"], &[]);
+    let facts = with_daemon(converged(&programs), &programs, true, &[]);
     assert_eq!(
         steps(&programs, &facts),
-        vec!["ctl update worker".to_string(), "await worker 19s".into()]
+        vec!["ctl update".to_string(), "await web worker 19s".into()]
     );
 }
 
 #[test]
 fn a_fatal_program_that_should_run_is_started_again() {
     let programs = two_programs();
-    let facts = with_daemon(converged(&programs), &[], &["web"]);
+    let facts = with_daemon(converged(&programs), &programs, false, &["web"]);
     assert_eq!(
         steps(&programs, &facts),
         vec!["ctl start web:*".to_string(), "await web 19s".into()]
     );
-    let healthy = with_daemon(converged(&programs), &[], &[]);
+    let healthy = with_daemon(converged(&programs), &programs, false, &[]);
     assert_eq!(steps(&programs, &healthy), Vec::<String>::new());
 }
 
@@ -285,7 +316,7 @@ fn watched_paths_restart_their_program_once() {
     let mut web = program("web", "python3 -m http.server 8080");
     web.watch = vec!["/n/app.jar".into()];
     let programs = vec![web.clone(), program("worker", "sleep 1000")];
-    let running = || with_daemon(converged(&programs), &[], &[]);
+    let running = || with_daemon(converged(&programs), &programs, false, &[]);
     let recorded = |hash: &str| format!("web\t/n/app.jar\t{hash}\n");
     let record_file = format!("file {RECORD} 644");
 
@@ -389,5 +420,35 @@ fn under_systemd_the_unit_kills_leftovers_and_waits_for_the_slowest_program() {
     assert!(
         steps.contains(&"command systemctl daemon-reload after [0]".to_string()),
         "{steps:?}"
+    );
+}
+
+#[test]
+fn applied_configuration_is_recorded_and_read_back() {
+    let programs = two_programs();
+    let record = format!("file {APPLIED} 644");
+    // supervisord runs what is on the node, as recorded: nothing to do.
+    let recorded = with_daemon(converged(&programs), &programs, false, &[]);
+    let plan = describe(&configure_plan("{}", &programs, &recorded).unwrap());
+    assert_eq!(plan, Vec::<String>::new());
+    // A change: the update, then the new record, last.
+    let mut changed = programs.clone();
+    changed[1].command = "sleep 2000".into();
+    let plan = describe(&configure_plan("{}", &changed, &recorded).unwrap());
+    assert_eq!(plan.last(), Some(&record), "{plan:?}");
+    assert!(
+        plan.contains(&"ctl update worker after [0]".to_string()),
+        "{plan:?}"
+    );
+    // No record (an apply cut short, a hand edit): update everything.
+    let unrecorded = with_daemon(converged(&programs), &programs, true, &[]);
+    let plan = describe(&configure_plan("{}", &programs, &unrecorded).unwrap());
+    assert_eq!(
+        plan,
+        vec![
+            "ctl update".to_string(),
+            "await web worker 19s".into(),
+            record
+        ]
     );
 }

@@ -81,9 +81,6 @@ fn running(processes: &[(&str, &str, &str)]) -> supervisord_plugin::bindings::No
         .supervisors
         .push(supervisord_plugin::bindings::SupervisorState {
             socket: "/var/run/supervisor.sock".into(),
-            added: Vec::new(),
-            changed: Vec::new(),
-            removed: Vec::new(),
             processes: processes
                 .iter()
                 .map(
