@@ -75,6 +75,7 @@ fn the_node_script_component_exports_its_interface_and_imports_nothing() {
             "apply-script",
             "converge-plan",
             "facts-script",
+            "logs-script",
             "parse-facts",
             "parse-report",
         ],

@@ -6,8 +6,9 @@
 //!     bash benches/run.sh        (or: cargo bench -p host-harness --bench converge)
 //!
 //! Environment: BENCH_RUNS (default 5), BENCH_ONLY (comma list of local,
-//! ssh, fleet), BENCH_TOOLS (comma list of floor, python, ansible; supd
-//! always runs), BENCH_NO_ANSIBLE=1, BENCH_OUT (a file for the Markdown
+//! ssh, fleet), BENCH_SIZES (comma list of program counts, default
+//! 1,10,50; 200,1000 for large nodes), BENCH_TOOLS (comma list of floor,
+//! python, collection, pyinfra, ansible; supd always runs), BENCH_NO_ANSIBLE=1, BENCH_OUT (a file for the Markdown
 //! table), BENCH_PERF=1 (record each timed fleet run with `perf record -a`
 //! into /tmp/fleet<N>-<tool>.perf, for `perf report --sort comm,dso`;
 //! perf's own CPU then counts in the fleet table's CPU column).
@@ -614,12 +615,17 @@ fn main() {
         .filter(|t| !matches!(t, Tool::Collection | Tool::Pyinfra))
         .collect();
     let mut samples = Samples::new();
+    let sizes: Vec<usize> = std::env::var("BENCH_SIZES")
+        .unwrap_or_else(|_| "1,10,50".into())
+        .split(',')
+        .map(|n| n.trim().parse().expect("BENCH_SIZES holds whole numbers"))
+        .collect();
     let mut trips = Trips::new();
     let mut fleet = Vec::new();
     let mut controller = None;
 
     if only.contains("local") {
-        for n in [1, 10, 50] {
+        for &n in &sizes {
             let mut targets: Vec<Target> = local_tools
                 .iter()
                 .map(|tool| {
@@ -650,7 +656,7 @@ fn main() {
         && let Some(nodes) = testbed::nodes("bench-ssh", 1)
     {
         let node = &nodes[0];
-        for n in [1, 10, 50] {
+        for &n in &sizes {
             let mut targets: Vec<Target> = tools
                 .iter()
                 .map(|tool| Target {

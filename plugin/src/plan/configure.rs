@@ -284,8 +284,10 @@ pub fn configure_plan(
     }
 
     // What supervisord now has applied, recorded last: after the update
-    // and the daemon (re)start that applied it.
-    if facts.gathered() {
+    // and the daemon (re)start that applied it. (Without facts, the files
+    // of others in the include directory are not known: a record without
+    // them costs the next apply one idle `update`.)
+    {
         let mut files: Vec<(String, String)> = wanted_contents.clone();
         files.extend(
             facts
@@ -344,11 +346,14 @@ pub fn configure_plan(
     Ok(plan.finish())
 }
 
-/// The record of what supervisord has applied.
+/// The record of what supervisord has applied: beside its configuration
+/// (hidden, so no include pattern takes it), where a reboot keeps it (at
+/// boot supervisord loads the files the record describes).
 pub fn applied_record_path(resolved: &Resolved) -> String {
+    let config = &resolved.settings.paths.config;
     format!(
-        "{}/supervisord-crate.applied",
-        resolved.settings.paths.run_dir.trim_end_matches('/')
+        "{}/.supervisord-crate.applied",
+        super::parent(config).trim_end_matches('/')
     )
 }
 

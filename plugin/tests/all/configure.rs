@@ -217,7 +217,7 @@ fn a_dedicated_supervisord_user_owns_program_files() {
     );
 }
 
-const APPLIED: &str = "/n/opt/supervisord/run/supervisord-crate.applied";
+const APPLIED: &str = "/n/opt/supervisord/etc/.supervisord-crate.applied";
 
 /// `facts` with the record that supervisord applied `programs` as they are
 /// on the node (what the plan itself would record).
