@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every benchmark and writes BENCHMARKS.md: plugin costs, then
-# converge times of supd against a bash floor and Ansible (local sandbox,
-# over SSH to a Debian test-bed node, and fleets), all in one run.
+# converge times of supd against a bash floor, the Python package, the
+# Ansible collection, pyinfra and idiomatic Ansible (local sandbox, over
+# SSH to a Debian test-bed node, and fleets), then nodes of 200 and 1,000
+# programs over SSH (supd and the floor), all in one run.
 #   bash benches/run.sh            (BENCH_RUNS=5 by default; needs root for ssh/fleet)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +11,11 @@ bash scripts/setup.sh
 out=$(mktemp)
 cargo bench -p host-harness --bench plugin 2>/dev/null | sed -n '/^| plugin call/,$p' > "$out.plugin"
 BENCH_OUT="$out.converge" cargo bench -p host-harness --bench converge
+# Large nodes: supd and the floor over SSH (the other tools take minutes).
+if [[ "${BENCH_ONLY:-ssh}" == *ssh* ]]; then
+    BENCH_OUT="$out.large" BENCH_ONLY=ssh BENCH_SIZES=200,1000 BENCH_TOOLS=floor \
+        cargo bench -p host-harness --bench converge
+fi
 {
     echo "# Benchmarks"
     echo
@@ -23,6 +30,12 @@ BENCH_OUT="$out.converge" cargo bench -p host-harness --bench converge
     echo "## Converge"
     echo
     cat "$out.converge"
+    if [ -f "$out.large" ]; then
+        echo
+        echo "## Large nodes"
+        echo
+        cat "$out.large"
+    fi
 } > BENCHMARKS.md
-rm -f "$out" "$out.plugin" "$out.converge"
+rm -f "$out" "$out.plugin" "$out.converge" "$out.large"
 cat BENCHMARKS.md

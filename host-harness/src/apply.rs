@@ -385,11 +385,16 @@ fn drive(
     let provider = prepared.provider;
     let scripts = prepared.node_script;
     let clock = Instant::now();
-    let probes = plugin(
+    let mut probes = plugin(
         provider.probes(&prepared.settings, &prepared.programs, &root),
         spec,
         prepared,
     )?;
+    if matches!(action, Action::Status | Action::Ctl { .. }) {
+        // Service plans skip what is already done only on supervisord's
+        // own list of every process.
+        probes.running.clear();
+    }
     let facts_script = scripts.facts_script(&probes).map_err(|e| e.to_string())?;
     progress("reading facts");
     let output = transport.run(&facts_script).map_err(|e| e.to_string())?;

@@ -14,7 +14,8 @@ pub use exports::supervisord_crate::supervision::node_script::{
 };
 pub use supervisord_crate::supervision::facts::{
     FileInfo, InitSystem, Login, NodeFacts, OsRelease, PackageFact, PathFact, PathKind, ProbeSet,
-    ProcessFact, ProcessState, Python, RecordFact, SupervisorState, VenvPackageFact, WatchFact,
+    ProcessFact, ProcessState, Python, RecordFact, RunningGroup, SupervisorState, VenvPackageFact,
+    WatchFact,
 };
 pub use supervisord_crate::supervision::plan::{
     AbsentFile, AwaitRunning, Condition, CtlAction, CtlEndpoint, Daemon, DaemonEnsure, Desired,

@@ -1,8 +1,8 @@
 //! What the host must read on a node before plans can be made.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::bindings::{Error, InitSystem, Login, ProbeSet, Program};
+use crate::bindings::{Error, InitSystem, Login, ProbeSet, Program, RunningGroup};
 use crate::layout::{OsFamily, Strategy};
 use crate::plan::parent;
 use crate::settings::{Resolved, Target};
@@ -122,6 +122,7 @@ pub fn probes(settings: &str, programs: &[Program], root: &str) -> Result<ProbeS
         }
     }
     Ok(ProbeSet {
+        running: running_groups(programs),
         watches: watches.into_iter().collect(),
         records: records.into_iter().collect(),
         paths: paths.into_iter().collect(),
@@ -131,6 +132,30 @@ pub fn probes(settings: &str, programs: &[Program], root: &str) -> Result<ProbeS
         venvs: venvs.into_iter().collect(),
         sockets: sockets.into_iter().collect(),
     })
+}
+
+/// The groups whose programs all start with supervisord, and how many
+/// processes each has then. (A group with a program that does not autostart
+/// may rightly have processes down.)
+fn running_groups(programs: &[Program]) -> Vec<RunningGroup> {
+    let mut groups: BTreeMap<&str, Option<u32>> = BTreeMap::new();
+    for program in programs {
+        let group = program.group.as_deref().unwrap_or(&program.name);
+        let count = groups.entry(group).or_insert(Some(0));
+        *count = match (*count, program.autostart) {
+            (_, Some(false)) | (None, _) => None,
+            (Some(n), _) => Some(n.saturating_add(program.numprocs.unwrap_or(1))),
+        };
+    }
+    groups
+        .into_iter()
+        .filter_map(|(name, processes)| {
+            Some(RunningGroup {
+                name: name.to_string(),
+                processes: processes?,
+            })
+        })
+        .collect()
 }
 
 /// The OS package that lets `python3 -m venv` work.

@@ -58,8 +58,7 @@ impl Play {
         let tasks = self.json["plays"][0]["tasks"].as_array().unwrap();
         let found = tasks
             .iter()
-            .filter(|t| t["task"]["name"] == task)
-            .next_back()
+            .rfind(|t| t["task"]["name"] == task)
             .unwrap_or_else(|| panic!("no task {task}: {:#}", self.json));
         &found["hosts"][host]
     }

@@ -20,7 +20,7 @@ supd_facts() {
     # supervisord says.
     py=/usr/bin/python3
     [ -x "$py" ] || py=$(command -v python3 2>/dev/null) || py=""
-    if [ -z "$py" ] || ! "$py" -S -c "$probe" @SOCKETS@ 2>/dev/null; then
+    if [ -z "$py" ] || ! "$py" -S -c "$probe" @SOCKETS@ -- @RUNNING@ 2>/dev/null; then
         printf 'login\t%s\t%s\n' "$(id -un 2>/dev/null || echo unknown)" "$(id -u)"
     fi
     # The files to read go into NUL-separated lists (a loop that grows "$@"

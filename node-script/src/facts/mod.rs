@@ -30,6 +30,12 @@ pub fn script(probes: &ProbeSet) -> String {
             "VENVS" => list(&probes.venvs),
             "WATCHES" => list(&probes.watches),
             "RECORDS" => list(&probes.records),
+            "RUNNING" => probes
+                .running
+                .iter()
+                .map(|g| quote(&format!("{}={}", g.name, g.processes)))
+                .collect::<Vec<_>>()
+                .join(" "),
             "PROBE" => quote(PYTHON_PROBE),
             _ => return None,
         })
@@ -75,6 +81,8 @@ pub fn parse(probes: &ProbeSet, root: &str, output: &ScriptOutput) -> Result<Nod
     let mut rpc: BTreeMap<(String, String), String> = BTreeMap::new();
     let mut watch_kinds: BTreeMap<String, String> = BTreeMap::new();
     let mut records: BTreeMap<String, String> = BTreeMap::new();
+    // Supervisords whose processes came from the process table.
+    let mut tables: BTreeMap<String, Vec<ProcessState>> = BTreeMap::new();
     for line in output.stdout.lines() {
         let fields: Vec<&str> = line.split('\t').collect();
         match fields.as_slice() {
@@ -152,6 +160,27 @@ pub fn parse(probes: &ProbeSet, root: &str, output: &ScriptOutput) -> Result<Nod
             ["rpc", socket, method, body] => {
                 rpc.insert((socket.to_string(), method.to_string()), body.to_string());
             }
+            ["table", socket] => {
+                tables.entry(socket.to_string()).or_default();
+            }
+            ["live", socket, group, name, pid, up] => {
+                let pid: u32 = pid.parse().unwrap_or(0);
+                tables
+                    .entry(socket.to_string())
+                    .or_default()
+                    .push(ProcessState {
+                        group: group.to_string(),
+                        name: name.to_string(),
+                        state: "RUNNING".into(),
+                        pid,
+                        description: format!(
+                            "pid {pid}, uptime {}",
+                            uptime(up.parse().unwrap_or(0))
+                        ),
+                        spawn_error: String::new(),
+                        exit_status: 0,
+                    });
+            }
             ["venv", venv, dist_info] => {
                 let stem = dist_info.trim_end_matches(".dist-info");
                 if let Some((name, version)) = stem.split_once('-') {
@@ -215,7 +244,14 @@ pub fn parse(probes: &ProbeSet, root: &str, output: &ScriptOutput) -> Result<Nod
     }
     facts.paths.sort_by(|a, b| a.path.cmp(&b.path));
     for socket in &probes.sockets {
-        if let Some(state) = supervisor_state(socket, &rpc) {
+        if let Some(mut processes) = tables.remove(socket) {
+            processes.sort_by(|a, b| (&a.group, &a.name).cmp(&(&b.group, &b.name)));
+            facts.supervisors.push(SupervisorState {
+                socket: socket.clone(),
+                processes,
+                complete: false,
+            });
+        } else if let Some(state) = supervisor_state(socket, &rpc) {
             facts.supervisors.push(state);
         }
     }
@@ -316,7 +352,20 @@ fn supervisor_state(
     Some(SupervisorState {
         socket: socket.to_string(),
         processes: self::processes(&processes)?,
+        complete: true,
     })
+}
+
+/// An uptime as supervisord words it (Python's `timedelta`):
+/// `0:01:02`, `1 day, 2:03:04`, `3 days, 0:00:00`.
+fn uptime(seconds: u64) -> String {
+    let (days, rest) = (seconds / 86_400, seconds % 86_400);
+    let clock = format!("{}:{:02}:{:02}", rest / 3600, rest / 60 % 60, rest % 60);
+    match days {
+        0 => clock,
+        1 => format!("1 day, {clock}"),
+        n => format!("{n} days, {clock}"),
+    }
 }
 
 /// Facts for a node the host does not look at: only the OS, the root, and

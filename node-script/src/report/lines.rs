@@ -6,6 +6,8 @@
 //! - `@supd-error<TAB>message`: why the script stopped before its steps
 //! - `@supd-procs<TAB>base64`: supervisord's `getAllProcessInfo` answer
 //!   when the script ended
+//! - `@supd-proc1<TAB>base64`: a `getProcessInfo` answer, one per group the
+//!   script touched, instead of the whole list
 //! - `@supd-tail<TAB>group:name<TAB>stdout|stderr<TAB>base64`: the answer
 //!   to a log tail of a process that is not running
 //!
@@ -29,6 +31,9 @@ pub struct Lines {
     pub outputs: BTreeMap<usize, String>,
     /// The last process list supervisord gave (XML-RPC response text).
     pub processes: Option<String>,
+    /// Single processes' info (`getProcessInfo` response texts), for the
+    /// groups the script touched.
+    pub singles: Vec<String>,
     /// Log tail responses by (`group:name`, stream).
     pub tails: BTreeMap<(String, String), String>,
     /// Why the script stopped before its steps (`@supd-error`).
@@ -50,6 +55,10 @@ pub fn read(stdout: &str) -> Lines {
             }
             "@supd-procs" => {
                 lines.processes = decoded(fields.next()).map(text);
+                continue;
+            }
+            "@supd-proc1" => {
+                lines.singles.extend(decoded(fields.next()).map(text));
                 continue;
             }
             "@supd-tail" => {

@@ -46,7 +46,8 @@ pub fn parse(
         programs: Vec::new(),
     };
     let Some(output) = output else {
-        report.programs = programs::programs(&lines::Lines::default(), facts, &secrets);
+        report.programs =
+            programs::programs(&lines::Lines::default(), facts, socket(plan), &secrets);
         report.steps = steps;
         return report;
     };
@@ -89,7 +90,7 @@ pub fn parse(
             }
         }
     }
-    report.programs = programs::programs(&lines, facts, &secrets);
+    report.programs = programs::programs(&lines, facts, socket(plan), &secrets);
     let reported = lines.results.len();
     report.error = if let Some(error) = &lines.error {
         Some(crate::redact::mask(error, &secrets))
@@ -144,4 +145,15 @@ pub fn parse(
     };
     report.steps = steps;
     report
+}
+
+/// The socket of the supervisord a plan talks to.
+fn socket(plan: &Plan) -> Option<&str> {
+    plan.steps.iter().find_map(|s| match &s.desired {
+        Desired::Daemon(d) => Some(d.ctl.socket.as_str()),
+        Desired::Supervisorctl(c) => Some(c.ctl.socket.as_str()),
+        Desired::AwaitRunning(a) => Some(a.ctl.socket.as_str()),
+        Desired::CommitConfig(c) => Some(c.socket.as_str()),
+        _ => None,
+    })
 }

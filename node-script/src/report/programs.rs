@@ -10,19 +10,16 @@ use super::lines::Lines;
 /// Log lines kept per stream of a program that is not running.
 const TAIL_LINES: usize = 10;
 
-/// The programs of a report.
+/// The programs of a report; `socket` is the supervisord the plan talks
+/// to (the first the facts name when the plan names none).
 pub fn programs(
     lines: &Lines,
     facts: Option<&NodeFacts>,
+    socket: Option<&str>,
     secrets: &[String],
 ) -> Vec<ProgramStatus> {
-    if let Some(processes) = lines
-        .processes
-        .as_deref()
-        .and_then(xmlrpc::response)
-        .and_then(|answer| crate::facts::processes(&answer))
-    {
-        return processes
+    let with_tails = |processes: &[ProcessState]| -> Vec<ProgramStatus> {
+        processes
             .iter()
             .map(|p| {
                 let mut status = status_of(p, secrets);
@@ -31,7 +28,39 @@ pub fn programs(
                 status.stderr_tail = tail(lines, &key, "stderr", secrets);
                 status
             })
+            .collect()
+    };
+    if let Some(processes) = lines
+        .processes
+        .as_deref()
+        .and_then(xmlrpc::response)
+        .and_then(|answer| crate::facts::processes(&answer))
+    {
+        return with_tails(&processes);
+    }
+    let known = facts.and_then(|f| {
+        socket
+            .and_then(|socket| f.supervisors.iter().find(|s| s.socket == socket))
+            .or_else(|| f.supervisors.first())
+    });
+    if !lines.singles.is_empty() {
+        // The groups the script acted on (lone programs, one answer each)
+        // in place of what the facts said of them; the others as the facts
+        // found them.
+        let fresh: Vec<ProcessState> = lines
+            .singles
+            .iter()
+            .filter_map(|answer| xmlrpc::response(answer))
+            .filter_map(|answer| {
+                crate::facts::processes(&xmlrpc::Value::Array(vec![answer]))?.pop()
+            })
             .collect();
+        let mut processes: Vec<ProcessState> =
+            known.map(|s| s.processes.clone()).unwrap_or_default();
+        processes.retain(|p| !fresh.iter().any(|f| f.group == p.group));
+        processes.extend(fresh);
+        processes.sort_by(|a, b| (&a.group, &a.name).cmp(&(&b.group, &b.name)));
+        return with_tails(&processes);
     }
     let printed: Vec<ProgramStatus> = lines
         .outputs
@@ -41,8 +70,7 @@ pub fn programs(
     if !printed.is_empty() {
         return printed;
     }
-    facts
-        .and_then(|f| f.supervisors.first())
+    known
         .map(|s| s.processes.iter().map(|p| status_of(p, secrets)).collect())
         .unwrap_or_default()
 }

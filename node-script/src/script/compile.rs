@@ -176,11 +176,12 @@ fn step_call(index: usize, desired: &Desired) -> String {
             .to_string()
         }
         Desired::AwaitRunning(a) => format!(
-            "supd_await {index} {} {} {} {} {}",
+            "supd_await {index} {} {} {} {} {} {}",
             quote(&a.ctl.binary),
             quote(&a.ctl.config),
             quote(&a.ctl.socket),
             a.timeout_secs,
+            quote(&a.lone.join(",")),
             words(&a.groups)
         ),
         Desired::Command(c) => {

@@ -14,8 +14,12 @@ supd_init() {
     SUPD_STAGED=""
     SUPD_STAGE_DIR=""
     SUPD_DAEMON_FRESH=0
-    # The socket of the supervisord the script talked to, for supd_states.
+    # The socket of the supervisord the script talked to, and the groups it
+    # acted on, for supd_states.
     SUPD_SOCK=""
+    SUPD_TOUCHED=""
+    SUPD_LONE=""
+    SUPD_ALL_STATES=0
     # Files are created with their final mode through the umask (no chmod
     # per file); 022 is the baseline every write returns to.
     umask 022
@@ -41,33 +45,56 @@ supd_cleanup() {
 # Prints, when the script ends (however it ends), what the supervisord it
 # talked to runs, for the report:
 #   @supd-procs<TAB><base64 getAllProcessInfo response>
+# or, when every group it acted on is a lone program, one line per group:
+#   @supd-proc1<TAB><base64 getProcessInfo response>
 #   @supd-tail<TAB>group:name<TAB>stdout|stderr<TAB><base64 tail response>
 # with the end of both logs of every process that is FATAL, BACKOFF or
 # EXITED, so a report can say why it is not running.
 SUPD_STATES_PY='
 import binascii, re, sys
-path = sys.argv[1]
+path, lone, touched = sys.argv[1], set(sys.argv[2].split(",")), sorted(set(sys.argv[3:]))
 b64 = lambda data: binascii.b2a_base64(data, newline=False).decode()
-data = rpc(path, "supervisor.getAllProcessInfo", 3)
-print("@supd-procs\t" + b64(data))
+# The groups the script touched, each with one small call, when each is a
+# lone program; else every process.
+single = process_infos(path, touched, 3) if touched and lone.issuperset(touched) else None
+if single is None:
+    data = rpc(path, "supervisor.getAllProcessInfo", 3)
+    print("@supd-procs\t" + b64(data))
+    bodies = [data]
+else:
+    for body in single:
+        print("@supd-proc1\t" + b64(body))
+    bodies = single
 member = re.compile(r"<name>(\w+)</name>\s*<value>(?:<(?:string|int)>)?(.*?)(?:</(?:string|int)>)?</value>", re.S)
-for struct in data.decode("utf-8", "replace").split("<struct>")[1:]:
-    fields = dict(member.findall(struct))
-    if fields.get("statename") not in ("FATAL", "BACKOFF", "EXITED"):
-        continue
-    name = fields.get("group", "") + ":" + fields.get("name", "")
-    for stream in ("stdout", "stderr"):
-        method = "supervisor.tailProcess%sLog" % stream.capitalize()
-        try:
-            print("@supd-tail\t%s\t%s\t%s" % (name, stream, b64(rpc(path, method, 3, (name, 0, 4096)))))
-        except OSError:
-            pass
+for data in bodies:
+    for struct in data.decode("utf-8", "replace").split("<struct>")[1:]:
+        fields = dict(member.findall(struct))
+        if fields.get("statename") not in ("FATAL", "BACKOFF", "EXITED"):
+            continue
+        name = fields.get("group", "") + ":" + fields.get("name", "")
+        for stream in ("stdout", "stderr"):
+            method = "supervisor.tailProcess%sLog" % stream.capitalize()
+            try:
+                print("@supd-tail\t%s\t%s\t%s" % (name, stream, b64(rpc(path, method, 3, (name, 0, 4096)))))
+            except OSError:
+                pass
 '
 
 supd_states() {
     [ -n "${SUPD_SOCK:-}" ] && [ -n "${SUPD_PY:-}" ] && [ -S "$SUPD_SOCK" ] || return 0
-    "$SUPD_PY" -S -c "$SUPD_RPC_PY$SUPD_STATES_PY" "$SUPD_SOCK" 2>/dev/null
+    # After a daemon (re)start everything changed: every process.
+    [ "${SUPD_ALL_STATES:-0}" = 1 ] && SUPD_TOUCHED=""
+    # shellcheck disable=SC2086 # group names are checked words
+    "$SUPD_PY" -S -c "$SUPD_RPC_PY$SUPD_STATES_PY" "$SUPD_SOCK" "$SUPD_LONE" $SUPD_TOUCHED 2>/dev/null
     return 0
+}
+
+# supd_touch GROUP...: groups the script acted on (targets as supervisorctl
+# takes them: `web`, `web:*`, `web:web`, `all`).
+supd_touch() {
+    for _g in "$@"; do
+        case $_g in all) SUPD_ALL_STATES=1 ;; *) SUPD_TOUCHED="$SUPD_TOUCHED ${_g%%:*}" ;; esac
+    done
 }
 
 # supd_lock PATH WAIT TITLE: one script at a time changes a supervisord.
@@ -573,6 +600,7 @@ supd_daemon() {
         supd_wait_up "$_step" "$_pf" "$_sock" "$_ctl" "$_conf"
         supd_changed "$_step" "reloaded supervisord (pid $_pid)"
         SUPD_DAEMON_FRESH=1
+        SUPD_ALL_STATES=1
         return 0
     fi
     # Programs a killed supervisord left running would run twice once a
@@ -594,6 +622,7 @@ supd_daemon() {
     supd_wait_up "$_step" "$_pf" "$_sock" "$_ctl" "$_conf"
     supd_changed "$_step" "started supervisord (pid $_pid)${_orphans:+; first stopped what a killed one left running: $_orphans}"
     SUPD_DAEMON_FRESH=1
+    SUPD_ALL_STATES=1
 }
 
 # Finds the programs of a supervisord that is gone: processes whose
@@ -643,6 +672,7 @@ supd_ctl() {
     _step=$1 _act=$2 _ctl=$3 _conf=$4
     SUPD_SOCK=$5
     shift 5
+    if [ $# -eq 0 ]; then SUPD_ALL_STATES=1; else supd_touch "$@"; fi
     if [ "$SUPD_CHECK" = 1 ] && [ "$_act" != status ]; then
         supd_changed "$_step" "would run supervisorctl $_act $*"
         return 0
@@ -714,10 +744,12 @@ supd_ctl() {
 # starts new processes on its next tick), so they fail only after 3 s.
 SUPD_AWAIT_PY='
 import re, sys, time
-path, limit, step, groups = sys.argv[1], float(sys.argv[2]), sys.argv[3], set(sys.argv[4:])
+path, limit, step, lone, groups = sys.argv[1], float(sys.argv[2]), sys.argv[3], set(sys.argv[4].split(",")), set(sys.argv[5:])
 member = re.compile(r"<name>(\w+)</name>\s*<value>(?:<(?:string|int)>)?(.*?)(?:</(?:string|int)>)?</value>", re.S)
 def processes():
-    data = rpc(path, "supervisor.getAllProcessInfo")
+    # One small call per group when each is a lone program.
+    bodies = (lone.issuperset(groups) and process_infos(path, sorted(groups))) or [rpc(path, "supervisor.getAllProcessInfo")]
+    data = b"".join(bodies)
     for struct in data.decode("utf-8", "replace").split("<struct>")[1:]:
         fields = dict(member.findall(struct))
         if fields.get("group") in groups:
@@ -753,19 +785,23 @@ while True:
     time.sleep(0.1)
 '
 
-# supd_await STEP CTL CONF SOCKET TIMEOUT GROUP...: waits until every
+# supd_await STEP CTL CONF SOCKET TIMEOUT LONE GROUP...: waits until every
 # process of the groups settles; fails naming those that are not RUNNING.
+# LONE (comma-separated) names the groups that are one program's one
+# process, which supervisord can be asked about alone.
 supd_await() {
-    _step=$1 _ctl=$2 _conf=$3 _sock=$4 _limit=$5
-    shift 5
+    _step=$1 _ctl=$2 _conf=$3 _sock=$4 _limit=$5 _lone=$6
+    shift 6
     SUPD_SOCK=$_sock
+    SUPD_LONE="$SUPD_LONE,$_lone"
+    supd_touch "$@"
     if [ "$SUPD_CHECK" = 1 ]; then
         supd_report "$_step" ok "would check that $* run"
         return 0
     fi
     if [ -n "$SUPD_PY" ]; then
         # Its progress (stderr) goes straight out; its verdict is captured.
-        { _out=$("$SUPD_PY" -S -c "$SUPD_RPC_PY$SUPD_AWAIT_PY" "$_sock" "$_limit" "$_step" "$@" 2>&3); } 3>&1
+        { _out=$("$SUPD_PY" -S -c "$SUPD_RPC_PY$SUPD_AWAIT_PY" "$_sock" "$_limit" "$_step" "$_lone" "$@" 2>&3); } 3>&1
         case $_out in
             "ok "*) supd_report "$_step" ok "running: ${_out#ok }" ;;
             *) supd_report "$_step" failed "not running: ${_out#failed }"

@@ -47,6 +47,22 @@ pub fn validate(plan: &Plan, options: &ScriptOptions) -> Result<(), Error> {
             ));
         }
         bytes += texts.iter().map(|t| t.len() as u64).sum::<u64>();
+        if let Desired::AwaitRunning(a) = &step.desired
+            && let Some(odd) = a.lone.iter().find(|name| {
+                !a.groups.contains(name)
+                    || name.is_empty()
+                    || !name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+            })
+        {
+            return Err(refuse(
+                format!("{field}.desired.lone"),
+                format!(
+                    "step {index} calls {odd:?} a lone program, but it is not one of the step's groups or not a plain name (letters, digits, _ . -)"
+                ),
+            ));
+        }
         let mode = match &step.desired {
             Desired::File(f) => Some(f.mode),
             Desired::Directory(d) => Some(d.mode),
@@ -135,6 +151,7 @@ fn strings(desired: &Desired) -> Vec<&str> {
         Desired::AwaitRunning(a) => {
             out.extend([a.ctl.binary.as_str(), &a.ctl.config, &a.ctl.socket]);
             out.extend(a.groups.iter().map(String::as_str));
+            out.extend(a.lone.iter().map(String::as_str));
         }
         Desired::Command(c) => {
             out.extend(c.argv.iter().map(String::as_str));

@@ -16,6 +16,7 @@ fn probes(paths: Vec<String>, listings: Vec<String>, pid_files: Vec<String>) -> 
         sockets: vec![],
         watches: vec![],
         records: vec![],
+        running: vec![],
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod converge;
 mod facts;
+mod process_table;
 mod report;
 mod script;
 mod staging;

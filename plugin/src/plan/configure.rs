@@ -198,7 +198,9 @@ pub fn configure_plan(
 
     // Programs whose watched paths changed restart once, unless an update
     // or a new daemon restarts them anyway; programs that are not running
-    // are left as they are (a deliberate stop stays a stop).
+    // are left as they are (a deliberate stop stays a stop). (Facts read
+    // from the process table list a process that runs as RUNNING, even
+    // one still starting or stopping, and none in BACKOFF.)
     let state_path = super::watch_state_path(&resolved);
     let watches = Watches::new(facts.node(), &state_path);
     if let Some(daemon) = daemon {
@@ -259,10 +261,22 @@ pub fn configure_plan(
             .unwrap_or(0)
             .min(MAX_AWAIT_SECS);
         let names: Vec<String> = awaited.iter().map(|(n, _)| (*n).clone()).collect();
+        let lone: Vec<String> = names
+            .iter()
+            .filter(|name| {
+                groups.get(*name).is_some_and(|members| {
+                    matches!(members.as_slice(), [p] if p.name == **name
+                        && p.numprocs.unwrap_or(1) == 1
+                        && p.process_name.is_none())
+                })
+            })
+            .cloned()
+            .collect();
         let reason = "they were (re)started";
         let await_step = Desired::AwaitRunning(AwaitRunning {
             ctl,
             groups: names,
+            lone,
             timeout_secs: timeout,
         });
         if facts.gathered() {

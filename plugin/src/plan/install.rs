@@ -113,7 +113,7 @@ fn packages(
         plan,
         facts,
         manager,
-        &[r.settings.install.package.clone()],
+        std::slice::from_ref(&r.settings.install.package),
     ));
     Ok(())
 }

@@ -40,8 +40,11 @@ pub fn service_plan(
         ));
     }
     let ctl = resolved.ctl();
+    // Only supervisord's own list of every process says what is not
+    // running (a list read from the process table has only what runs).
     if let Some(processes) = Facts::new(facts)
         .supervisor(&ctl.socket)
+        .filter(|state| state.complete)
         .map(|state| &state.processes)
         && already_done(service, action, options, processes)
     {

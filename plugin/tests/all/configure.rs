@@ -156,6 +156,39 @@ fn grouped_programs_share_one_file_named_after_the_group() {
 }
 
 #[test]
+fn only_a_program_with_one_process_of_its_groups_name_is_awaited_alone() {
+    let web = program("web", "python3 -m http.server 8080");
+    let mut pool = program("pool", "sleep 1000");
+    pool.numprocs = Some(2);
+    pool.process_name = Some("pool_%(process_num)d".into());
+    let mut named = program("named", "sleep 1000");
+    named.process_name = Some("named_one".into());
+    // A group named like one of its two programs: asking supervisord for
+    // `site` would answer for `site:site` alone.
+    let mut site = program("site", "sleep 1000");
+    site.group = Some("site".into());
+    let mut assets = program("assets", "sleep 1000");
+    assets.group = Some("site".into());
+    let mut solo = program("solo", "sleep 1000");
+    solo.group = Some("solo".into());
+    let programs = [web, pool, named, site, assets, solo];
+    let plan = configure_plan("{}", &programs, &sandbox_with(&[])).unwrap();
+    let awaited = plan
+        .steps
+        .iter()
+        .find_map(|s| match &s.desired {
+            Desired::AwaitRunning(a) => Some(a.clone()),
+            _ => None,
+        })
+        .expect("an await step");
+    assert_eq!(
+        awaited.groups,
+        ["named", "pool", "site", "solo", "web"].map(String::from)
+    );
+    assert_eq!(awaited.lone, ["solo", "web"].map(String::from));
+}
+
+#[test]
 fn environments_make_files_private() {
     let mut programs = two_programs();
     programs[0].environment = vec![EnvVar {
@@ -264,6 +297,7 @@ fn with_daemon(
                 exit_status: 0,
             })
             .collect(),
+        complete: true,
     });
     facts
 }

@@ -95,6 +95,7 @@ fn running(processes: &[(&str, &str, &str)]) -> supervisord_plugin::bindings::No
                     },
                 )
                 .collect(),
+            complete: true,
         });
     facts
 }
@@ -115,8 +116,26 @@ fn service_actions_that_would_change_nothing_are_left_out() {
         ("jobs", "b", "STOPPED"),
     ]);
     let none = running(&[]);
+    // Read from the process table: only what runs, so nothing is known
+    // to be done.
+    let mut partial = some.clone();
+    partial.supervisors[0].complete = false;
     let cases: Vec<(&str, ServiceAction, &ServiceOptions, &_, Vec<&str>)> = vec![
         ("web", ServiceAction::Start, &plain, &some, vec![]),
+        (
+            "web",
+            ServiceAction::Start,
+            &plain,
+            &partial,
+            vec!["ctl start web:*"],
+        ),
+        (
+            "gone",
+            ServiceAction::Disable,
+            &plain,
+            &partial,
+            vec!["ctl stop gone:*", "ctl remove gone"],
+        ),
         (
             "web",
             ServiceAction::Stop,
@@ -262,6 +281,39 @@ fn probes_cover_every_layout_under_the_root() {
         "a sandbox installs no OS package: {:?}",
         sandbox.packages
     );
+}
+
+#[test]
+fn probes_expect_running_the_groups_whose_programs_all_autostart() {
+    let mut web = program("web", "/srv/web");
+    web.numprocs = Some(3);
+    web.process_name = Some("web_%(process_num)d".into());
+    let mut api = program("api", "/srv/api");
+    api.group = Some("backend".into());
+    let mut jobs = program("jobs", "/srv/jobs");
+    jobs.group = Some("backend".into());
+    jobs.numprocs = Some(2);
+    jobs.process_name = Some("jobs_%(process_num)d".into());
+    let mut cron = program("cron", "/srv/cron");
+    cron.group = Some("batch".into());
+    let mut manual = program("manual", "/srv/manual");
+    manual.group = Some("batch".into());
+    manual.autostart = Some(false);
+    let mut lazy = program("lazy", "/srv/lazy");
+    lazy.autostart = Some(false);
+    let programs = [web, api, jobs, cron, manual, lazy];
+    let running: Vec<(String, u32)> = probes("{}", &programs, "/")
+        .unwrap()
+        .running
+        .into_iter()
+        .map(|g| (g.name, g.processes))
+        .collect();
+    assert_eq!(
+        running,
+        vec![("backend".to_string(), 3), ("web".to_string(), 3)],
+        "a group with a program that does not autostart may rightly have processes down"
+    );
+    assert!(probes("{}", &[], "/").unwrap().running.is_empty());
 }
 
 #[test]

@@ -46,6 +46,7 @@ impl BootedNode {
         .map_err(|e| e.to_string())?;
         std::fs::write(upper.join("etc/hostname"), format!("{name}\n"))
             .map_err(|e| e.to_string())?;
+        let machine = format!("supd-{}", name.replace('_', "-"));
         let script = format!(
             r#"set -e
 mount -t overlay overlay -o lowerdir={lower},upperdir={upper},workdir={work} {m}
@@ -61,7 +62,6 @@ done
             work = work.display(),
             m = merged.display(),
             dir = dir.display(),
-            machine = format!("supd-{}", name.replace('_', "-")),
         );
         let child = Command::new("unshare")
             .args(["--mount", "--propagation", "private", "sh", "-c", &script])
