@@ -63,6 +63,27 @@ def test_a_call_over_its_fuel_bound_raises_a_limit_error_and_the_next_call_works
     assert provider.config_map("generic", {"service-name": "a", "command": "x"})["name"] == "a"
 
 
+def test_types_are_asked_once_per_function_not_at_every_call(sup, monkeypatch):
+    # wasmtime-py re-reads a function's whole type over FFI at every call
+    # unless the package keeps it (converging 50 programs spent half its
+    # controller CPU there); every later call must read no type at all.
+    from wasmtime.component import _types
+
+    services = {f"p{i}": {"settings": {"command": f"sleep {i}"}} for i in range(3)}
+    sup.programs(services)
+    real = _types.valtype_from_ptr
+    reads = []
+
+    def counting(ptr):
+        reads.append(1)
+        return real(ptr)
+
+    monkeypatch.setattr(_types, "valtype_from_ptr", counting)
+    programs = sup.programs(services)
+    assert [p.program["command"] for p in programs] == ["sleep 0", "sleep 1", "sleep 2"]
+    assert reads == [], f"{len(reads)} type reads on calls whose types were already known"
+
+
 def test_a_component_that_imports_wasi_is_refused():
     hostile = WORKSPACE / "target" / "components" / "hostile.wasm"
     if not hostile.exists():

@@ -321,10 +321,15 @@ supd_interpreter() {
 # supervisor's own parser, run by supervisor's own interpreter, on the
 # candidate configuration: the live files, with staged ones in their place
 # and staged removals left out. Prints supervisor's message and exits 1
-# when it refuses.
+# when it refuses; exits 3 when this interpreter has no supervisor (one
+# Python start instead of a probe and a check: each imports supervisor,
+# about 80 ms).
 SUPD_COMMIT_PY='
 import fnmatch, glob, os, sys
-from supervisor import options
+try:
+    from supervisor import options
+except ImportError:
+    sys.exit(3)
 config, listing = sys.argv[1], sys.argv[2]
 staged, removed = {}, set()
 with open(listing) as f:
@@ -376,13 +381,16 @@ supd_commit() {
     fi
     _checked="not checked: supervisor is not installed yet"
     _py=$(supd_interpreter "$_ctl") || _py=""
-    if [ -n "$_py" ] && "$_py" -c "import supervisor.options" >/dev/null 2>&1; then
-        if ! _why=$("$_py" -c "$SUPD_COMMIT_PY" "$_conf" "$SUPD_STAGED" 2>&1); then
-            supd_unstage
-            supd_report "$_step" failed "supervisor refuses the configuration: $(printf '%s' "$_why" | tail -n 3 | tr '\n\t' '  ')"
-            exit 1
-        fi
-        _checked="supervisor's parser accepts them"
+    if [ -n "$_py" ]; then
+        _rc=0
+        _why=$("$_py" -c "$SUPD_COMMIT_PY" "$_conf" "$SUPD_STAGED" 2>&1) || _rc=$?
+        case $_rc in
+            0) _checked="supervisor's parser accepts them" ;;
+            3) ;;
+            *) supd_unstage
+               supd_report "$_step" failed "supervisor refuses the configuration: $(printf '%s' "$_why" | tail -n 3 | tr '\n\t' '  ')"
+               exit 1 ;;
+        esac
     fi
     if [ "$SUPD_CHECK" = 1 ]; then
         supd_unstage

@@ -13,8 +13,8 @@ use supervisord_node_script::{converge, report, script};
 
 use crate::support::*;
 
-/// A stand-in supervisorctl whose interpreter has supervisor installed.
-fn ctl(dir: &Path) -> PathBuf {
+/// The test venv's python, which has supervisor installed.
+fn venv_python() -> PathBuf {
     // Not canonicalized: the venv's python is a symlink to an interpreter
     // that has no supervisor.
     let python = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -25,6 +25,16 @@ fn ctl(dir: &Path) -> PathBuf {
         python.exists(),
         "target/py-venv exists (scripts/setup.sh makes it, with supervisor)"
     );
+    python
+}
+
+/// A stand-in supervisorctl whose interpreter has supervisor installed.
+fn ctl(dir: &Path) -> PathBuf {
+    ctl_run_by(dir, &venv_python())
+}
+
+/// A stand-in supervisorctl run by `python`.
+fn ctl_run_by(dir: &Path, python: &Path) -> PathBuf {
     let ctl = dir.join("supervisorctl");
     std::fs::write(
         &ctl,
@@ -35,6 +45,10 @@ fn ctl(dir: &Path) -> PathBuf {
 }
 
 fn config_plan(dir: &Path, program: &str) -> Plan {
+    config_plan_with(dir, program, &ctl(dir))
+}
+
+fn config_plan_with(dir: &Path, program: &str, ctl: &Path) -> Plan {
     let conf = dir.join("supervisord.conf").display().to_string();
     let conf_d = dir.join("conf.d").display().to_string();
     let main = format!(
@@ -57,7 +71,7 @@ fn config_plan(dir: &Path, program: &str) -> Plan {
                 pid_file: dir.join("none.pid").display().to_string(),
                 socket: dir.join("none.sock").display().to_string(),
                 ctl: CtlEndpoint {
-                    binary: ctl(dir).display().to_string(),
+                    binary: ctl.display().to_string(),
                     config: conf.clone(),
                     socket: dir.join("none.sock").display().to_string(),
                 },
@@ -135,6 +149,37 @@ fn accepted_configuration_goes_in_place_refused_changes_nothing() {
             assert_eq!(leftovers, ["web.conf"], "no staged file is left behind");
         }
     }
+}
+
+#[test]
+fn without_supervisor_the_candidate_goes_in_place_unchecked() {
+    let dir = scratch("staging-unchecked");
+    // The venv's python without its site-packages: an interpreter that
+    // cannot import supervisor, as before supervisor is installed.
+    let python = dir.join("python-without-supervisor");
+    std::fs::write(
+        &python,
+        format!("#!/bin/sh\nexec {} -S \"$@\"\n", venv_python().display()),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&python, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let program = "[program:web]\ncommand=sleep 1000\nuser=no-such-user-here\n";
+    let plan = config_plan_with(&dir, program, &ctl_run_by(&dir, &python));
+    let report = run_plan(&plan, false);
+    assert_eq!(report.outcome, Outcome::Changed, "{report:#?}");
+    let commit = report.steps.last().unwrap();
+    assert!(
+        commit
+            .message
+            .contains("not checked: supervisor is not installed yet"),
+        "{commit:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("conf.d/web.conf")).unwrap(),
+        program,
+        "unchecked, the candidate is put in place"
+    );
 }
 
 #[test]

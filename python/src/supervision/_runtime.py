@@ -160,6 +160,7 @@ class Instance:
         self._store: Any = None
         self._instance: Any = None
         self._funcs: dict = {}
+        self._types: dict = {}
 
     def _fresh(self) -> None:
         store = wasmtime.Store(self.runtime.engine)
@@ -179,7 +180,12 @@ class Instance:
             if index is None:
                 raise KeyError(f"{self.interface} has no function {name}")
             func = self._instance.get_func(self._store, index)
-            self._funcs[name] = (func, func.type(self._store))
+            # A fresh instance after a trap has the same types: keep them.
+            ty = self._types.get(name)
+            if ty is None:
+                ty = self._types[name] = func.type(self._store)
+            _typecache.pin_type(func, ty)
+            self._funcs[name] = (func, ty)
         return self._funcs[name]
 
     def call(self, name: str, args: list) -> Any:

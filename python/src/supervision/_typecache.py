@@ -6,6 +6,10 @@ calls, and asks them again for every value it lowers: converging 50
 programs spent most of its Python time there. Component types never
 change, so each answer is kept on the type object that was asked. This
 changes no value and no behaviour, only the number of FFI calls.
+
+`Func.__call__` asks for the function's type afresh on every call, which
+would throw that memo away; `pin_type` makes one function object answer
+with the type it already has.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ def install() -> None:
         return
     _PATCHED = True
     for cls, names in (
+        (wc.FuncType, ("params", "result")),
         (wc.ListType, ("element",)),
         (wc.RecordType, ("fields",)),
         (wc.TupleType, ("elements",)),
@@ -59,3 +64,9 @@ def install() -> None:
         if "_tagged" in base.__dict__:
             _remember(base, "_tagged")
             break
+
+
+def pin_type(func: Any, ty: Any) -> None:
+    """Makes `func.type(store)` return `ty` (its own type, already asked
+    once), so every call lowers and lifts through the memoized answers."""
+    func.type = lambda _store: ty
