@@ -21,7 +21,7 @@ fi
     echo
     echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/Mem:/ {print $2}') GiB;"
     echo "$(rustc --version); supervisor 4.3.0 from PyPI; ansible 12.3.0 (ansible-core $(target/bench/ansible-venv/bin/python -c 'import ansible.release as r; print(r.__version__)' 2>/dev/null || echo '?'))."
-    echo "Regenerate with \`bash benches/run.sh\`."
+    echo "Regenerate with \`bash benches/run.sh\`. What these figures mean against the project's targets: README.md, \"Benchmarks\"."
     echo
     echo "## Plugin"
     echo
