@@ -11,8 +11,13 @@ supd_facts() {
     fi
     if [ -d /run/systemd/system ]; then i=systemd
     elif [ -d /run/openrc ]; then i=openrc
-    elif [ -d /etc/init.d ] && [ "$(cat /proc/1/comm 2>/dev/null)" = init ]; then i=sysvinit
-    else i=none; fi
+    else
+        # Builtins rather than cat wherever a line is read: on an idle node
+        # the facts script's time is mostly process starts.
+        c=""
+        { read -r c < /proc/1/comm; } 2>/dev/null
+        if [ -d /etc/init.d ] && [ "$c" = init ]; then i=sysvinit; else i=none; fi
+    fi
     printf 'init\t%s\n' "$i"
     # The system's python3 first: a python3 earlier on PATH may be a
     # version manager's shell shim that takes 100 ms to start. One python
@@ -35,10 +40,14 @@ supd_facts() {
     for d in @LISTINGS@; do
         [ -d "$d" ] && find "$d" -maxdepth 1 -type f ! -name '.*' -print0 >> "$lists/probed" 2>/dev/null
     done
-    cp "$lists/probed" "$lists/hashed"
     # Watched paths: a file, or every regular file under a directory, go
     # into the same single sha256sum; the parser hashes directories.
+    hashed=$lists/probed
     for w in @WATCHES@; do
+        if [ "$hashed" = "$lists/probed" ]; then
+            cp "$lists/probed" "$lists/hashed"
+            hashed=$lists/hashed
+        fi
         if [ -f "$w" ]; then
             printf 'watch\t%s\tfile\n' "$w"
             printf '%s\0' "$w" >> "$lists/hashed"
@@ -54,8 +63,8 @@ supd_facts() {
     fi
     # A name sha256sum must escape (a backslash or a line break in it)
     # starts its line with a backslash: such lines are left out.
-    if [ -s "$lists/hashed" ]; then
-        xargs -0 sha256sum < "$lists/hashed" 2>/dev/null |
+    if [ -s "$hashed" ]; then
+        xargs -0 sha256sum < "$hashed" 2>/dev/null |
             sed -n 's/^\([0-9a-f]\{64\}\)  /sha\t\1\t/p'
     fi
     # Records: small text files, whole, one line each as rec, path, line.
@@ -80,7 +89,9 @@ supd_facts() {
             *) # Alive means a supervisord that is not a zombie: a pid
                # file can outlive its daemon, and its pid be reused.
                a=0
-               if st=$(cat "/proc/$pid/stat" 2>/dev/null); then
+               st=""
+               { read -r st < "/proc/$pid/stat"; } 2>/dev/null
+               if [ -n "$st" ]; then
                    st=${st##*) }
                    case $(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null) in
                        *supervisord*) [ "${st%% *}" = Z ] || a=1 ;;
