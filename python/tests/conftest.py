@@ -57,6 +57,12 @@ class Sandbox:
             pid = int(self.pid_file.read_text().strip())
         except (OSError, ValueError):
             return
+        # Frozen first: a running supervisord restarts the programs killed
+        # under it, and the new ones would outlive it.
+        try:
+            os.kill(pid, signal.SIGSTOP)
+        except OSError:
+            return
         for victim in list(reversed(_children(pid))) + [pid]:
             try:
                 os.kill(victim, signal.SIGKILL)

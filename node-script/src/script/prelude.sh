@@ -321,14 +321,14 @@ supd_interpreter() {
 # supervisor's own parser, run by supervisor's own interpreter, on the
 # candidate configuration: the live files, with staged ones in their place
 # and staged removals left out. Prints supervisor's message and exits 1
-# when it refuses; exits 3 when this interpreter has no supervisor (one
-# Python start instead of a probe and a check: each imports supervisor,
-# about 80 ms).
+# when it refuses; exits 3 when this interpreter cannot import supervisor
+# (one Python start instead of a probe and a check: each imports
+# supervisor, about 80 ms).
 SUPD_COMMIT_PY='
 import fnmatch, glob, os, sys
 try:
     from supervisor import options
-except ImportError:
+except Exception:
     sys.exit(3)
 config, listing = sys.argv[1], sys.argv[2]
 staged, removed = {}, set()
@@ -386,7 +386,7 @@ supd_commit() {
         _why=$("$_py" -c "$SUPD_COMMIT_PY" "$_conf" "$SUPD_STAGED" 2>&1) || _rc=$?
         case $_rc in
             0) _checked="supervisor's parser accepts them" ;;
-            3) ;;
+            3 | 126 | 127) ;; # no usable supervisor here: nothing to check with
             *) supd_unstage
                supd_report "$_step" failed "supervisor refuses the configuration: $(printf '%s' "$_why" | tail -n 3 | tr '\n\t' '  ')"
                exit 1 ;;

@@ -20,6 +20,11 @@ struct Daemon {
 impl Drop for Daemon {
     fn drop(&mut self) {
         let pid = self.child.id();
+        // Frozen first: a running supervisord restarts the programs killed
+        // under it, and the new ones would outlive it.
+        let _ = Command::new("kill")
+            .args(["-STOP", &pid.to_string()])
+            .status();
         let children =
             std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
         for child in children.split_whitespace() {

@@ -42,6 +42,9 @@ def root():
     try:
         with open(os.path.join(path, "opt/supervisord/run/supervisord.pid")) as f:
             pid = int(f.read().strip())
+        # Frozen first: a running supervisord restarts the programs killed
+        # under it, and the new ones would outlive it.
+        os.kill(pid, signal.SIGSTOP)
         subprocess.run(["pkill", "-KILL", "-P", str(pid)], check=False)
         os.kill(pid, signal.SIGKILL)
     except (OSError, ValueError):
