@@ -263,6 +263,25 @@ fn locate(
 /// What a node does now, as it goes: (group, node, text).
 pub type OnProgress<'a> = &'a (dyn Fn(&str, &str, &str) + Sync);
 
+/// Every (group, node) pair to visit: each group's own nodes, or
+/// `nodes_override` for every group when it is not empty.
+pub fn jobs<'p, 'a>(
+    prepared: &'p [Prepared<'a>],
+    nodes_override: &[Address],
+) -> Vec<(&'p Prepared<'a>, Address)> {
+    prepared
+        .iter()
+        .flat_map(|p| {
+            let nodes = if nodes_override.is_empty() {
+                p.group.nodes.clone()
+            } else {
+                nodes_override.to_vec()
+            };
+            nodes.into_iter().map(move |n| (p, n))
+        })
+        .collect()
+}
+
 /// Runs `action` on every node of the prepared groups, at most `forks` at
 /// a time. One node failing never stops the others. `on_progress` hears
 /// what each node does as it happens; `on_done` sees each outcome as soon
@@ -276,17 +295,7 @@ pub fn run_all(
     on_progress: OnProgress<'_>,
     on_done: &(dyn Fn(&NodeOutcome) + Sync),
 ) -> Vec<NodeOutcome> {
-    let jobs: Vec<(&Prepared<'_>, Address)> = prepared
-        .iter()
-        .flat_map(|p| {
-            let nodes = if nodes_override.is_empty() {
-                p.group.nodes.clone()
-            } else {
-                nodes_override.to_vec()
-            };
-            nodes.into_iter().map(move |n| (p, n))
-        })
-        .collect();
+    let jobs = jobs(prepared, nodes_override);
     let next = AtomicUsize::new(0);
     let results = Mutex::new(Vec::with_capacity(jobs.len()));
     std::thread::scope(|scope| {

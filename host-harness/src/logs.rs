@@ -29,17 +29,7 @@ pub fn show(
     request: &LogRequest,
     out: &Mutex<dyn Write + Send>,
 ) -> Vec<(String, String)> {
-    let jobs: Vec<(&Prepared<'_>, Address)> = prepared
-        .iter()
-        .flat_map(|p| {
-            let nodes = if nodes_override.is_empty() {
-                p.group.nodes.clone()
-            } else {
-                nodes_override.to_vec()
-            };
-            nodes.into_iter().map(move |n| (p, n))
-        })
-        .collect();
+    let jobs = crate::apply::jobs(prepared, nodes_override);
     let several = jobs.len() > 1;
     let failures = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
