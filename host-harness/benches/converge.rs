@@ -689,16 +689,35 @@ fn main() {
         }
     }
     let mut table = render(&samples, &trips, &fleet, runs);
-    if let Some((collection, noop)) = controller {
+    if let Some(cpu) = controller {
         let _ = write!(
             table,
-            "\nController CPU of one ansible-playbook run against one host (user + system of the whole process tree, ssh client included; medians of {runs}): \
-             the collection's task on 50 converged programs {:.0} ms; a task that runs one remote command and no module (`raw: true`) {:.0} ms; \
-             the plugin's own cost per host: {:.0} ms.\n",
-            collection.as_secs_f64() * 1e3,
-            noop.as_secs_f64() * 1e3,
-            (collection.as_secs_f64() - noop.as_secs_f64()) * 1e3,
+            "\nController CPU of `ansible-playbook` (user + system of the whole process tree, ssh clients included; medians of {runs}): \
+             the collection's idempotent converge of 50 programs per host against a task that runs one remote command and no module (`raw: true`).\n\n\
+             | hosts | collection | no-op task | beyond the no-op |\n|---|---|---|---|\n"
         );
+        for c in &cpu {
+            let _ = writeln!(
+                table,
+                "| {} | {:.0} ms | {:.0} ms | {:.0} ms ({:.0} ms per host) |",
+                c.hosts,
+                c.collection.as_secs_f64() * 1e3,
+                c.noop.as_secs_f64() * 1e3,
+                c.beyond_noop() * 1e3,
+                c.beyond_noop() * 1e3 / c.hosts as f64,
+            );
+        }
+        if let [one, many] = &cpu[..] {
+            let _ = writeln!(
+                table,
+                "\nOne more host costs the plugin {:.0} ms of controller CPU beyond the no-op task ((beyond at {} hosts - beyond at 1) / {}); \
+                 a playbook run pays {:.0} ms once.",
+                (many.beyond_noop() - one.beyond_noop()) * 1e3 / (many.hosts - one.hosts) as f64,
+                many.hosts,
+                many.hosts - one.hosts,
+                (one.beyond_noop() - (many.beyond_noop() - one.beyond_noop()) / (many.hosts - one.hosts) as f64) * 1e3,
+            );
+        }
     }
     println!("{table}");
     if let Ok(out) = std::env::var("BENCH_OUT") {
@@ -707,18 +726,25 @@ fn main() {
 }
 
 /// CPU time (user + system) of a command and every child it waited for,
-/// from /usr/bin/time.
+/// from getrusage(RUSAGE_CHILDREN) in a Python wrapper (microseconds;
+/// /usr/bin/time prints hundredths of a second).
 fn cpu_of(command: Command) -> Duration {
+    const WRAPPER: &str = "import resource, subprocess, sys\n\
+        code = subprocess.call(sys.argv[1:])\n\
+        r = resource.getrusage(resource.RUSAGE_CHILDREN)\n\
+        print('@cpu %.6f %.6f' % (r.ru_utime, r.ru_stime), file=sys.stderr)\n\
+        sys.exit(code)\n";
     let program = command.get_program().to_owned();
     let args: Vec<_> = command.get_args().map(|a| a.to_owned()).collect();
-    let mut timed = Command::new("/usr/bin/time");
-    timed.args(["-f", "@cpu %U %S"]).arg(program).args(args);
+    let mut timed = Command::new("python3");
+    timed.args(["-c", WRAPPER]).arg(program).args(args);
     for (key, value) in command.get_envs() {
         match value {
             Some(value) => timed.env(key, value),
             None => timed.env_remove(key),
         };
     }
+    timed.stdout(Stdio::null());
     let out = timed.output().unwrap();
     assert!(
         out.status.success(),
@@ -738,33 +764,67 @@ fn cpu_of(command: Command) -> Duration {
     Duration::from_secs_f64(secs)
 }
 
-/// Medians of the controller CPU of the collection's idempotent converge of
-/// 50 programs and of a one-command no-op task, against one host.
-fn controller_cpu(node: &TestNode, runs: usize) -> (Duration, Duration) {
+/// Controller CPU of `ansible-playbook` against `hosts` hosts (medians):
+/// the collection's idempotent converge of 50 programs on each, and a task
+/// that runs one remote command and no module.
+struct ControllerCpu {
+    hosts: usize,
+    collection: Duration,
+    noop: Duration,
+}
+
+impl ControllerCpu {
+    /// What the collection costs beyond the no-op task, for all hosts.
+    fn beyond_noop(&self) -> f64 {
+        self.collection.as_secs_f64() - self.noop.as_secs_f64()
+    }
+}
+
+/// The controller CPU for 1 host and for 8 (eight inventory hosts on the
+/// one test-bed node, each its own supervisord under its own prefix): the
+/// difference is what one more host costs, apart from what a playbook run
+/// pays once (ansible-core imports an action plugin, and with it wasmtime,
+/// in its main process before it forks a worker per host).
+fn controller_cpu(node: &TestNode, runs: usize) -> Vec<ControllerCpu> {
     eprintln!("bench: controller CPU of the collection");
-    let base = "/opt/bench-collection";
     let services = bench_dir().join("specs/collection-cpu.json");
     std::fs::write(&services, services_json(50, 0)).unwrap();
-    let playbook = |file: &str| {
-        let mut c = Command::new(cm_bin().join("ansible-playbook"));
-        c.arg("-i")
-            .arg(ansible_inventory(node))
-            .arg(workspace().join("benches/ansible").join(file))
-            .args(["-e", &format!("base={base}"), "-e"])
-            .arg(format!("@{}", services.display()))
-            .env("ANSIBLE_COLLECTIONS_PATH", collections())
-            .env("XDG_CACHE_HOME", bench_dir().join("cache"))
-            .stdout(Stdio::null());
-        c
-    };
-    cpu_of(playbook("collection.yml"));
-    let mut collection = Vec::new();
-    let mut noop = Vec::new();
-    for _ in 0..runs {
-        collection.push(cpu_of(playbook("collection.yml")));
-        noop.push(cpu_of(playbook("noop.yml")));
-    }
-    (median(&collection), median(&noop))
+    [1, 8]
+        .into_iter()
+        .map(|hosts| {
+            let inventory = bench_dir().join(format!("inventory-cpu{hosts}.ini"));
+            let line = std::fs::read_to_string(ansible_inventory(node)).unwrap();
+            let text: String = (0..hosts)
+                .map(|i| format!("h{i} base=/opt/bench-cpu{i} {}", line.trim_start_matches("node ")))
+                .collect();
+            std::fs::write(&inventory, text).unwrap();
+            let playbook = |file: &str| {
+                let mut c = Command::new(cm_bin().join("ansible-playbook"));
+                c.arg("-i")
+                    .arg(&inventory)
+                    .arg(workspace().join("benches/ansible").join(file))
+                    .arg("-e")
+                    .arg(format!("@{}", services.display()))
+                    .env("ANSIBLE_COLLECTIONS_PATH", collections())
+                    .env("XDG_CACHE_HOME", bench_dir().join("cache"))
+                    .stdout(Stdio::null());
+                c
+            };
+            // Converges every host first: what follows is idempotent.
+            cpu_of(playbook("collection.yml"));
+            let mut collection = Vec::new();
+            let mut noop = Vec::new();
+            for _ in 0..runs {
+                collection.push(cpu_of(playbook("collection.yml")));
+                noop.push(cpu_of(playbook("noop.yml")));
+            }
+            ControllerCpu {
+                hosts,
+                collection: median(&collection),
+                noop: median(&noop),
+            }
+        })
+        .collect()
 }
 
 /// One fleet measurement: medians of wall time and machine-wide CPU time.

@@ -2,7 +2,11 @@
 a supervision provider, a facility, and the node-script component.
 
 Values cross in canonical JSON (see `_canonical`); settings may be given as
-a dict or as JSON text. A typed WIT error raises `ProviderError`.
+a dict or as JSON text. A typed WIT error raises `ProviderError`. With
+`keep=True` a method returns its value as a `Held` (see `_held`), which any
+method takes back where it takes that value: a converge passes programs,
+probes, facts and plans from call to call that way, never lifting them into
+Python.
 """
 
 from __future__ import annotations
@@ -12,9 +16,12 @@ from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence, Union
 
 from ._exceptions import ProviderError
+from ._held import Held
 from ._runtime import Instance, Runtime, bundled
 
 Settings = Union[Mapping[str, Any], str]
+#: A value a method takes: canonical JSON, or a `Held` another returned.
+Value = Union[dict, Held]
 Source = Union[str, Path, bytes, None]
 
 
@@ -61,7 +68,16 @@ class _Component:
         the form `supd call` prints."""
         return self._instance.call(function, list(args))
 
-    def _invoke(self, function: str, args: Sequence[Any]) -> Any:
+    def _invoke(self, function: str, args: Sequence[Any], keep: bool = False) -> Any:
+        """The `ok` value of a function returning a `result` (a `Held` with
+        `keep`); its `err` raises `ProviderError`."""
+        if keep:
+            ok, value = self._instance.call(function, list(args), keep=True).ok()
+            if not ok:
+                raise ProviderError(
+                    value["field"], value["kind"], value["message"], plugin=self.label, call=function
+                )
+            return value
         result = self.call(function, args)
         if result["tag"] == "err":
             error = result["val"]
@@ -69,6 +85,12 @@ class _Component:
                 error["field"], error["kind"], error["message"], plugin=self.label, call=function
             )
         return result.get("val")
+
+    def _value(self, function: str, args: Sequence[Any], keep: bool = False) -> Any:
+        """The value of a function that cannot fail (a `Held` with `keep`)."""
+        if keep:
+            return self._instance.call(function, list(args), keep=True)
+        return self.call(function, args)
 
 
 class Provider(_Component):
@@ -85,25 +107,36 @@ class Provider(_Component):
         self.name: str = self.info["name"]
         self.label = f"{self.name} ({self.label})"
 
-    def probes(self, settings: Optional[Settings], programs: Sequence[dict], root: str) -> dict:
-        return self._invoke("probes", [settings_text(settings), list(programs), root])
+    def probes(
+        self, settings: Optional[Settings], programs: Sequence[Value], root: str, *, keep: bool = False
+    ) -> Any:
+        return self._invoke("probes", [settings_text(settings), list(programs), root], keep)
 
-    def install_plan(self, settings: Optional[Settings], facts: dict) -> dict:
-        return self._invoke("install-plan", [settings_text(settings), facts])
+    def install_plan(self, settings: Optional[Settings], facts: Value, *, keep: bool = False) -> Any:
+        return self._invoke("install-plan", [settings_text(settings), facts], keep)
 
-    def config_map(self, facility: str, settings: Optional[Settings]) -> dict:
-        return self._invoke("config-map", [facility, settings_text(settings)])
+    def config_map(self, facility: str, settings: Optional[Settings], *, keep: bool = False) -> Any:
+        return self._invoke("config-map", [facility, settings_text(settings)], keep)
 
-    def check_programs(self, programs: Sequence[dict]) -> None:
+    def check_programs(self, programs: Sequence[Value]) -> None:
         self._invoke("check-programs", [list(programs)])
 
-    def configure_plan(self, settings: Optional[Settings], programs: Sequence[dict], facts: dict) -> dict:
-        return self._invoke("configure-plan", [settings_text(settings), list(programs), facts])
+    def configure_plan(
+        self, settings: Optional[Settings], programs: Sequence[Value], facts: Value, *, keep: bool = False
+    ) -> Any:
+        return self._invoke("configure-plan", [settings_text(settings), list(programs), facts], keep)
 
     def service_plan(
-        self, settings: Optional[Settings], facts: dict, service: str, action: str, options: dict
-    ) -> dict:
-        return self._invoke("service-plan", [settings_text(settings), facts, service, action, options])
+        self,
+        settings: Optional[Settings],
+        facts: Value,
+        service: str,
+        action: str,
+        options: dict,
+        *,
+        keep: bool = False,
+    ) -> Any:
+        return self._invoke("service-plan", [settings_text(settings), facts, service, action, options], keep)
 
 
 class Facility(_Component):
@@ -118,8 +151,8 @@ class Facility(_Component):
         self.name: str = self.call("facility-name", [])
         self.label = f"facility {self.name} ({self.label})"
 
-    def config_map(self, supervisor: str, settings: Optional[Settings]) -> dict:
-        return self._invoke("config-map", [supervisor, settings_text(settings)])
+    def config_map(self, supervisor: str, settings: Optional[Settings], *, keep: bool = False) -> Any:
+        return self._invoke("config-map", [supervisor, settings_text(settings)], keep)
 
 
 class NodeScript(_Component):
@@ -129,17 +162,19 @@ class NodeScript(_Component):
     _interface = "supervisord-crate:supervision/node-script"
     _default = "node-script"
 
-    def facts_script(self, probes: dict) -> str:
+    def facts_script(self, probes: Value) -> str:
         return self.call("facts-script", [probes])
 
-    def parse_facts(self, probes: dict, root: str, output: dict) -> dict:
-        return self._invoke("parse-facts", [probes, root, output])
+    def parse_facts(self, probes: Value, root: str, output: dict, *, keep: bool = False) -> Any:
+        return self._invoke("parse-facts", [probes, root, output], keep)
 
-    def converge_plan(self, install: dict, configure: dict) -> dict:
-        return self.call("converge-plan", [install, configure])
+    def converge_plan(self, install: Value, configure: Value, *, keep: bool = False) -> Any:
+        return self._value("converge-plan", [install, configure], keep)
 
-    def apply_script(self, plan: dict, options: dict) -> str:
+    def apply_script(self, plan: Value, options: dict) -> str:
         return self._invoke("apply-script", [plan, options])
 
-    def parse_report(self, plan: dict, options: dict, output: Optional[dict], facts: Optional[dict] = None) -> dict:
+    def parse_report(
+        self, plan: Value, options: dict, output: Optional[dict], facts: Optional[Value] = None
+    ) -> dict:
         return self.call("parse-report", [plan, options, output, facts])

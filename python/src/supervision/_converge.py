@@ -18,6 +18,7 @@ from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple, Unio
 
 from ._components import Facility, NodeScript, Provider, Settings
 from ._exceptions import FactsError, ProviderError
+from ._held import Held
 from ._report import Report, RunResult
 from ._runners import Runner
 from ._runtime import Limits, Runtime
@@ -29,13 +30,31 @@ ACTIONS = ("start", "stop", "restart", "status", "enable", "disable", "signal")
 SIGNALS = ("term", "hup", "int", "quit", "kill", "usr1", "usr2", "cont", "stop", "winch")
 
 
-@dataclass(frozen=True)
 class Program:
     """A service mapped to a supervisord program: the service's name and the
-    program in canonical JSON."""
+    program (canonical JSON in `program`, read from the component's value
+    only when asked for)."""
 
-    service: str
-    program: dict
+    __slots__ = ("service", "_value")
+
+    def __init__(self, service: str, program: Union[dict, Held]):
+        self.service = service
+        self._value = program
+
+    @property
+    def program(self) -> dict:
+        return self._value.value() if isinstance(self._value, Held) else self._value
+
+    @property
+    def value(self) -> Union[dict, Held]:
+        """The program as the components take it."""
+        return self._value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Program) and (self.service, self.program) == (other.service, other.program)
+
+    def __repr__(self) -> str:
+        return f"Program(service={self.service!r}, program={self.program!r})"
 
 
 @dataclass(frozen=True)
@@ -46,7 +65,8 @@ class Prepared:
     settings: str
     root: str
     programs: Tuple[Program, ...]
-    probes: dict
+    #: The provider's probe set (canonical JSON, or as the component gave it).
+    probes: Union[dict, Held]
     facts_script: str
 
 
@@ -64,8 +84,10 @@ class Supervision:
         components: Union[str, Path, None] = None,
         cache_dir: Union[str, Path, None, bool] = None,
         limits: Limits = Limits(),
+        runtime: Optional[Runtime] = None,
     ):
-        self.runtime = Runtime(cache_dir=cache_dir, limits=limits)
+        # `runtime`, when given, replaces `cache_dir` and `limits`.
+        self.runtime = runtime or Runtime(cache_dir=cache_dir, limits=limits)
         # `components`: a directory with supervisord.wasm, node-script.wasm
         # and app-deploy.wasm to use instead of the bundled ones.
         self.provider = (
@@ -117,21 +139,21 @@ class Supervision:
                 raise _at_service(e, key) from None
             programs.append(Program(key, program))
         try:
-            self.provider.check_programs([p.program for p in programs])
+            self.provider.check_programs([p.value for p in programs])
         except ProviderError as e:
             raise _at_program(e, programs) from None
         return tuple(programs)
 
-    def _config_map(self, facility: str, settings: dict) -> dict:
+    def _config_map(self, facility: str, settings: dict) -> Held:
         for component in self.facilities:
             if component.name != facility:
                 continue
             try:
-                return component.config_map(self.provider.name, settings)
+                return component.config_map(self.provider.name, settings, keep=True)
             except ProviderError as e:
                 if e.kind != "not-implemented":
                     raise
-        return self.provider.config_map(facility, settings)
+        return self.provider.config_map(facility, settings, keep=True)
 
     def prepare(
         self, settings: Optional[Settings], services: Mapping[str, Any], *, root: str = "/"
@@ -143,29 +165,30 @@ class Supervision:
             raise ProviderError("root", "invalid-value", f"{root!r} is not an absolute path on the node")
         text = settings_text(settings)
         programs = self.programs(services)
-        probes = self.provider.probes(text, [p.program for p in programs], root)
+        probes = self.provider.probes(text, [p.value for p in programs], root, keep=True)
         return Prepared(text, root, programs, probes, self.node_script.facts_script(probes))
 
     # -- on the node -----------------------------------------------------
 
-    def facts(self, prepared: Prepared, output: Union[RunResult, tuple]) -> dict:
-        """The node's facts from the facts script's output."""
+    def facts(self, prepared: Prepared, output: Union[RunResult, tuple], *, keep: bool = False) -> Any:
+        """The node's facts from the facts script's output (canonical JSON,
+        or with `keep` as the component gave them)."""
         output = RunResult.of(output)
         try:
-            return self.node_script.parse_facts(prepared.probes, prepared.root, output.canonical())
+            return self.node_script.parse_facts(prepared.probes, prepared.root, output.canonical(), keep=keep)
         except ProviderError as e:
             raise FactsError(e.message, stderr=output.stderr) from None
 
-    def plan(self, prepared: Prepared, facts: dict) -> dict:
+    def plan(self, prepared: Prepared, facts: Union[dict, Held], *, keep: bool = False) -> Any:
         """The converge plan for these facts (errors name the service)."""
         try:
-            install = self.provider.install_plan(prepared.settings, facts)
+            install = self.provider.install_plan(prepared.settings, facts, keep=True)
             configure = self.provider.configure_plan(
-                prepared.settings, [p.program for p in prepared.programs], facts
+                prepared.settings, [p.value for p in prepared.programs], facts, keep=True
             )
         except ProviderError as e:
             raise _at_program(e, prepared.programs) from None
-        return self.node_script.converge_plan(install, configure)
+        return self.node_script.converge_plan(install, configure, keep=keep)
 
     def script_options(
         self, *, check: bool = False, diff: bool = False, title: str = "", lock_wait: int = 60
@@ -180,24 +203,25 @@ class Supervision:
             "lock-wait-secs": lock_wait,
         }
 
-    def apply_script(self, plan: dict, options: dict) -> str:
+    def apply_script(self, plan: Union[dict, Held], options: dict) -> str:
         """The apply script for `plan` (refused plans raise ProviderError)."""
         return self.node_script.apply_script(plan, options)
 
     def report(
         self,
-        plan: dict,
+        plan: Union[dict, Held],
         options: dict,
         output: Union[RunResult, tuple, None],
         *,
         round_trips: int,
-        facts: Optional[dict] = None,
+        facts: Union[dict, Held, None] = None,
     ) -> Report:
         """The report of `plan`'s script from its output (None: not run);
         program states from the output, else from `facts`."""
         data = self.node_script.parse_report(
             plan, options, None if output is None else RunResult.of(output).canonical(), facts
         )
+        plan = plan.value() if isinstance(plan, Held) else plan
         return Report.from_canonical(data, round_trips=round_trips, plan=plan)
 
     def converge(
@@ -221,11 +245,11 @@ class Supervision:
         how long this one waits for another before it fails, naming it."""
         check = _mode(mode)
         prepared = self.prepare(settings, services, root=root)
-        facts = self.facts(prepared, run(prepared.facts_script))
-        plan = self.plan(prepared, facts)
+        facts = self.facts(prepared, run(prepared.facts_script), keep=True)
+        plan = self.plan(prepared, facts, keep=True)
         options = self.script_options(check=check, diff=diff, lock_wait=lock_wait)
         script = self.apply_script(plan, options)
-        if not plan["steps"]:
+        if not plan.value()["steps"]:
             return self.report(plan, options, None, round_trips=1, facts=facts)
         return self.report(plan, options, run(script), round_trips=2, facts=facts)
 
@@ -261,11 +285,11 @@ class Supervision:
 
     def _service_run(self, settings, run, name, action, options, root, check) -> Report:
         prepared = self.prepare(settings, {}, root=root)
-        facts = self.facts(prepared, run(prepared.facts_script))
-        plan = self.provider.service_plan(prepared.settings, facts, name, action, options)
+        facts = self.facts(prepared, run(prepared.facts_script), keep=True)
+        plan = self.provider.service_plan(prepared.settings, facts, name, action, options, keep=True)
         script_options = self.script_options(check=check)
         script = self.apply_script(plan, script_options)
-        if not plan["steps"]:
+        if not plan.value()["steps"]:
             return self.report(plan, script_options, None, round_trips=1, facts=facts)
         return self.report(plan, script_options, run(script), round_trips=2, facts=facts)
 

@@ -21,16 +21,19 @@ import os
 import platform
 import tempfile
 import threading
+from ctypes import byref
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, Optional, Union
 
 import wasmtime
+from wasmtime import _ffi as ffi
 from wasmtime import component as wc
+from wasmtime.component._enter import enter_wasm
 
 from . import _typecache
-from ._canonical import from_canonical, to_canonical
+from ._held import Held, lower
 from ._exceptions import ComponentError, PluginLimitError, PluginTrap
 
 _typecache.install()
@@ -86,12 +89,22 @@ class Runtime:
 
     `cache_dir=None` uses `$SUPERVISION_CACHE_DIR`, else
     `$XDG_CACHE_HOME/supervisord-crate/python`, else `~/.cache/...`;
-    `cache_dir=False` compiles every time.
+    `cache_dir=False` compiles every time. `parallel_compilation=False`
+    compiles on the calling thread only: a process that loads components
+    and then forks needs it, since a forked child has none of its parent's
+    compiler threads.
     """
 
-    def __init__(self, *, cache_dir: Union[str, Path, None, bool] = None, limits: Limits = Limits()):
+    def __init__(
+        self,
+        *,
+        cache_dir: Union[str, Path, None, bool] = None,
+        limits: Limits = Limits(),
+        parallel_compilation: bool = True,
+    ):
         config = wasmtime.Config()
         config.consume_fuel = True
+        config.parallel_compilation = parallel_compilation
         self.engine = wasmtime.Engine(config)
         self.limits = limits
         if cache_dir is False:
@@ -121,7 +134,7 @@ class Runtime:
         path = self._cache_path(wasm)
         if path is not None:
             try:
-                component = wc.Component.deserialize(self.engine, path.read_bytes())
+                component = wc.Component.deserialize_file(self.engine, str(path))
                 self.last_load = "cached"
                 return component
             except (OSError, wasmtime.WasmtimeError):
@@ -184,33 +197,61 @@ class Instance:
             ty = self._types.get(name)
             if ty is None:
                 ty = self._types[name] = func.type(self._store)
-            _typecache.pin_type(func, ty)
             self._funcs[name] = (func, ty)
         return self._funcs[name]
 
-    def call(self, name: str, args: list) -> Any:
-        """Calls `name` with canonical JSON arguments; returns canonical JSON
-        (a result as {"tag": "ok"|"err", "val": ...})."""
+    def call(self, name: str, args: list, *, keep: bool = False) -> Any:
+        """Calls `name` with canonical JSON arguments (or `Held` values);
+        returns canonical JSON (a result as {"tag": "ok"|"err", "val":
+        ...}), or with `keep` the result as a `Held` value."""
         with self._lock:
             if self._instance is None:
                 self._fresh()
             func, ty = self._func(name)
-            values = [from_canonical(a, t) for a, (_, t) in zip(args, ty.params)]
-            self._store.set_fuel(self.runtime.limits.fuel)
+            if len(args) != len(ty.params):
+                raise TypeError(f"{name} takes {len(ty.params)} arguments, given {len(args)}")
+            params = (ffi.wasmtime_component_val_t * max(len(args), 1))()
+            lowered = 0
+            result = ffi.wasmtime_component_val_t()
             try:
-                result = func(self._store, *values)
-                func.post_return(self._store)
-            except (wasmtime.Trap, wasmtime.WasmtimeError) as e:
-                self._instance = None  # never reuse an instance that broke
-                text = str(e)
-                first = text.strip().splitlines()[0] if text.strip() else type(e).__name__
-                if "fuel" in text:
-                    raise PluginLimitError(
-                        f"it used its whole fuel bound ({self.runtime.limits.fuel} instructions)",
-                        plugin=self.label,
-                        call=name,
-                    ) from e
-                # A refused memory.grow ends a Rust guest in `unreachable`:
-                # a trap like any other to us.
-                raise PluginTrap(first, plugin=self.label, call=name) from e
-            return None if ty.result is None else to_canonical(result, ty.result)
+                for arg, (_, param) in zip(args, ty.params):
+                    lower(self._store, arg, param, params[lowered])
+                    lowered += 1
+                self._store.set_fuel(self.runtime.limits.fuel)
+                self._run(name, func, params, lowered, None if ty.result is None else result)
+            finally:
+                # Arguments are only borrowed by the call.
+                for i in range(lowered):
+                    ffi.wasmtime_component_val_delete(byref(params[i]))
+            if ty.result is None:
+                return None
+            held = Held(result, ty.result)
+            return held if keep else held.value()
+
+    def _run(self, name: str, func: Any, params: Any, count: int, result: Any) -> None:
+        store = self._store
+        try:
+            enter_wasm(
+                lambda: ffi.wasmtime_component_func_call(
+                    byref(func._func),
+                    store._context(),
+                    params,
+                    count,
+                    None if result is None else byref(result),
+                    0 if result is None else 1,
+                )
+            )
+            func.post_return(store)
+        except (wasmtime.Trap, wasmtime.WasmtimeError) as e:
+            self._instance = None  # never reuse an instance that broke
+            text = str(e)
+            first = text.strip().splitlines()[0] if text.strip() else type(e).__name__
+            if "fuel" in text:
+                raise PluginLimitError(
+                    f"it used its whole fuel bound ({self.runtime.limits.fuel} instructions)",
+                    plugin=self.label,
+                    call=name,
+                ) from e
+            # A refused memory.grow ends a Rust guest in `unreachable`:
+            # a trap like any other to us.
+            raise PluginTrap(first, plugin=self.label, call=name) from e

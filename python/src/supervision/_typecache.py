@@ -7,9 +7,9 @@ programs spent most of its Python time there. Component types never
 change, so each answer is kept on the type object that was asked. This
 changes no value and no behaviour, only the number of FFI calls.
 
-`Func.__call__` asks for the function's type afresh on every call, which
-would throw that memo away; `pin_type` makes one function object answer
-with the type it already has.
+(`Func.__call__` asks for the function's type afresh on every call, which
+would throw that memo away: `Instance` asks once and calls the function
+itself.)
 """
 
 from __future__ import annotations
@@ -65,8 +65,3 @@ def install() -> None:
             _remember(base, "_tagged")
             break
 
-
-def pin_type(func: Any, ty: Any) -> None:
-    """Makes `func.type(store)` return `ty` (its own type, already asked
-    once), so every call lowers and lifts through the memoized answers."""
-    func.type = lambda _store: ty

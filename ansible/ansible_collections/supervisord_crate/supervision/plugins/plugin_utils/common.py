@@ -31,15 +31,43 @@ def require_supervision():
     return supervision
 
 
-def make_supervision(facilities=()):
-    """The components, loaded lazily in the worker that runs the task (the
-    compiled code comes from the on-disk cache, so this costs milliseconds)."""
+def _load(facilities=()):
     lib = require_supervision()
     bundled = COMPONENTS if all(
         os.path.isfile(os.path.join(COMPONENTS, name + ".wasm"))
         for name in ("supervisord", "node-script", "app-deploy")
     ) else None
-    return lib.Supervision(components=bundled, facilities=list(facilities))
+    # One compiler thread: the components may be loaded in ansible-core's
+    # main process, which then forks, and a forked worker has none of its
+    # parent's threads (it could wait forever on a compiler pool).
+    runtime = lib.Runtime(parallel_compilation=False)
+    return lib.Supervision(components=bundled, facilities=list(facilities), runtime=runtime)
+
+
+def _preload():
+    """The bundled components, loaded when this module is imported.
+    ansible-core imports an action plugin in its main process before it
+    forks a worker per host (the linear and free strategies read the
+    class's BYPASS_HOST_LOOP), so loading here is paid once per playbook
+    run and every worker starts with the components ready."""
+    if supervision is None:
+        return None
+    try:
+        return _load()
+    except Exception:  # the task itself reports it, in a worker
+        return None
+
+
+_PRELOADED = _preload()
+
+
+def make_supervision(facilities=()):
+    """The components: those loaded at import when the task adds no
+    facility, else loaded now (the compiled code comes from the on-disk
+    cache, so this costs milliseconds)."""
+    if not facilities and _PRELOADED is not None:
+        return _PRELOADED
+    return _load(facilities)
 
 
 def stdin_refusal(connection):

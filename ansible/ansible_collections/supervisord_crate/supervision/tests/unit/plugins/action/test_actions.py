@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 from unittest.mock import MagicMock
 
 import pytest
@@ -30,7 +31,7 @@ from ansible_collections.supervisord_crate.supervision.plugins.modules import (
 from ansible_collections.supervisord_crate.supervision.plugins.modules import (
     supervisord_service as service_doc,
 )
-from ansible_collections.supervisord_crate.supervision.plugins.plugin_utils import spec
+from ansible_collections.supervisord_crate.supervision.plugins.plugin_utils import common, spec
 
 SETTINGS = {"install": {"strategy": "pip", "version": "4.3.0"}}
 
@@ -101,6 +102,32 @@ def test_converge_changes_then_is_idempotent_in_at_most_two_commands(root):
     assert result["changed"] is False, result
     assert len(second.commands) == 1, "facts only"
     assert {p["name"]: p["state"] for p in result["programs"]} == {"web": "RUNNING", "worker": "RUNNING"}
+
+
+def test_components_load_at_import_and_serve_a_forked_worker(root):
+    # ansible-core imports the action in its main process, then forks a
+    # worker per host: the worker must use what the import loaded, and
+    # must not hang on anything the parent left (such as compiler threads).
+    assert common._PRELOADED is not None, "the bundled components load at import"
+    assert common.make_supervision() is common._PRELOADED
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            prepared = common.make_supervision().prepare(SETTINGS, services(), root=root)
+            code = 0 if [p.program["name"] for p in prepared.programs] == ["web", "worker"] else 3
+        finally:
+            os._exit(code)
+    for dummy in range(600):
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        pytest.fail("the forked worker hung")
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
 
 
 def test_check_mode_reports_changes_and_writes_nothing(root):
