@@ -99,3 +99,30 @@ def test_an_error_about_kept_programs_still_names_a_service(sup):
         sup.programs(services)
     assert raised.value.field == "services.web.settings.service-name", raised.value
     assert "more than one program" in raised.value.message
+
+
+def test_a_held_value_copies_natively_and_refuses_pickling(sup):
+    import copy
+    import pickle
+    from dataclasses import asdict
+
+    program = sup.programs({"web": {"settings": {"command": "sleep 1"}}})[0]
+    held = program.value
+    twin = copy.copy(held)
+    assert twin is not held and twin == held
+    del twin  # each copy frees only its own memory
+    assert copy.deepcopy(held).value()["command"] == "sleep 1"
+    assert asdict(program)["value"] == held
+    with pytest.raises(TypeError, match="pickle its value"):
+        pickle.dumps(held)
+    assert pickle.loads(pickle.dumps(held.value())) == held.value()
+
+
+def test_a_held_value_of_the_wrong_type_is_the_hosts_error_not_a_trap(sup):
+    program = sup.programs({"web": {"settings": {"command": "sleep 1"}}})[0]
+    instance = sup.node_script._instance
+    instance.call("logs-script", [[], "web", False, 1, False])
+    live = instance._instance
+    with pytest.raises(TypeError, match="another type"):
+        sup.node_script.facts_script(program.value)
+    assert instance._instance is live, "the component's instance was not thrown away as if it trapped"

@@ -26,6 +26,7 @@ from ._exceptions import (
     StepFailed,
     SupervisionError,
 )
+from ._held import Held
 from ._report import ProgramStatus, Report, RunResult, StepReport
 from ._runners import LocalRunner, Runner, SSHRunner
 from ._runtime import Limits, Runtime
@@ -37,6 +38,7 @@ __all__ = [
     "ComponentError",
     "Facility",
     "FactsError",
+    "Held",
     "Limits",
     "LocalRunner",
     "NodeError",

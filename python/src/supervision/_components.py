@@ -72,7 +72,7 @@ class _Component:
         """The `ok` value of a function returning a `result` (a `Held` with
         `keep`); its `err` raises `ProviderError`."""
         if keep:
-            ok, value = self._instance.call(function, list(args), keep=True).ok()
+            ok, value = self._instance.call(function, list(args), keep=True)._split_result()
             if not ok:
                 raise ProviderError(
                     value["field"], value["kind"], value["message"], plugin=self.label, call=function

@@ -12,7 +12,7 @@ reads. An idempotent run is one round trip, a changing one two.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
@@ -30,31 +30,18 @@ ACTIONS = ("start", "stop", "restart", "status", "enable", "disable", "signal")
 SIGNALS = ("term", "hup", "int", "quit", "kill", "usr1", "usr2", "cont", "stop", "winch")
 
 
+@dataclass(frozen=True)
 class Program:
     """A service mapped to a supervisord program: the service's name and the
-    program (canonical JSON in `program`, read from the component's value
-    only when asked for)."""
+    program, as the components take it (`value`: canonical JSON or `Held`);
+    `program` reads it as canonical JSON."""
 
-    __slots__ = ("service", "_value")
-
-    def __init__(self, service: str, program: Union[dict, Held]):
-        self.service = service
-        self._value = program
+    service: str
+    value: Union[dict, Held] = field(repr=False)
 
     @property
     def program(self) -> dict:
-        return self._value.value() if isinstance(self._value, Held) else self._value
-
-    @property
-    def value(self) -> Union[dict, Held]:
-        """The program as the components take it."""
-        return self._value
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Program) and (self.service, self.program) == (other.service, other.program)
-
-    def __repr__(self) -> str:
-        return f"Program(service={self.service!r}, program={self.program!r})"
+        return self.value.value() if isinstance(self.value, Held) else self.value
 
 
 @dataclass(frozen=True)
@@ -65,9 +52,14 @@ class Prepared:
     settings: str
     root: str
     programs: Tuple[Program, ...]
-    #: The provider's probe set (canonical JSON, or as the component gave it).
-    probes: Union[dict, Held]
+    #: The provider's probe set, as the components take it.
+    probe_set: Union[dict, Held] = field(repr=False)
     facts_script: str
+
+    @property
+    def probes(self) -> dict:
+        """The probe set as canonical JSON."""
+        return self.probe_set.value() if isinstance(self.probe_set, Held) else self.probe_set
 
 
 class Supervision:
@@ -86,7 +78,8 @@ class Supervision:
         limits: Limits = Limits(),
         runtime: Optional[Runtime] = None,
     ):
-        # `runtime`, when given, replaces `cache_dir` and `limits`.
+        if runtime is not None and (cache_dir is not None or limits != Limits()):
+            raise TypeError("give a runtime, or cache_dir and limits for a new one, not both")
         self.runtime = runtime or Runtime(cache_dir=cache_dir, limits=limits)
         # `components`: a directory with supervisord.wasm, node-script.wasm
         # and app-deploy.wasm to use instead of the bundled ones.
@@ -175,7 +168,7 @@ class Supervision:
         or with `keep` as the component gave them)."""
         output = RunResult.of(output)
         try:
-            return self.node_script.parse_facts(prepared.probes, prepared.root, output.canonical(), keep=keep)
+            return self.node_script.parse_facts(prepared.probe_set, prepared.root, output.canonical(), keep=keep)
         except ProviderError as e:
             raise FactsError(e.message, stderr=output.stderr) from None
 

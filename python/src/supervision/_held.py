@@ -24,6 +24,8 @@ from wasmtime import component as wc
 from ._canonical import from_canonical
 
 _UNSET = object()
+_SPENT = object()
+_RESULT = 19
 
 
 class Held:
@@ -39,13 +41,18 @@ class Held:
 
     def value(self) -> Any:
         """The value as canonical JSON, read on first use."""
+        if self._value is _SPENT:
+            raise ValueError("this result's payload was moved out of it")
         if self._value is _UNSET:
             self._value = lift(self._raw)
         return self._value
 
-    def ok(self) -> "tuple[bool, Any]":
-        """For a WIT `result`: (True, the `ok` payload held, or None when it
-        has none) or (False, the `err` payload as canonical JSON)."""
+    def _split_result(self) -> "tuple[bool, Any]":
+        """For a WIT `result`, once: (True, the `ok` payload held, or None
+        when it has none) or (False, the `err` payload as canonical JSON).
+        The payload moves out of this value, which is spent afterwards."""
+        if not isinstance(self.type, wc.ResultType) or self._raw.kind != _RESULT:
+            raise TypeError("not a result value")
         result = self._raw.of.result
         if not result.is_ok:
             return False, self.value()["val"]
@@ -58,7 +65,27 @@ class Held:
         ctypes.memmove(byref(moved), payload, ctypes.sizeof(moved))
         payload.contents.kind = ffi.WASMTIME_COMPONENT_BOOL
         payload.contents.of.boolean = False
+        self._value = _SPENT
         return True, Held(moved, self.type.ok)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Held) and self.value() == other.value()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __copy__(self) -> "Held":
+        return self._clone()
+
+    def __deepcopy__(self, memo: dict) -> "Held":
+        return self._clone()
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a Held value lives in wasmtime's memory: pickle its value() instead")
+
+    def _clone(self) -> "Held":
+        raw = ffi.wasmtime_component_val_t()
+        ffi.wasmtime_component_val_clone(byref(self._raw), byref(raw))
+        return Held(raw, self.type)
 
     def __del__(self) -> None:
         try:
@@ -120,16 +147,20 @@ def lower(store: Any, value: Any, ty: Any, dst: Any) -> None:
     type `ty` into `dst`, a C value the caller deletes after the call."""
     if isinstance(value, Held):
         if isinstance(ty, wc.OptionType) and not isinstance(value.type, wc.OptionType):
+            _expect(value, ty.payload)
             # `some(value)`: the clone moves into the option's box.
             payload = ffi.wasmtime_component_val_t()
             ffi.wasmtime_component_val_clone(byref(value._raw), byref(payload))
             dst.kind = ffi.WASMTIME_COMPONENT_OPTION
             dst.of.option = ffi.wasmtime_component_val_new(byref(payload))
         else:
+            _expect(value, ty)
             ffi.wasmtime_component_val_clone(byref(value._raw), byref(dst))
         return
     if isinstance(ty, wc.ListType) and isinstance(value, (list, tuple)) and value:
         if all(isinstance(v, Held) for v in value):
+            for v in value:
+                _expect(v, ty.element)
             items = ffi.wasmtime_component_vallist_t()
             ffi.wasmtime_component_vallist_new_uninit(byref(items), len(value))
             for i, v in enumerate(value):
@@ -139,3 +170,10 @@ def lower(store: Any, value: Any, ty: Any, dst: Any) -> None:
             return
         value = [v.value() if isinstance(v, Held) else v for v in value]
     ty.convert_to_c(store, from_canonical(value, ty), ctypes.pointer(dst))
+
+
+def _expect(value: Held, ty: Any) -> None:
+    """A host's mistake (a value of another type) is the host's error, not
+    a trap blamed on the component."""
+    if value._value is _SPENT or not (value.type is ty or value.type == ty):
+        raise TypeError("a held value of another type (or one already spent) where this call takes another")

@@ -89,10 +89,11 @@ class Runtime:
 
     `cache_dir=None` uses `$SUPERVISION_CACHE_DIR`, else
     `$XDG_CACHE_HOME/supervisord-crate/python`, else `~/.cache/...`;
-    `cache_dir=False` compiles every time. `parallel_compilation=False`
-    compiles on the calling thread only: a process that loads components
-    and then forks needs it, since a forked child has none of its parent's
-    compiler threads.
+    `cache_dir=False` compiles every time. `fork_safe=True` is for a
+    process that loads components and then forks (as ansible-core does):
+    a forked child has none of its parent's threads, so compiling uses only
+    the calling thread, and on macOS traps are caught with signals rather
+    than Mach ports, which a child does not inherit.
     """
 
     def __init__(
@@ -100,11 +101,13 @@ class Runtime:
         *,
         cache_dir: Union[str, Path, None, bool] = None,
         limits: Limits = Limits(),
-        parallel_compilation: bool = True,
+        fork_safe: bool = False,
     ):
         config = wasmtime.Config()
         config.consume_fuel = True
-        config.parallel_compilation = parallel_compilation
+        if fork_safe:
+            config.parallel_compilation = False
+            config.macos_use_mach_ports = False
         self.engine = wasmtime.Engine(config)
         self.limits = limits
         if cache_dir is False:
@@ -137,8 +140,8 @@ class Runtime:
                 component = wc.Component.deserialize_file(self.engine, str(path))
                 self.last_load = "cached"
                 return component
-            except (OSError, wasmtime.WasmtimeError):
-                pass  # a miss: absent, stale or foreign
+            except (OSError, ValueError, wasmtime.WasmtimeError):
+                pass  # a miss: absent, stale, foreign or an unusable path
         try:
             component = wc.Component(self.engine, wasm)
         except wasmtime.WasmtimeError as e:

@@ -37,10 +37,9 @@ def _load(facilities=()):
         os.path.isfile(os.path.join(COMPONENTS, name + ".wasm"))
         for name in ("supervisord", "node-script", "app-deploy")
     ) else None
-    # One compiler thread: the components may be loaded in ansible-core's
-    # main process, which then forks, and a forked worker has none of its
-    # parent's threads (it could wait forever on a compiler pool).
-    runtime = lib.Runtime(parallel_compilation=False)
+    # The components may be loaded in ansible-core's main process, which
+    # then forks: a worker has none of its parent's threads.
+    runtime = lib.Runtime(fork_safe=True)
     return lib.Supervision(components=bundled, facilities=list(facilities), runtime=runtime)
 
 

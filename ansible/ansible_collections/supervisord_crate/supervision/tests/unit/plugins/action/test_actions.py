@@ -104,30 +104,59 @@ def test_converge_changes_then_is_idempotent_in_at_most_two_commands(root):
     assert {p["name"]: p["state"] for p in result["programs"]} == {"web": "RUNNING", "worker": "RUNNING"}
 
 
-def test_components_load_at_import_and_serve_a_forked_worker(root):
-    # ansible-core imports the action in its main process, then forks a
-    # worker per host: the worker must use what the import loaded, and
-    # must not hang on anything the parent left (such as compiler threads).
-    assert common._PRELOADED is not None, "the bundled components load at import"
-    assert common.make_supervision() is common._PRELOADED
+def forked(work):
+    """Runs `work()` in a forked child, as ansible-core runs a task in a
+    worker; its exit status (0: it returned True), or a failure if it hangs."""
     pid = os.fork()
     if pid == 0:
         code = 1
         try:
-            prepared = common.make_supervision().prepare(SETTINGS, services(), root=root)
-            code = 0 if [p.program["name"] for p in prepared.programs] == ["web", "worker"] else 3
+            code = 0 if work() else 3
         finally:
             os._exit(code)
     for dummy in range(600):
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
-            break
+            return os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1
         time.sleep(0.1)
-    else:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        pytest.fail("the forked worker hung")
-    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    pytest.fail("the forked worker hung")
+    return -1
+
+
+def test_components_load_at_import_and_serve_a_forked_worker(root):
+    # ansible-core imports the action in its main process, then forks a
+    # worker per host: the worker uses what the import loaded.
+    assert common._PRELOADED is not None, "the bundled components load at import"
+    assert common.make_supervision() is common._PRELOADED
+
+    def prepare():
+        prepared = common.make_supervision().prepare(SETTINGS, services(), root=root)
+        return [p.program["name"] for p in prepared.programs] == ["web", "worker"]
+
+    assert forked(prepare) == 0
+
+
+def test_a_forked_worker_can_compile_and_trap(root):
+    # A worker may compile (a facility from a path, a cold cache) and a
+    # component may trap in it: neither may hang or crash the worker,
+    # whatever its parent compiled before the fork.
+    lib = common.require_supervision()
+    runtime = lib.Runtime(cache_dir=False, fork_safe=True)
+    lib.Facility(runtime=runtime)  # compiled in the parent
+
+    def compile_and_trap():
+        assert lib.Facility(runtime=runtime).name == "app-deploy"
+        small = lib.Runtime(cache_dir=False, fork_safe=True, limits=lib.Limits(memory_bytes=4 << 20))
+        provider = lib.Provider(runtime=small)
+        try:
+            provider.config_map("generic", '{"service-name": "a", "command": "%s"}' % ("x" * (16 << 20)))
+        except lib.PluginTrap:
+            return True
+        return False
+
+    assert forked(compile_and_trap) == 0
 
 
 def test_check_mode_reports_changes_and_writes_nothing(root):
