@@ -708,14 +708,16 @@ fn main() {
             );
         }
         if let [one, many] = &cpu[..] {
+            let per_host =
+                (many.beyond_noop() - one.beyond_noop()) / (many.hosts - one.hosts) as f64;
             let _ = writeln!(
                 table,
                 "\nOne more host costs the plugin {:.0} ms of controller CPU beyond the no-op task ((beyond at {} hosts - beyond at 1) / {}); \
                  a playbook run pays {:.0} ms once.",
-                (many.beyond_noop() - one.beyond_noop()) * 1e3 / (many.hosts - one.hosts) as f64,
+                per_host * 1e3,
                 many.hosts,
                 many.hosts - one.hosts,
-                (one.beyond_noop() - (many.beyond_noop() - one.beyond_noop()) / (many.hosts - one.hosts) as f64) * 1e3,
+                (one.beyond_noop() - per_host) * 1e3,
             );
         }
     }
@@ -795,7 +797,12 @@ fn controller_cpu(node: &TestNode, runs: usize) -> Vec<ControllerCpu> {
             let inventory = bench_dir().join(format!("inventory-cpu{hosts}.ini"));
             let line = std::fs::read_to_string(ansible_inventory(node)).unwrap();
             let text: String = (0..hosts)
-                .map(|i| format!("h{i} base=/opt/bench-cpu{i} {}", line.trim_start_matches("node ")))
+                .map(|i| {
+                    format!(
+                        "h{i} base=/opt/bench-cpu{i} {}",
+                        line.trim_start_matches("node ")
+                    )
+                })
                 .collect();
             std::fs::write(&inventory, text).unwrap();
             let playbook = |file: &str| {
