@@ -5,7 +5,8 @@
 // passes values between them and the node.
 import { load, ProviderError } from './host.mjs';
 
-const LIMITS = { 'max-steps': 10000, 'max-bytes': 16 << 20, 'lock-wait-secs': 60 };
+// Bounds and the lock wait are the node-script component's defaults.
+const BOUNDS = { 'max-steps': null, 'max-bytes': null, 'lock-wait-secs': null };
 
 /** Runs `sh -s` on this machine with the script on its standard input. */
 export async function localRunner(script) {
@@ -41,37 +42,49 @@ export async function supervision(dir = './generated') {
   const supervisor = provider.call('register-provider', []).name;
   const facilityName = facility.call('facility-name', []);
 
-  const program = (key, service) => {
-    const settings = { 'service-name': key, ...(service.settings ?? {}) };
-    const mapper = (service.facility ?? 'generic') === facilityName ? facility : provider;
-    const args = mapper === facility
-      ? [supervisor, JSON.stringify(settings)]
-      : [service.facility ?? 'generic', JSON.stringify(settings)];
-    try {
-      return mapper.invoke('config-map', args);
-    } catch (e) {
-      if (e instanceof ProviderError) e.field = `services.${key}.${e.field}`;
-      throw e;
+  // A mapping's whole result ({tag, val}): the facility component of that
+  // name first, then the provider's own `config-map`.
+  const mapping = (request) => {
+    if (request.facility === facilityName) {
+      const result = facility.call('config-map', [request.supervisor, request.settings]);
+      if (result.tag === 'ok' || result.val.kind !== 'not-implemented') return result;
     }
+    return provider.call('config-map', [request.facility, request.settings]);
   };
 
   /**
-   * Makes the node run exactly `services` (name -> {facility, settings}).
-   * mode: "apply" or "check"; root: the node's root (a sandbox directory).
+   * Makes the node run exactly `services` (name -> {facility, settings}) of
+   * `scope`. mode: "apply" or "check"; root: the node's root (a sandbox
+   * directory); role: "daemon" (owns supervisord, from `settings`) or
+   * "programs" (adds programs to the supervisord the node records).
    */
-  async function converge(settings, services, run, { mode = 'apply', diff = false, root = '/' } = {}) {
+  async function converge(settings, services, run, {
+    mode = 'apply', diff = false, root = '/', scope = '', role = 'daemon', exclusive = false, absent = [],
+  } = {}) {
     const text = JSON.stringify(settings ?? {});
-    const programs = Object.entries(services).map(([key, service]) => program(key, service));
-    provider.invoke('check-programs', [programs]);
-    const probes = provider.invoke('probes', [text, programs, root]);
+    const declaration = { scope, role, exclusive, absent };
+    const requests = scripts.invoke('requests', [supervisor, JSON.stringify(services ?? {})]);
+    const programs = scripts.invoke('programs', [requests, requests.map(mapping)]);
+    // Errors about a program, placed at the service it came from.
+    const placed = (call) => {
+      try {
+        return call();
+      } catch (e) {
+        if (!(e instanceof ProviderError)) throw e;
+        const error = scripts.call('service-error', [requests, programs, e.error]);
+        throw new ProviderError(error);
+      }
+    };
+    placed(() => provider.invoke('check-programs', [programs]));
+    const probes = placed(() => provider.invoke('probes', [text, declaration, programs, root]));
     const facts = scripts.invoke('parse-facts', [
       probes, root, output(await run(scripts.call('facts-script', [probes]))),
     ]);
     const plan = scripts.call('converge-plan', [
-      provider.invoke('install-plan', [text, facts]),
-      provider.invoke('configure-plan', [text, programs, facts]),
+      placed(() => provider.invoke('install-plan', [text, declaration, facts])),
+      placed(() => provider.invoke('configure-plan', [text, declaration, programs, facts])),
     ]);
-    const options = { check: mode === 'check', diff, title: 'supervisord-crate (JavaScript)', ...LIMITS };
+    const options = { check: mode === 'check', diff, title: 'supervisord-crate (JavaScript)', ...BOUNDS };
     const script = scripts.invoke('apply-script', [plan, options]);
     if (plan.steps.length === 0) {
       return { ...scripts.call('parse-report', [plan, options, null, facts]), 'round-trips': 1 };

@@ -56,7 +56,7 @@ const COMPONENTS = {
     exported: 'supervisionProvider',
     fallible: ['probes', 'install-plan', 'config-map', 'check-programs', 'configure-plan', 'service-plan'],
   },
-  'node-script': { exported: 'nodeScript', fallible: ['parse-facts', 'apply-script'] },
+  'node-script': { exported: 'nodeScript', fallible: ['requests', 'programs', 'parse-facts', 'apply-script'] },
   'app-deploy': { exported: 'configMapper', fallible: ['config-map'] },
 };
 
@@ -66,6 +66,8 @@ export class ProviderError extends Error {
     super(error.field ? `${error.field}: ${error.message}` : error.message);
     this.field = error.field;
     this.kind = error.kind;
+    /** The component's error record, as canonical JSON. */
+    this.error = error;
   }
 }
 

@@ -53,7 +53,7 @@ fn check(guest: &Guest, interface: &str, functions: &[&str]) {
 fn the_provider_exports_its_interface_and_imports_nothing() {
     check(
         &PLUGIN,
-        "supervisord-crate:supervision/supervision-provider@0.2.0",
+        "supervisord-crate:supervision/supervision-provider@0.3.0",
         &[
             "check-programs",
             "config-map",
@@ -70,7 +70,7 @@ fn the_provider_exports_its_interface_and_imports_nothing() {
 fn the_node_script_component_exports_its_interface_and_imports_nothing() {
     check(
         &NODE_SCRIPT,
-        "supervisord-crate:supervision/node-script@0.2.0",
+        "supervisord-crate:supervision/node-script@0.3.0",
         &[
             "apply-script",
             "converge-plan",

@@ -118,11 +118,20 @@ fn main() {
         }),
     );
     let facts = facts();
+    let declaration = host_harness::runtime::bindings::Declaration {
+        scope: String::new(),
+        role: host_harness::runtime::bindings::Role::Daemon,
+        exclusive: false,
+        absent: Vec::new(),
+    };
     row(
         &mut rows,
         "install-plan",
         time(21, 100, || {
-            provider.install_plan("{}", &facts).unwrap().unwrap();
+            provider
+                .install_plan("{}", &declaration, &facts)
+                .unwrap()
+                .unwrap();
         }),
     );
     for n in [1, 200] {
@@ -132,7 +141,7 @@ fn main() {
             &format!("configure-plan, {n} programs"),
             time(21, if n == 1 { 100 } else { 10 }, || {
                 provider
-                    .configure_plan("{}", &programs, &facts)
+                    .configure_plan("{}", &declaration, &programs, &facts)
                     .unwrap()
                     .unwrap();
             }),

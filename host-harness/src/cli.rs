@@ -40,7 +40,8 @@ pub struct Global {
     #[arg(long = "node", value_name = "ADDRESS", global = true)]
     pub nodes: Vec<String>,
 
-    /// Only this group of the spec.
+    /// Only the nodes of this group of the spec (with every group that
+    /// names them; with --node, only this group).
     #[arg(long, value_name = "NAME", global = true)]
     pub group: Option<String>,
 
@@ -105,9 +106,9 @@ pub enum Command {
         #[arg(long)]
         diff: bool,
         /// Seconds to wait for another apply to the same node's supervisord
-        /// to finish before giving up (naming who holds it).
-        #[arg(long, default_value_t = 60, value_name = "SECS")]
-        lock_wait: u32,
+        /// to finish before giving up (naming who holds it) [default: 60].
+        #[arg(long, value_name = "SECS")]
+        lock_wait: Option<u32>,
     },
     /// Show every program's state on every node.
     Status {

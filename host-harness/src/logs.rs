@@ -21,22 +21,21 @@ pub struct LogRequest {
     pub follow: bool,
 }
 
-/// Prints the log lines of every node of `prepared` (or `nodes_override`)
-/// to `out` as they come; returns the failures, `(node, why)`.
+/// Prints the log lines of every node of `prepared` to `out` as they come;
+/// returns the failures, `(node, why)`.
 pub fn show(
     prepared: &[Prepared<'_>],
-    nodes_override: &[Address],
     request: &LogRequest,
     out: &Mutex<dyn Write + Send>,
 ) -> Vec<(String, String)> {
-    let jobs = crate::apply::jobs(prepared, nodes_override);
+    let jobs = crate::apply::jobs(prepared);
     let several = jobs.len() > 1;
     let failures = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         for (prepared, address) in &jobs {
             let failures = &failures;
             scope.spawn(move || {
-                let label = format!("[{}] {address}", prepared.group.name);
+                let label = format!("[{}] {address}", prepared.name);
                 if let Err(why) =
                     one_node(prepared, address, request, several.then_some(&label), out)
                 {
@@ -58,10 +57,10 @@ fn one_node(
     label: Option<&String>,
     out: &Mutex<dyn Write + Send>,
 ) -> Result<(), String> {
-    let transport = node::connect(address, &prepared.group.ssh).map_err(|e| e.to_string())?;
+    let transport = node::connect(address, &prepared.ssh).map_err(|e| e.to_string())?;
     let probes = prepared
         .provider
-        .probes(&prepared.settings, &[], &address.root())
+        .probes(&prepared.settings, &prepared.declaration, &[], &address.root())
         .map_err(|e| e.to_string())?
         .map_err(|e| format!("{}: {}", e.field, e.message))?;
     let script = prepared

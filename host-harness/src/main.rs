@@ -208,7 +208,8 @@ fn nodes_command(
     let spec = load_spec(spec_path)?;
     let registry = registry(runtime, global, Some(&spec))?;
     let nodes = override_nodes(global)?;
-    let prepared: Vec<Prepared<'_>> = apply::prepare(&spec, &registry, global.group.as_deref())?;
+    let prepared: Vec<Prepared<'_>> =
+        apply::prepare(&spec, &registry, global.group.as_deref(), &nodes)?;
     let plan_only = matches!(action, Action::Plan);
     let human = global.format == Format::Human && !matches!(action, Action::Status);
     let stdout = Mutex::new(std::io::stdout());
@@ -235,7 +236,6 @@ fn nodes_command(
     let outcomes = apply::run_all(
         &spec,
         &prepared,
-        &nodes,
         &action,
         global.forks,
         &on_progress,
@@ -290,7 +290,7 @@ fn logs_command(
     let spec = load_spec(spec_path)?;
     let registry = registry(runtime, global, Some(&spec))?;
     let nodes = override_nodes(global)?;
-    let prepared = apply::prepare(&spec, &registry, global.group.as_deref())?;
+    let prepared = apply::prepare(&spec, &registry, global.group.as_deref(), &nodes)?;
     // Ctrl-C reaches the node scripts too (one process group); when they
     // end, so does this, quietly.
     ctrlc::set_handler(|| {
@@ -301,7 +301,7 @@ fn logs_command(
     })
     .context("installing the Ctrl-C handler")?;
     let out: Mutex<std::io::Stdout> = Mutex::new(std::io::stdout());
-    let failures = host_harness::logs::show(&prepared, &nodes, request, &out);
+    let failures = host_harness::logs::show(&prepared, request, &out);
     for (node, why) in &failures {
         eprintln!("error: {node}: {why}");
     }
@@ -311,18 +311,15 @@ fn logs_command(
 fn script_command(runtime: &Runtime, global: &Global, spec_path: &Path, os: &str) -> Result<u8> {
     let spec = load_spec(spec_path)?;
     let registry = registry(runtime, global, Some(&spec))?;
-    let prepared = apply::prepare(&spec, &registry, global.group.as_deref())?;
+    let nodes = override_nodes(global)?;
+    let prepared = apply::prepare(&spec, &registry, global.group.as_deref(), &nodes)?;
     let [group] = prepared.as_slice() else {
         anyhow::bail!(
-            "script writes one group's plan; pick one with --group (the spec has {})",
+            "script writes the plan of one set of nodes; pick one with --group or --node (the spec has {})",
             prepared.len()
         );
     };
-    let nodes = override_nodes(global)?;
-    let node = nodes
-        .first()
-        .or(group.group.nodes.first())
-        .expect("a group always has a node");
+    let node = group.nodes.first().expect("a job always has a node");
     let (id, version) = os.split_once(':').unwrap_or((os, ""));
     let os = OsRelease {
         id: id.to_string(),
@@ -350,16 +347,16 @@ fn script_command(runtime: &Runtime, global: &Global, spec_path: &Path, os: &str
     };
     let provider = group.provider;
     let install = provider
-        .install_plan(&group.settings, &facts)?
+        .install_plan(&group.settings, &group.declaration, &facts)?
         .map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.message))?;
     let configure = provider
-        .configure_plan(&group.settings, &group.programs, &facts)?
+        .configure_plan(&group.settings, &group.declaration, &group.programs, &facts)?
         .map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.message))?;
     let plan = group.node_script.converge_plan(&install, &configure)?;
     let title = format!(
         "supd script for group {} ({} steps); generated without looking at the node,\n\
          so every step checks the node itself. Run it as root with: sh <this file>",
-        group.group.name,
+        group.name,
         plan.steps.len()
     );
     let options = apply::script_options(Mode::default(), title, group.limits);

@@ -22,4 +22,7 @@ pub use supervisord_crate::supervision::plan::{
     Directory, File, Guard, GuardedCommand, PackageManager, Packages, PipInstall, Plan,
     StartMethod, Step, Supervisorctl, SystemUser,
 };
-pub use supervisord_crate::supervision::types::{Error, ErrorKind, Signal};
+pub use supervisord_crate::supervision::types::{
+    Error, ErrorKind, EventListener, FcgiProgram, Program, ProgramKind, ServiceRequest, Signal,
+    StreamLog,
+};

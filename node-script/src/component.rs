@@ -2,13 +2,31 @@
 //! modules.
 
 use crate::bindings::exports::supervisord_crate::supervision::node_script::Guest;
-use crate::bindings::{Error, NodeFacts, Plan, ProbeSet, Report, ScriptOptions, ScriptOutput};
-use crate::{converge, facts, report, script};
+use crate::bindings::{
+    Error, NodeFacts, Plan, ProbeSet, Program, Report, ScriptOptions, ScriptOutput,
+    ServiceRequest,
+};
+use crate::{converge, facts, report, script, services};
 
 /// The node-script component.
 pub struct NodeScript;
 
 impl Guest for NodeScript {
+    fn requests(supervisor: String, services: String) -> Result<Vec<ServiceRequest>, Error> {
+        services::requests(&supervisor, &services)
+    }
+
+    fn programs(
+        requests: Vec<ServiceRequest>,
+        mapped: Vec<Result<Program, Error>>,
+    ) -> Result<Vec<Program>, Error> {
+        services::programs(&requests, mapped)
+    }
+
+    fn service_error(requests: Vec<ServiceRequest>, programs: Vec<Program>, error: Error) -> Error {
+        services::service_error(&requests, &programs, error)
+    }
+
     fn facts_script(probes: ProbeSet) -> String {
         facts::script(&probes)
     }

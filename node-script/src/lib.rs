@@ -3,6 +3,8 @@
 //!
 //! - `facts`: the one POSIX `sh` script that reads every probe, and the
 //!   parser of its output into `node-facts`;
+//! - `services`: a declaration's services read into mapping requests, and
+//!   every error placed at the service that caused it;
 //! - `converge`: one plan out of an install and a configure plan;
 //! - `script`: a plan checked and compiled into one POSIX `sh` script that
 //!   checks before it changes;
@@ -22,6 +24,7 @@ pub mod logs;
 pub mod redact;
 pub mod report;
 pub mod script;
+pub mod services;
 mod template;
 pub mod words;
 pub mod xmlrpc;

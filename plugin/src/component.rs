@@ -3,7 +3,8 @@
 
 use crate::bindings::exports::supervisord_crate::supervision::supervision_provider::Guest;
 use crate::bindings::{
-    Error, NodeFacts, Plan, ProbeSet, Program, ProviderInfo, ServiceAction, ServiceOptions,
+    Declaration, Error, NodeFacts, Plan, ProbeSet, Program, ProviderInfo, ServiceAction,
+    ServiceOptions,
 };
 use crate::layout::{OsFamily, Strategy};
 use crate::{API_VERSION, PROVIDER_NAME, facility, plan, probes};
@@ -32,12 +33,21 @@ impl Guest for Provider {
         }
     }
 
-    fn probes(settings: String, programs: Vec<Program>, root: String) -> Result<ProbeSet, Error> {
-        probes::probes(&settings, &programs, &root)
+    fn probes(
+        settings: String,
+        declaration: Declaration,
+        programs: Vec<Program>,
+        root: String,
+    ) -> Result<ProbeSet, Error> {
+        probes::probes(&settings, &declaration, &programs, &root)
     }
 
-    fn install_plan(settings: String, facts: NodeFacts) -> Result<Plan, Error> {
-        plan::install_plan(&settings, &facts)
+    fn install_plan(
+        settings: String,
+        declaration: Declaration,
+        facts: NodeFacts,
+    ) -> Result<Plan, Error> {
+        plan::install_plan(&settings, &declaration, &facts)
     }
 
     fn config_map(facility: String, settings: String) -> Result<Program, Error> {
@@ -50,10 +60,11 @@ impl Guest for Provider {
 
     fn configure_plan(
         settings: String,
+        declaration: Declaration,
         programs: Vec<Program>,
         facts: NodeFacts,
     ) -> Result<Plan, Error> {
-        plan::configure_plan(&settings, &programs, &facts)
+        plan::configure_plan(&settings, &declaration, &programs, &facts)
     }
 
     fn service_plan(

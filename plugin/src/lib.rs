@@ -14,11 +14,13 @@ pub mod error;
 pub mod facility;
 pub mod facts;
 pub mod layout;
+pub mod location;
 pub mod merge;
 pub mod plan;
 pub mod probes;
 pub mod program;
 pub mod render;
+pub mod scope;
 pub mod settings;
 pub mod validate;
 pub mod values;
@@ -29,7 +31,7 @@ pub use component::Provider;
 pub const PROVIDER_NAME: &str = "supervisord";
 
 /// Version of the WIT package this crate implements.
-pub const API_VERSION: &str = "0.2.0";
+pub const API_VERSION: &str = "0.3.0";
 
 /// First line of every file this provider writes. Only files that start with
 /// it are ever pruned, so hand-written files in the include directory are

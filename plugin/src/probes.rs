@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::bindings::{Error, InitSystem, Login, ProbeSet, Program, RunningGroup};
+use crate::bindings::{Declaration, Error, InitSystem, Login, ProbeSet, Program, RunningGroup};
 use crate::layout::{OsFamily, Strategy};
 use crate::plan::parent;
 use crate::settings::{Resolved, Target};
@@ -10,7 +10,15 @@ use crate::settings::{Resolved, Target};
 /// The probes for `settings` on a node rooted at `root`. The OS is not
 /// known yet, so this is the union over every family and strategy the
 /// settings allow; settings that are invalid for all of them are an error.
-pub fn probes(settings: &str, programs: &[Program], root: &str) -> Result<ProbeSet, Error> {
+/// The node's location record is followed too, for the supervisord a
+/// declaration that only adds programs (or a service action) works on.
+pub fn probes(
+    settings: &str,
+    declaration: &Declaration,
+    programs: &[Program],
+    root: &str,
+) -> Result<ProbeSet, Error> {
+    crate::scope::check(declaration, settings, programs)?;
     let target = Target {
         root: root.to_string(),
         os: None,
@@ -53,13 +61,9 @@ pub fn probes(settings: &str, programs: &[Program], root: &str) -> Result<ProbeS
             }
             paths.insert(parent(&p.config).to_string());
             listings.insert(p.include_dir.clone());
-            for record in [
-                crate::plan::watch_state_path(&resolved),
-                crate::plan::applied_record_path(&resolved),
-            ] {
-                paths.insert(record.clone());
-                records.insert(record);
-            }
+            let applied = crate::plan::applied_record_path(&resolved);
+            paths.insert(applied.clone());
+            records.insert(applied);
             pid_files.insert(p.pidfile.clone());
             sockets.insert(p.socket.clone());
             match strategy {
@@ -109,6 +113,10 @@ pub fn probes(settings: &str, programs: &[Program], root: &str) -> Result<ProbeS
     if !any {
         return Err(first_error.expect("at least one combination was tried"));
     }
+    let watch_record = crate::plan::watch_state_path(root, crate::scope::name_of(declaration));
+    paths.insert(watch_record.clone());
+    records.insert(watch_record);
+    paths.insert(crate::location::path(root));
     let watches: BTreeSet<String> = programs
         .iter()
         .flat_map(|p| p.watch.iter().cloned())
@@ -125,6 +133,7 @@ pub fn probes(settings: &str, programs: &[Program], root: &str) -> Result<ProbeS
         running: running_groups(programs),
         watches: watches.into_iter().collect(),
         records: records.into_iter().collect(),
+        locations: vec![crate::location::path(root)],
         paths: paths.into_iter().collect(),
         listings: listings.into_iter().collect(),
         pid_files: pid_files.into_iter().collect(),

@@ -70,8 +70,9 @@ pub fn check_all(programs: &[Program], resolved: Option<&Resolved>) -> Result<()
     for (index, program) in programs.iter().enumerate() {
         check(program, index, resolved)?;
         if !names.insert(program.name.as_str()) {
+            // By index: the name no longer says which program.
             return Err(invalid(
-                field(program, index, "name"),
+                format!("programs[{index}].name"),
                 format!("{:?} is used by more than one program", program.name),
             ));
         }

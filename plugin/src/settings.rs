@@ -195,6 +195,9 @@ impl Target {
 pub struct Resolved {
     /// The merged, checked settings.
     pub settings: Settings,
+    /// The same, as the JSON they were read from (what a location record
+    /// keeps of them).
+    pub merged: Value,
     /// The node.
     pub target: Target,
 }
@@ -250,9 +253,16 @@ impl Resolved {
             .unwrap_or_else(|| "python3".to_string());
         let mut merged = defaults(family, strategy, &base, &python);
         deep_merge(&mut merged, user);
-        let settings: Settings = from_value("settings", merged)?;
+        Resolved::from_merged(merged, target)
+    }
+
+    /// Settings already merged over their defaults (as a location record
+    /// keeps them), checked for `target`.
+    pub fn from_merged(merged: Value, target: &Target) -> Result<Resolved, Error> {
+        let settings: Settings = from_value("settings", merged.clone())?;
         let resolved = Resolved {
             settings,
+            merged,
             target: target.clone(),
         };
         resolved.check()?;

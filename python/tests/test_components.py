@@ -37,7 +37,7 @@ def test_the_code_cache_is_used_and_a_bad_entry_is_a_miss(tmp_path):
     third = Runtime(cache_dir=tmp_path)
     provider = Provider(runtime=third)
     assert third.last_load == "compiled", "a corrupt entry is recompiled"
-    assert provider.info["api-version"] == "0.2.0"
+    assert provider.info["api-version"] == "0.3.0"
 
 
 def test_no_cache_compiles_every_time(tmp_path):

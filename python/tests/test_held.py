@@ -38,10 +38,12 @@ def test_kept_values_give_what_canonical_json_gives(sup, converged):
     programs = [p.program for p in prepared.programs]
     kept = [p.value for p in prepared.programs]
     assert all(isinstance(p, _held.Held) for p in kept)
-    assert [p["command"] for p in programs] == ["sleep 1000", "sleep 2000"]
+    # In key order: app, then web.
+    assert [p["command"] for p in programs] == ["sleep 2000", "sleep 1000"]
 
-    probes = sup.provider.probes(prepared.settings, programs, root)
-    kept_probes = sup.provider.probes(prepared.settings, kept, root, keep=True)
+    declared = prepared.declaration
+    probes = sup.provider.probes(prepared.settings, declared, programs, root)
+    kept_probes = sup.provider.probes(prepared.settings, declared, kept, root, keep=True)
     assert kept_probes.value() == probes
     assert sup.node_script.facts_script(kept_probes) == sup.node_script.facts_script(probes)
 

@@ -349,6 +349,7 @@ fn oracle_run(python: &std::path::Path, seed: u64, cases: usize) {
                 explicit: false,
                 members: vec![program],
                 options: None,
+                scope: "default",
             };
             json!({ "group": program.name, "text": group_file(&group) })
         })

@@ -210,7 +210,7 @@ fn providers_lists_the_bundled_plugins() {
     run.expect_code(0);
     let json = run.json();
     assert_eq!(json["providers"][0]["name"], "supervisord");
-    assert_eq!(json["providers"][0]["api-version"], "0.2.0");
+    assert_eq!(json["providers"][0]["api-version"], "0.3.0");
     assert_eq!(json["facilities"][0]["name"], "app-deploy");
 }
 

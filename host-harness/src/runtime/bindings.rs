@@ -53,5 +53,5 @@ pub use provider::supervisord_crate::supervision::plan::{
     StartMethod, Step, Supervisorctl, SystemUser,
 };
 pub use provider::supervisord_crate::supervision::types::{
-    Error as WitError, ErrorKind, Program, Signal,
+    Declaration, Error as WitError, ErrorKind, Program, Role, ServiceRequest, Signal,
 };

@@ -8,13 +8,16 @@ use wasmtime::Store;
 
 use super::bindings::converger::exports::supervisord_crate::supervision::node_script::Guest;
 use super::bindings::converger::{Converger, ConvergerPre};
-use super::bindings::{NodeFacts, Plan, ProbeSet, Report, ScriptOptions, ScriptOutput};
+use super::bindings::{
+    NodeFacts, Plan, ProbeSet, Program, Report, ScriptOptions, ScriptOutput, ServiceRequest,
+    WitError,
+};
 use super::limits::StoreData;
 use super::plugin::{CallResult, Pool, linker_error, load};
 use super::{CallJsonError, Limits, PluginError, Runtime};
 
 /// The export name of the node-script interface.
-pub const NODE_SCRIPT_INTERFACE: &str = "supervisord-crate:supervision/node-script@0.2.0";
+pub const NODE_SCRIPT_INTERFACE: &str = "supervisord-crate:supervision/node-script@0.3.0";
 
 /// A loaded node-script component.
 pub struct NodeScriptPlugin {
@@ -35,7 +38,7 @@ impl NodeScriptPlugin {
             .map_err(|e| linker_error(label, e))?;
         let pre = ConvergerPre::new(instance_pre).map_err(|e| PluginError::Load {
             plugin: label.to_string(),
-            detail: format!("it is not a node-script component (world `converger` of supervisord-crate:supervision@0.2.0): {e:#}"),
+            detail: format!("it is not a node-script component (world `converger` of supervisord-crate:supervision@0.3.0): {e:#}"),
         })?;
         sandbox.label = format!("node-script ({label})");
         Ok(NodeScriptPlugin {
@@ -72,6 +75,36 @@ impl NodeScriptPlugin {
         args: &[serde_json::Value],
     ) -> Result<serde_json::Value, CallJsonError> {
         self.pool.call_json(NODE_SCRIPT_INTERFACE, function, args)
+    }
+
+    /// `requests`.
+    pub fn requests(&self, supervisor: &str, services: &str) -> CallResult<Vec<ServiceRequest>> {
+        self.call("requests", |store, n| {
+            n.call_requests(store, supervisor, services)
+        })
+    }
+
+    /// `programs`.
+    pub fn programs(
+        &self,
+        requests: &[ServiceRequest],
+        mapped: &[Result<Program, WitError>],
+    ) -> CallResult<Vec<Program>> {
+        self.call("programs", |store, n| {
+            n.call_programs(store, requests, mapped)
+        })
+    }
+
+    /// `service-error`.
+    pub fn service_error(
+        &self,
+        requests: &[ServiceRequest],
+        programs: &[Program],
+        error: &WitError,
+    ) -> Result<WitError, PluginError> {
+        self.call("service-error", |store, n| {
+            n.call_service_error(store, requests, programs, error)
+        })
     }
 
     /// `facts-script`.

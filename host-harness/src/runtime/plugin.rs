@@ -19,7 +19,8 @@ use wasmtime::{Engine, Store, Trap};
 use super::bindings::facility::{Facility, FacilityPre};
 use super::bindings::provider::{Provider, ProviderPre};
 use super::bindings::{
-    NodeFacts, Plan, ProbeSet, Program, ProviderInfo, ServiceAction, ServiceOptions, WitError,
+    Declaration, NodeFacts, Plan, ProbeSet, Program, ProviderInfo, ServiceAction, ServiceOptions,
+    WitError,
 };
 use super::limits::{Limits, StoreData};
 use super::{CacheOutcome, PluginError, Runtime};
@@ -265,7 +266,7 @@ pub(super) fn linker_error(label: &str, error: wasmtime::Error) -> PluginError {
 }
 
 /// The export name of the provider interface.
-pub const PROVIDER_INTERFACE: &str = "supervisord-crate:supervision/supervision-provider@0.2.0";
+pub const PROVIDER_INTERFACE: &str = "supervisord-crate:supervision/supervision-provider@0.3.0";
 
 /// Why `call_json` failed.
 #[derive(Debug, thiserror::Error)]
@@ -299,7 +300,7 @@ impl ProviderPlugin {
             .map_err(|e| linker_error(label, e))?;
         let pre = ProviderPre::new(instance_pre).map_err(|e| PluginError::Load {
             plugin: label.to_string(),
-            detail: format!("it is not a provider (world `provider` of supervisord-crate:supervision@0.2.0): {e:#}"),
+            detail: format!("it is not a provider (world `provider` of supervisord-crate:supervision@0.3.0): {e:#}"),
         })?;
         let mut plugin = ProviderPlugin {
             pool: Pool {
@@ -356,16 +357,27 @@ impl ProviderPlugin {
     }
 
     /// `probes`.
-    pub fn probes(&self, settings: &str, programs: &[Program], root: &str) -> CallResult<ProbeSet> {
+    pub fn probes(
+        &self,
+        settings: &str,
+        declaration: &Declaration,
+        programs: &[Program],
+        root: &str,
+    ) -> CallResult<ProbeSet> {
         self.call("probes", |store, p| {
-            p.call_probes(store, settings, programs, root)
+            p.call_probes(store, settings, declaration, programs, root)
         })
     }
 
     /// `install-plan`.
-    pub fn install_plan(&self, settings: &str, facts: &NodeFacts) -> CallResult<Plan> {
+    pub fn install_plan(
+        &self,
+        settings: &str,
+        declaration: &Declaration,
+        facts: &NodeFacts,
+    ) -> CallResult<Plan> {
         let plan = self.call("install-plan", |store, p| {
-            p.call_install_plan(store, settings, facts)
+            p.call_install_plan(store, settings, declaration, facts)
         })?;
         self.checked("install-plan", plan)
     }
@@ -388,11 +400,12 @@ impl ProviderPlugin {
     pub fn configure_plan(
         &self,
         settings: &str,
+        declaration: &Declaration,
         programs: &[Program],
         facts: &NodeFacts,
     ) -> CallResult<Plan> {
         let plan = self.call("configure-plan", |store, p| {
-            p.call_configure_plan(store, settings, programs, facts)
+            p.call_configure_plan(store, settings, declaration, programs, facts)
         })?;
         self.checked("configure-plan", plan)
     }
@@ -451,7 +464,7 @@ impl FacilityPlugin {
             .map_err(|e| linker_error(label, e))?;
         let pre = FacilityPre::new(instance_pre).map_err(|e| PluginError::Load {
             plugin: label.to_string(),
-            detail: format!("it is not a facility (world `facility` of supervisord-crate:supervision@0.2.0): {e:#}"),
+            detail: format!("it is not a facility (world `facility` of supervisord-crate:supervision@0.3.0): {e:#}"),
         })?;
         let mut plugin = FacilityPlugin {
             pool: Pool {

@@ -26,8 +26,26 @@ pub struct Spec {
     pub providers: Vec<PathBuf>,
     /// Extra facility components, as paths.
     pub facilities: Vec<PathBuf>,
+    /// The scope of every program this spec declares (`default` unless it
+    /// says): it removes only programs of its own scope.
+    pub scope: String,
+    /// Whether it owns every managed program of the supervisords it
+    /// converges, whatever scope wrote them.
+    pub exclusive: bool,
     /// Groups by name, in name order.
     pub groups: Vec<Group>,
+}
+
+/// What a group manages on its nodes' supervisord.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum GroupRole {
+    /// Installs and configures supervisord, and runs its services.
+    #[default]
+    Daemon,
+    /// Only adds its services to the supervisord the node records (takes
+    /// no settings).
+    Programs,
 }
 
 /// A group of nodes that get the same supervisor and services.
@@ -39,6 +57,8 @@ pub struct Group {
     pub nodes: Vec<Address>,
     /// The provider that supervises its services.
     pub supervisor: String,
+    /// What it manages on its nodes' supervisord.
+    pub role: GroupRole,
     /// The provider's settings, as JSON.
     pub settings: serde_json::Value,
     /// Its services, in name order.
@@ -54,12 +74,12 @@ pub struct Service {
     pub name: String,
     /// The facility that maps its settings (`generic` by default).
     pub facility: String,
-    /// Its settings, as JSON, with `service-name` defaulting to its key.
+    /// Its settings, as JSON.
     pub settings: serde_json::Value,
 }
 
 /// How to reach SSH nodes.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct SshOptions {
     /// Private key file.
@@ -153,6 +173,10 @@ struct RawSpec {
     providers: Vec<PathBuf>,
     #[serde(default)]
     facilities: Vec<PathBuf>,
+    #[serde(default)]
+    scope: Option<String>,
+    #[serde(default)]
+    exclusive: bool,
     groups: BTreeMap<String, RawGroup>,
 }
 
@@ -163,6 +187,8 @@ struct RawGroup {
     nodes: Vec<String>,
     #[serde(default = "default_supervisor")]
     supervisor: String,
+    #[serde(default)]
+    role: GroupRole,
     #[serde(default)]
     settings: toml::Table,
     #[serde(default)]
@@ -211,6 +237,8 @@ impl Spec {
             path: path.to_path_buf(),
             providers: raw.providers.iter().map(|p| base.join(p)).collect(),
             facilities: raw.facilities.iter().map(|p| base.join(p)).collect(),
+            scope: raw.scope.unwrap_or_default(),
+            exclusive: raw.exclusive,
             groups: Vec::new(),
             source,
         };
@@ -248,12 +276,9 @@ impl Spec {
                     ),
                 ));
             }
-            let mut settings = toml_to_json(toml::Value::Table(service.settings));
-            if let Some(object) = settings.as_object_mut() {
-                object
-                    .entry("service-name")
-                    .or_insert_with(|| serde_json::Value::String(service_name.clone()));
-            }
+            // `service-name` defaults to the key: the provider's `requests`
+            // says so for every host.
+            let settings = toml_to_json(toml::Value::Table(service.settings));
             services.push(Service {
                 name: service_name,
                 facility: service.facility,
@@ -278,6 +303,7 @@ impl Spec {
             name,
             nodes,
             supervisor: raw.supervisor,
+            role: raw.role,
             settings: toml_to_json(toml::Value::Table(raw.settings)),
             services,
             ssh,
@@ -297,6 +323,23 @@ impl Spec {
     /// The group named `name`.
     pub fn group_named(&self, name: &str) -> Option<&Group> {
         self.groups.iter().find(|g| g.name == name)
+    }
+}
+
+impl Group {
+    /// Its services as the JSON object the provider's `requests` reads.
+    pub fn services_json(&self) -> String {
+        let services: serde_json::Map<String, serde_json::Value> = self
+            .services
+            .iter()
+            .map(|s| {
+                (
+                    s.name.clone(),
+                    serde_json::json!({"facility": s.facility, "settings": s.settings}),
+                )
+            })
+            .collect();
+        serde_json::Value::Object(services).to_string()
     }
 }
 

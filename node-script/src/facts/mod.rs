@@ -30,6 +30,7 @@ pub fn script(probes: &ProbeSet) -> String {
             "VENVS" => list(&probes.venvs),
             "WATCHES" => list(&probes.watches),
             "RECORDS" => list(&probes.records),
+            "LOCATIONS" => list(&probes.locations),
             "RUNNING" => probes
                 .running
                 .iter()
@@ -55,11 +56,55 @@ fn unreadable(message: String, output: &ScriptOutput) -> Error {
     }
 }
 
+/// The probes of the location records the output holds, added to
+/// `probes` (the facts script followed them in the same run).
+fn followed(probes: &ProbeSet, output: &ScriptOutput) -> ProbeSet {
+    let mut probes = probes.clone();
+    probes.records.extend(probes.locations.iter().cloned());
+    for line in output.stdout.lines() {
+        let Some(rest) = line.strip_prefix("rec\t") else {
+            continue;
+        };
+        let Some((record, content)) = rest.split_once('\t') else {
+            continue;
+        };
+        if !probes.locations.iter().any(|l| l == record) {
+            continue;
+        }
+        let Some((kind, value)) = content.split_once('\t') else {
+            continue;
+        };
+        let list = match kind {
+            "path" => &mut probes.paths,
+            "listing" => &mut probes.listings,
+            "pid-file" => &mut probes.pid_files,
+            "socket" => &mut probes.sockets,
+            "record" => &mut probes.records,
+            _ => continue,
+        };
+        if !value.is_empty() {
+            list.push(value.to_string());
+        }
+    }
+    for list in [
+        &mut probes.paths,
+        &mut probes.listings,
+        &mut probes.pid_files,
+        &mut probes.sockets,
+        &mut probes.records,
+    ] {
+        list.sort();
+        list.dedup();
+    }
+    probes
+}
+
 /// Parses the facts script's output for a node rooted at `root`.
 pub fn parse(probes: &ProbeSet, root: &str, output: &ScriptOutput) -> Result<NodeFacts, Error> {
     if !output.stdout.lines().any(|l| l == "done") {
         return Err(unreadable("the facts script did not finish".into(), output));
     }
+    let probes = &followed(probes, output);
     // The login is unknown until its line is read.
     let mut facts = NodeFacts {
         gathered: true,

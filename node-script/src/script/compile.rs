@@ -34,7 +34,9 @@ pub fn compile(plan: &Plan, options: &ScriptOptions) -> String {
             out,
             "    supd_lock {} {} {}",
             quote(&lock_path(config)),
-            options.lock_wait_secs,
+            options
+                .lock_wait_secs
+                .unwrap_or(super::validate::DEFAULT_LOCK_WAIT_SECS),
             quote(options.title.lines().next().unwrap_or("supervisord-crate"))
         );
     }

@@ -7,7 +7,7 @@ mod compile;
 mod validate;
 
 pub use compile::{compile, lock_path};
-pub use validate::validate;
+pub use validate::{DEFAULT_LOCK_WAIT_SECS, DEFAULT_MAX_BYTES, DEFAULT_MAX_STEPS, validate};
 
 /// Quotes a word for sh.
 pub fn quote(word: &str) -> String {

@@ -274,7 +274,9 @@ supd_absent() {
     fi
     if [ "$3" = 1 ]; then
         supd_stage_init
-        printf 'remove\t\t%s\n' "$2" >> "$SUPD_STAGED"
+        # Every field is non-empty: tab is IFS white space, so `read`
+        # would merge an empty field into the next one.
+        printf 'remove\t%s\t%s\n' "$2" "$2" >> "$SUPD_STAGED"
     fi
     if [ "$SUPD_CHECK" = 1 ]; then
         supd_changed "$1" "would remove it"
@@ -289,7 +291,9 @@ supd_absent() {
 }
 
 # Staging: supd_stage_init makes the list of staged files (and, in check
-# mode, the private directory they are written to).
+# mode, the private directory they are written to). The list has a line
+# per file, `write TAB temporary TAB target` or `remove TAB target TAB
+# target`.
 supd_stage_init() {
     [ -n "$SUPD_STAGED" ] && return 0
     SUPD_STAGED=$(mktemp "${TMPDIR:-/tmp}/supd-staged.XXXXXX") || exit 70
@@ -406,7 +410,7 @@ supd_commit() {
                        supd_report "$_step" failed "cannot put $_bad in place: $_err"
                        exit 1
                    } ;;
-            remove) _err=$(rm -f "$_dst" 2>&1) || {
+            remove) _err=$(rm -f -- "$_dst" 2>&1) || {
                        supd_report "$_step" failed "cannot remove $_dst: $_err"
                        exit 1
                    } ;;

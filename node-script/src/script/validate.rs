@@ -15,15 +15,25 @@ fn refuse(field: String, message: String) -> Error {
     }
 }
 
+/// The most steps a plan may have when the host names no bound.
+pub const DEFAULT_MAX_STEPS: u32 = 10_000;
+
+/// The most bytes a plan may carry when the host names no bound.
+pub const DEFAULT_MAX_BYTES: u64 = 16 << 20;
+
+/// How long a script waits for another apply when the host names no wait.
+pub const DEFAULT_LOCK_WAIT_SECS: u32 = 60;
+
 /// Checks `plan` against the script's rules and the options' bounds.
 pub fn validate(plan: &Plan, options: &ScriptOptions) -> Result<(), Error> {
-    if plan.steps.len() > options.max_steps as usize {
+    let max_steps = options.max_steps.unwrap_or(DEFAULT_MAX_STEPS);
+    let max_bytes = options.max_bytes.unwrap_or(DEFAULT_MAX_BYTES);
+    if plan.steps.len() > max_steps as usize {
         return Err(refuse(
             "plan.steps".into(),
             format!(
-                "{} steps is over the limit of {}",
+                "{} steps is over the limit of {max_steps}",
                 plan.steps.len(),
-                options.max_steps
             ),
         ));
     }
@@ -98,13 +108,10 @@ pub fn validate(plan: &Plan, options: &ScriptOptions) -> Result<(), Error> {
             format!("step {index} is staged, but no commit-config step follows it"),
         ));
     }
-    if bytes > options.max_bytes {
+    if bytes > max_bytes {
         return Err(refuse(
             "plan.steps".into(),
-            format!(
-                "{bytes} bytes of plan is over the limit of {}",
-                options.max_bytes
-            ),
+            format!("{bytes} bytes of plan is over the limit of {max_bytes}"),
         ));
     }
     Ok(())

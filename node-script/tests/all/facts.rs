@@ -16,6 +16,7 @@ fn probes(paths: Vec<String>, listings: Vec<String>, pid_files: Vec<String>) -> 
         sockets: vec![],
         watches: vec![],
         records: vec![],
+        locations: Vec::new(),
         running: vec![],
     }
 }
@@ -216,5 +217,48 @@ fn watched_files_and_directories_hash_and_records_read_whole() {
         conf.hash,
         hash("conf"),
         "a file deep in the directory changed its hash"
+    );
+}
+
+#[test]
+fn location_records_are_followed_in_the_same_run() {
+    let dir = scratch("facts-location");
+    let d = dir.display().to_string();
+    std::fs::create_dir(dir.join("conf.d")).unwrap();
+    std::fs::write(dir.join("conf.d/web.conf"), "; web\n").unwrap();
+    std::fs::write(dir.join("supervisord.conf"), "[supervisord]\n").unwrap();
+    std::fs::write(dir.join("applied"), "abc\n").unwrap();
+    std::fs::write(dir.join("dead.pid"), "999999999\n").unwrap();
+    let location = format!(
+        "# where it lives\nowner\tdefault\npath\t{d}/supervisord.conf\npath\t{d}/conf.d\nlisting\t{d}/conf.d\npid-file\t{d}/dead.pid\nsocket\t{d}/none.sock\nrecord\t{d}/applied\nsettings\t{{\"a\": 1}}\n"
+    );
+    std::fs::write(dir.join("location"), &location).unwrap();
+    let mut probes = probes(vec![], vec![], vec![]);
+    probes.locations = vec![format!("{d}/location"), format!("{d}/no-such-location")];
+    let output = run(&facts::script(&probes));
+    let facts = facts::parse(&probes, &d, &output).expect("facts parse");
+    let has_path = |p: &str| facts.paths.iter().any(|f| f.path == format!("{d}/{p}"));
+    for path in ["supervisord.conf", "conf.d", "conf.d/web.conf"] {
+        assert!(has_path(path), "{path} followed: {:#?}", facts.paths);
+    }
+    let record = |p: &str| {
+        facts
+            .records
+            .iter()
+            .find(|r| r.path == format!("{d}/{p}"))
+            .unwrap_or_else(|| panic!("no record {p}: {:#?}", facts.records))
+            .content
+            .clone()
+    };
+    assert_eq!(record("location").as_deref(), Some(location.as_str()));
+    assert_eq!(record("applied").as_deref(), Some("abc\n"));
+    assert_eq!(record("no-such-location"), None);
+    assert!(
+        facts
+            .processes
+            .iter()
+            .any(|p| p.pid_file == format!("{d}/dead.pid") && !p.alive),
+        "{:#?}",
+        facts.processes
     );
 }

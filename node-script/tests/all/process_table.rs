@@ -72,6 +72,7 @@ fn probes(socket: &str, running: &[(&str, u32)]) -> ProbeSet {
         sockets: vec![socket.to_string()],
         watches: vec![],
         records: vec![],
+        locations: Vec::new(),
         running: running
             .iter()
             .map(|(name, processes)| RunningGroup {

@@ -152,6 +152,32 @@ fn accepted_configuration_goes_in_place_refused_changes_nothing() {
 }
 
 #[test]
+fn a_staged_removal_removes_the_file_with_the_configuration() {
+    let dir = scratch("staging-removal");
+    let good = "[program:web]\ncommand=sleep 1000\n";
+    run_plan(&config_plan(&dir, good), false);
+    let stale = dir.join("conf.d/old.conf");
+    std::fs::write(&stale, "[program:old]\ncommand=sleep 1000\n").unwrap();
+    let mut plan = config_plan(&dir, good);
+    let commit = plan.steps.len() - 1;
+    plan.steps.insert(
+        commit,
+        step(Desired::Absent(supervisord_node_script::bindings::AbsentFile {
+            path: stale.display().to_string(),
+            staged: true,
+        })),
+    );
+    for check in [true, false] {
+        let report = run_plan(&plan, check);
+        assert_eq!(report.outcome, Outcome::Changed, "{report:#?}");
+        assert_eq!(stale.exists(), check, "removed unless checking: {report:#?}");
+    }
+    // Removed, the next run finds nothing to do.
+    let report = run_plan(&plan, false);
+    assert_eq!(report.outcome, Outcome::Ok, "{report:#?}");
+}
+
+#[test]
 fn without_supervisor_the_candidate_goes_in_place_unchecked() {
     let dir = scratch("staging-unchecked");
     // The venv's python without its site-packages: an interpreter that

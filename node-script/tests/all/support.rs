@@ -100,9 +100,9 @@ pub fn options(check: bool, diff: bool) -> ScriptOptions {
         check,
         diff,
         title: "test".into(),
-        max_steps: 10_000,
-        max_bytes: 16 << 20,
-        lock_wait_secs: 60,
+        max_steps: None,
+        max_bytes: None,
+        lock_wait_secs: None,
     }
 }
 

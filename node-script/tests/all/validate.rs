@@ -8,8 +8,8 @@ use crate::support::*;
 #[test]
 fn bad_plans_are_refused_naming_the_step() {
     let limits = |steps: u32, bytes: u64| ScriptOptions {
-        max_steps: steps,
-        max_bytes: bytes,
+        max_steps: Some(steps),
+        max_bytes: Some(bytes),
         ..options(false, false)
     };
     let cases: Vec<(

@@ -3,8 +3,8 @@
 
 use super::{PlanBuilder, parent};
 use crate::bindings::{
-    Daemon, DaemonEnsure, Desired, Directory, Error, File, Guard, GuardedCommand, NodeFacts,
-    PackageManager, Packages, PipInstall, Plan, StartMethod, SystemUser,
+    Daemon, DaemonEnsure, Declaration, Desired, Directory, Error, File, Guard, GuardedCommand,
+    NodeFacts, PackageManager, Packages, PipInstall, Plan, Role, StartMethod, SystemUser,
 };
 use crate::error::unsupported;
 use crate::facts::{Facts, FileState};
@@ -12,9 +12,23 @@ use crate::layout::Strategy;
 use crate::render::{SECRET_KEYS, supervisord_conf};
 use crate::settings::{Resolved, Target};
 
-/// Builds the install plan for a node.
-pub fn install_plan(settings: &str, facts: &NodeFacts) -> Result<Plan, Error> {
+/// Builds the install plan for a node: everything for a declaration that
+/// owns the daemon; for one that only adds programs, the recorded daemon
+/// started when it is down.
+pub fn install_plan(
+    settings: &str,
+    declaration: &Declaration,
+    facts: &NodeFacts,
+) -> Result<Plan, Error> {
+    crate::scope::check(declaration, settings, &[])?;
+    if declaration.role == Role::Programs {
+        let resolved = super::located(facts)?;
+        let mut plan = PlanBuilder::new();
+        running(&mut plan, &resolved, &Facts::new(facts));
+        return Ok(plan.finish());
+    }
     let resolved = Resolved::resolve(settings, &Target::from_facts(facts))?;
+    crate::location::standing(declaration, &resolved, facts)?;
     let facts = Facts::new(facts);
     let mut plan = PlanBuilder::new();
     let mut installed = Vec::new();
@@ -316,32 +330,39 @@ fn systemd_unit(plan: &mut PlanBuilder, r: &Resolved, facts: &Facts<'_>) -> Opti
     Some(written)
 }
 
+/// The daemon step of `ensure`.
+fn daemon_step(r: &Resolved, ensure: DaemonEnsure) -> Desired {
+    let p = &r.settings.paths;
+    Desired::Daemon(Daemon {
+        start: r.start_method(),
+        pid_file: p.pidfile.clone(),
+        socket: p.socket.clone(),
+        ctl: r.ctl(),
+        ensure,
+    })
+}
+
 /// The daemon: restarted when its configuration (or binary) changes in this
 /// apply, started when it is down, left alone otherwise.
 fn daemon(plan: &mut PlanBuilder, r: &Resolved, facts: &Facts<'_>, changed: Vec<u32>) {
-    let p = &r.settings.paths;
-    let step = |ensure| {
-        Desired::Daemon(Daemon {
-            start: r.start_method(),
-            pid_file: p.pidfile.clone(),
-            socket: p.socket.clone(),
-            ctl: r.ctl(),
-            ensure,
-        })
-    };
     // Restart first, when something it reads changed: if it was down this
     // starts it, and the `running` step after it finds nothing to do. A
     // package's post-install script may start the daemon with its stock
     // configuration, which this restart replaces.
     plan.after_change(
-        step(DaemonEnsure::Restarted),
+        daemon_step(r, DaemonEnsure::Restarted),
         "its configuration or installation changed",
         changed,
     );
-    if facts.alive(&p.pidfile) != Some(true) {
-        plan.always(step(DaemonEnsure::Running), "not known to run");
-    }
+    running(plan, r, facts);
     enable(plan, r, facts);
+}
+
+/// The daemon started when the facts do not say it runs.
+fn running(plan: &mut PlanBuilder, r: &Resolved, facts: &Facts<'_>) {
+    if facts.alive(&r.settings.paths.pidfile) != Some(true) {
+        plan.always(daemon_step(r, DaemonEnsure::Running), "not known to run");
+    }
 }
 
 /// The service starts at boot: enabled whether or not it runs now (the

@@ -14,8 +14,24 @@ pub use watch::watch_state_path;
 
 use sha2::{Digest, Sha256};
 
-use crate::bindings::{Condition, Desired, File, Plan, Step};
+use crate::bindings::{Condition, Desired, Error, File, NodeFacts, Plan, Step};
 use crate::facts::{Facts, FileState};
+use crate::settings::Resolved;
+
+/// The settings of the supervisord the node's location record names: what
+/// a declaration that only adds programs works on.
+pub fn located(facts: &NodeFacts) -> Result<Resolved, Error> {
+    match crate::location::read(facts)? {
+        Some(location) => crate::location::resolve(&location, facts),
+        None => Err(crate::error::unsupported(
+            "declaration.role",
+            format!(
+                "no supervisord is recorded on this node ({}); converge one first with a declaration of role daemon",
+                crate::location::path(&facts.root)
+            ),
+        )),
+    }
+}
 
 /// Collects steps in order.
 #[derive(Debug, Default)]

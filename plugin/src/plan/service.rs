@@ -22,7 +22,7 @@ pub fn service_plan(
     action: ServiceAction,
     options: &ServiceOptions,
 ) -> Result<Plan, Error> {
-    let resolved = Resolved::resolve(settings, &Target::from_facts(facts))?;
+    let resolved = service_settings(settings, facts)?;
     let target = ctl_target(service)?;
     let group = service.split(':').next().unwrap_or(service).to_string();
     if service == "*"
@@ -88,6 +88,19 @@ pub fn service_plan(
         }
     }
     Ok(plan.finish())
+}
+
+/// The supervisord a service action works on: the one `settings` describe,
+/// or, when they are empty, the one the node's location record names (its
+/// defaults when it has none).
+fn service_settings(settings: &str, facts: &NodeFacts) -> Result<Resolved, Error> {
+    let empty = settings.trim().is_empty()
+        || serde_json::from_str::<serde_json::Value>(settings)
+            .is_ok_and(|v| v.as_object().is_some_and(|o| o.is_empty()));
+    if empty && let Some(location) = crate::location::read(facts)? {
+        return crate::location::resolve(&location, facts);
+    }
+    Resolved::resolve(settings, &Target::from_facts(facts))
 }
 
 /// Whether `action` on `service` would change nothing, given what the

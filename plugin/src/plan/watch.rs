@@ -1,27 +1,26 @@
 //! Restarts for watched paths: a program whose watched files changed since
 //! the last apply restarts once, even though its configuration did not.
 //!
-//! The hashes applied last are recorded on the node in one file under the
-//! supervisor's run directory, a line `program TAB path TAB hash` per
-//! watched path. A path with no recorded hash is seen for the first time:
-//! it is recorded and restarts nothing. The record is written after the
-//! restarts, so a restart that fails is tried again by the next apply.
+//! The hashes applied last are recorded on the node in one file per scope
+//! under root's run directory (`/run/supervisord-crate`), a line `program
+//! TAB path TAB hash` per watched path. A path with no recorded hash is
+//! seen for the first time: it is recorded and restarts nothing. The
+//! record is written after the restarts, so a restart that fails is tried
+//! again by the next apply. It lives where a reboot clears it (a tmpfs
+//! `/run`): after a reboot every program started afresh with what is on
+//! disk, so there is nothing to restart, only to record.
 
 use std::collections::BTreeMap;
 
 use crate::bindings::{NodeFacts, Program};
 use crate::facts::Facts;
-use crate::settings::Resolved;
 
 /// What a missing watched path records as its hash.
 const MISSING: &str = "missing";
 
-/// The record file.
-pub fn watch_state_path(resolved: &Resolved) -> String {
-    format!(
-        "{}/supervisord-crate.watch",
-        resolved.settings.paths.run_dir.trim_end_matches('/')
-    )
+/// The record file of a scope's watched paths on a node rooted at `root`.
+pub fn watch_state_path(root: &str, scope: &str) -> String {
+    crate::layout::under(root, &format!("/run/supervisord-crate/watch.{scope}"))
 }
 
 /// What the node says about every watched path now, and what was recorded.

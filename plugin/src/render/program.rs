@@ -3,7 +3,6 @@
 //! sections of its members.
 
 use super::ini::{IniWriter, boolean, environment, escape_percent};
-use crate::MANAGED_MARKER;
 use crate::bindings::{Autorestart, LogTarget, Program, ProgramKind, Signal, StreamLog};
 use crate::settings::GroupOptions;
 use crate::values::{ByteSize, Octal};
@@ -19,11 +18,13 @@ pub struct ProcessGroup<'a> {
     pub members: Vec<&'a Program>,
     /// Options from `settings.groups`.
     pub options: Option<&'a GroupOptions>,
+    /// The scope of the declaration that writes it, named in its marker.
+    pub scope: &'a str,
 }
 
 /// Renders the file of one process group.
 pub fn group_file(group: &ProcessGroup<'_>) -> String {
-    let mut w = IniWriter::new(MANAGED_MARKER);
+    let mut w = IniWriter::new(&crate::scope::marker(group.scope));
     if group.explicit {
         let names: Vec<&str> = group.members.iter().map(|p| p.name.as_str()).collect();
         w.section(&format!("group:{}", group.name))

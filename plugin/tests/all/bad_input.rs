@@ -6,8 +6,8 @@ use supervisord_plugin::bindings::{
     ServiceOptions,
 };
 use supervisord_plugin::facility::config_map;
-use supervisord_plugin::plan::{configure_plan, install_plan, service_plan};
-use supervisord_plugin::probes::probes;
+use supervisord_plugin::plan::service_plan;
+
 
 use crate::support::*;
 

@@ -6,7 +6,7 @@ use supervisord_plugin::MANAGED_MARKER;
 use supervisord_plugin::bindings::{
     Desired, EnvVar, NodeFacts, ProcessState, Program, SupervisorState,
 };
-use supervisord_plugin::plan::{configure_plan, install_plan};
+
 
 use crate::support::*;
 
@@ -14,12 +14,15 @@ const ROOT: &str = "/n";
 const CONF_D: &str = "/n/opt/supervisord/etc/conf.d";
 const CONF: &str = "/n/opt/supervisord/etc/supervisord.conf";
 
-/// The plan's steps, but the record of what supervisord applied (which
-/// `applied_configuration_is_recorded_and_read_back` covers).
+const LOCATION: &str = "/n/var/lib/supervisord-crate/location";
+
+/// The plan's steps, but the records of what supervisord applied and
+/// where it lives (which `applied_configuration_is_recorded_and_read_back`
+/// and the scope tests cover).
 fn steps(programs: &[Program], facts: &NodeFacts) -> Vec<String> {
     describe(&configure_plan("{}", programs, facts).unwrap_or_else(|e| panic!("{e:?}")))
         .into_iter()
-        .filter(|s| !s.contains("supervisord-crate.applied"))
+        .filter(|s| !s.contains("supervisord-crate.applied") && !s.contains("supervisord-crate/location"))
         .collect()
 }
 
@@ -35,6 +38,8 @@ fn two_programs() -> Vec<Program> {
 fn sandbox_with(files: &[(&str, &str)]) -> NodeFacts {
     let base = sandbox(ROOT);
     let conf = install_plan("{}", &base).unwrap();
+    let location = configure_plan("{}", &[], &base).unwrap();
+    let base = with_record(base, LOCATION, file_content(&location, LOCATION));
     let mut facts = with_file(base, CONF, file_content(&conf, CONF), 0o644, "dev");
     for (name, content) in files {
         facts = with_file(facts, &format!("{CONF_D}/{name}"), content, 0o644, "dev");
@@ -146,6 +151,8 @@ fn grouped_programs_share_one_file_named_after_the_group() {
             "ctl update site after [0]".to_string(),
             "await site 19s".into(),
             format!("file {APPLIED} 644"),
+            // The group's priority is a setting: the record of them changes.
+            format!("file {LOCATION} 644"),
         ]
     );
     let content = file_content(&plan, &format!("{CONF_D}/site.conf"));
@@ -324,7 +331,7 @@ fn a_fatal_program_that_should_run_is_started_again() {
     assert_eq!(steps(&programs, &healthy), Vec::<String>::new());
 }
 
-const RECORD: &str = "/n/opt/supervisord/run/supervisord-crate.watch";
+const RECORD: &str = "/n/run/supervisord-crate/watch.default";
 
 /// Facts with `/n/app.jar` hashing to `now` (None: missing) and, when
 /// given, the record of the last apply.

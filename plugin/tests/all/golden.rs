@@ -8,7 +8,7 @@ use supervisord_plugin::bindings::{
     Autorestart, EnvVar, EventListener, FcgiProgram, InitSystem, LogTarget, NodeFacts, Program,
     ProgramKind, Signal,
 };
-use supervisord_plugin::plan::{configure_plan, install_plan};
+
 
 use crate::support::*;
 

@@ -2,7 +2,7 @@
 
 use pretty_assertions::assert_eq;
 use supervisord_plugin::bindings::{InitSystem, NodeFacts};
-use supervisord_plugin::plan::install_plan;
+
 
 use crate::support::*;
 

@@ -5,5 +5,6 @@ mod bad_input;
 mod configure;
 mod golden;
 mod install;
+mod scopes;
 mod service;
 mod support;

@@ -9,7 +9,7 @@ use supervisord_plugin::bindings::{
 };
 use supervisord_plugin::facility::config_map;
 use supervisord_plugin::plan::service_plan;
-use supervisord_plugin::probes::probes;
+
 
 use crate::support::*;
 
@@ -320,7 +320,7 @@ fn probes_expect_running_the_groups_whose_programs_all_autostart() {
 fn the_provider_describes_itself() {
     let info = Provider::register_provider();
     assert_eq!(info.name, "supervisord");
-    assert_eq!(info.api_version, "0.2.0");
+    assert_eq!(info.api_version, "0.3.0");
     assert_eq!(info.install_strategies, vec!["packages", "pip"]);
     assert_eq!(info.os_families, vec!["debian", "rhel", "alpine", "arch"]);
     assert_eq!(info.actions.len(), 7);

@@ -2,6 +2,7 @@
 //! plan step so tables of expected plans stay readable.
 
 use supervisord_plugin::bindings::{
+    Declaration, Error, ProbeSet, Role,
     Condition, CtlAction, Desired, FileInfo, InitSystem, Login, NodeFacts, OsRelease, PackageFact,
     PathFact, PathKind, Plan, ProcessFact, Program, ProgramKind, Python, StartMethod, Step,
     StreamLog, VenvPackageFact,
@@ -255,4 +256,46 @@ pub fn file_content<'a>(plan: &'a Plan, path: &str) -> &'a str {
             _ => None,
         })
         .unwrap_or_else(|| panic!("no file step for {path} in {:#?}", describe(plan)))
+}
+
+/// The declaration hosts make by default: scope `default`, owning the
+/// daemon.
+pub fn owner() -> Declaration {
+    scoped("", Role::Daemon)
+}
+
+/// A declaration of `scope` with `role`.
+pub fn scoped(scope: &str, role: Role) -> Declaration {
+    Declaration {
+        scope: scope.into(),
+        role,
+        exclusive: false,
+        absent: Vec::new(),
+    }
+}
+
+/// The install plan of the default declaration.
+pub fn install_plan(settings: &str, facts: &NodeFacts) -> Result<Plan, Error> {
+    supervisord_plugin::plan::install_plan(settings, &owner(), facts)
+}
+
+/// The configure plan of the default declaration.
+pub fn configure_plan(settings: &str, programs: &[Program], facts: &NodeFacts) -> Result<Plan, Error> {
+    supervisord_plugin::plan::configure_plan(settings, &owner(), programs, facts)
+}
+
+/// The probes of the default declaration.
+pub fn probes(settings: &str, programs: &[Program], root: &str) -> Result<ProbeSet, Error> {
+    supervisord_plugin::probes::probes(settings, &owner(), programs, root)
+}
+
+/// Adds a small file the node reads whole (a record): its path fact and
+/// its content.
+pub fn with_record(facts: NodeFacts, path: &str, content: &str) -> NodeFacts {
+    let mut facts = with_file(facts, path, content, 0o644, "root");
+    facts.records.push(supervisord_plugin::bindings::RecordFact {
+        path: path.into(),
+        content: Some(content.into()),
+    });
+    facts
 }

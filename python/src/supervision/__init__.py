@@ -14,7 +14,18 @@ runner: `run(script) -> (stdout, exit_code)`.
 """
 
 from ._components import Facility, NodeScript, Provider
-from ._converge import ACTIONS, Prepared, Program, Supervision, converge, service, status
+from ._converge import (
+    ACTIONS,
+    PROGRAM_STATES,
+    ROLES,
+    Prepared,
+    Program,
+    Supervision,
+    converge,
+    declaration,
+    service,
+    status,
+)
 from ._exceptions import (
     ComponentError,
     FactsError,
@@ -35,6 +46,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ACTIONS",
+    "PROGRAM_STATES",
+    "ROLES",
     "ComponentError",
     "Facility",
     "FactsError",
@@ -61,6 +74,7 @@ __all__ = [
     "Supervision",
     "SupervisionError",
     "converge",
+    "declaration",
     "service",
     "status",
 ]

@@ -108,23 +108,43 @@ class Provider(_Component):
         self.label = f"{self.name} ({self.label})"
 
     def probes(
-        self, settings: Optional[Settings], programs: Sequence[Value], root: str, *, keep: bool = False
+        self,
+        settings: Optional[Settings],
+        declaration: dict,
+        programs: Sequence[Value],
+        root: str,
+        *,
+        keep: bool = False,
     ) -> Any:
-        return self._invoke("probes", [settings_text(settings), list(programs), root], keep)
+        return self._invoke("probes", [settings_text(settings), declaration, list(programs), root], keep)
 
-    def install_plan(self, settings: Optional[Settings], facts: Value, *, keep: bool = False) -> Any:
-        return self._invoke("install-plan", [settings_text(settings), facts], keep)
+    def install_plan(
+        self, settings: Optional[Settings], declaration: dict, facts: Value, *, keep: bool = False
+    ) -> Any:
+        return self._invoke("install-plan", [settings_text(settings), declaration, facts], keep)
 
     def config_map(self, facility: str, settings: Optional[Settings], *, keep: bool = False) -> Any:
         return self._invoke("config-map", [facility, settings_text(settings)], keep)
+
+    def config_map_result(self, facility: str, settings: Optional[Settings]) -> Held:
+        """`config-map`'s whole result, held (ok or err)."""
+        return self._instance.call("config-map", [facility, settings_text(settings)], keep=True)
 
     def check_programs(self, programs: Sequence[Value]) -> None:
         self._invoke("check-programs", [list(programs)])
 
     def configure_plan(
-        self, settings: Optional[Settings], programs: Sequence[Value], facts: Value, *, keep: bool = False
+        self,
+        settings: Optional[Settings],
+        declaration: dict,
+        programs: Sequence[Value],
+        facts: Value,
+        *,
+        keep: bool = False,
     ) -> Any:
-        return self._invoke("configure-plan", [settings_text(settings), list(programs), facts], keep)
+        return self._invoke(
+            "configure-plan", [settings_text(settings), declaration, list(programs), facts], keep
+        )
 
     def service_plan(
         self,
@@ -154,6 +174,10 @@ class Facility(_Component):
     def config_map(self, supervisor: str, settings: Optional[Settings], *, keep: bool = False) -> Any:
         return self._invoke("config-map", [supervisor, settings_text(settings)], keep)
 
+    def config_map_result(self, supervisor: str, settings: Optional[Settings]) -> Held:
+        """`config-map`'s whole result, held (ok or err)."""
+        return self._instance.call("config-map", [supervisor, settings_text(settings)], keep=True)
+
 
 class NodeScript(_Component):
     """The node-script component: facts and apply scripts, and their output
@@ -161,6 +185,22 @@ class NodeScript(_Component):
 
     _interface = "supervisord-crate:supervision/node-script"
     _default = "node-script"
+
+    def requests(self, supervisor: str, services: Any) -> list:
+        """A declaration's services (a mapping, or its JSON text) read into
+        mapping requests: key, facility, supervisor and settings."""
+        text = services if isinstance(services, str) else json.dumps(dict(services))
+        return self._invoke("requests", [supervisor, text])
+
+    def programs(self, requests: Sequence[dict], mapped: Sequence[Held], *, keep: bool = False) -> Any:
+        """The programs the requests were mapped to (each a held
+        `config-map` result); the first mapping error, placed at its
+        service, raises `ProviderError`."""
+        return self._invoke("programs", [list(requests), list(mapped)], keep)
+
+    def service_error(self, requests: Sequence[dict], programs: Sequence[Value], error: dict) -> dict:
+        """`error` (canonical JSON) placed at the service it is about."""
+        return self.call("service-error", [list(requests), list(programs), error])
 
     def facts_script(self, probes: Value) -> str:
         return self.call("facts-script", [probes])

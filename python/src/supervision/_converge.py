@@ -11,7 +11,6 @@ reads. An idempotent run is one round trip, a changing one two.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
@@ -30,6 +29,14 @@ ACTIONS = ("start", "stop", "restart", "status", "enable", "disable", "signal")
 SIGNALS = ("term", "hup", "int", "quit", "kill", "usr1", "usr2", "cont", "stop", "winch")
 
 
+#: The declaration roles: owning the daemon, or only adding programs.
+ROLES = ("daemon", "programs")
+
+#: A program's states in `Supervision.program` (as Ansible's and pyinfra's
+#: program-level module and operation name them).
+PROGRAM_STATES = ("present", "absent", "started", "stopped", "restarted")
+
+
 @dataclass(frozen=True)
 class Program:
     """A service mapped to a supervisord program: the service's name and the
@@ -44,10 +51,22 @@ class Program:
         return self.value.value() if isinstance(self.value, Held) else self.value
 
 
+def declaration(
+    scope: Optional[str] = None, role: str = "daemon", exclusive: bool = False, absent: Sequence[str] = ()
+) -> dict:
+    """A declaration as the components take it: who declares (`scope`,
+    `default` when None), whether it owns the daemon (`role="daemon"`) or
+    only adds programs (`role="programs"`), whether it owns every managed
+    program (`exclusive`), and the programs that must not exist."""
+    if role not in ROLES:
+        raise ProviderError("role", "invalid-value", f"{role!r} is not one of {', '.join(ROLES)}")
+    return {"scope": scope or "", "role": role, "exclusive": bool(exclusive), "absent": list(absent)}
+
+
 @dataclass(frozen=True)
 class Prepared:
     """Everything about a converge that does not need the node: settings,
-    programs, and the facts script to run."""
+    the declaration, programs, and the facts script to run."""
 
     settings: str
     root: str
@@ -55,6 +74,10 @@ class Prepared:
     #: The provider's probe set, as the components take it.
     probe_set: Union[dict, Held] = field(repr=False)
     facts_script: str
+    #: Who declares, and what it owns (see `declaration`).
+    declaration: dict = field(default_factory=declaration)
+    #: The services as node-script read them (`requests`).
+    requests: Tuple[dict, ...] = ()
 
     @property
     def probes(self) -> dict:
@@ -107,59 +130,66 @@ class Supervision:
         `{"facility": "generic", "settings": {...}, "supervisor":
         "supervisord"}` (only `settings` is needed); its `service-name`
         defaults to its key. Errors name `services.<key>.<field>`."""
-        programs = []
-        for key, service in services.items():
-            if not isinstance(service, Mapping):
-                raise ProviderError(f"services.{key}", "malformed", "a service is a mapping with `settings`")
-            unknown = sorted(set(service) - {"facility", "settings", "supervisor"})
-            if unknown:
-                raise ProviderError(
-                    f"services.{key}.{unknown[0]}", "unknown-field",
-                    "a service has only facility, settings and supervisor",
-                )
-            supervisor = service.get("supervisor", self.provider.name)
-            if supervisor != self.provider.name:
-                raise ProviderError(
-                    f"services.{key}.supervisor", "not-implemented",
-                    f"{supervisor} supervisor requested, but the provider here is {self.provider.name}",
-                )
-            settings = dict(service.get("settings") or {})
-            settings.setdefault("service-name", key)
-            facility = service.get("facility", "generic")
-            try:
-                program = self._config_map(facility, settings)
-            except ProviderError as e:
-                raise _at_service(e, key) from None
-            programs.append(Program(key, program))
+        return self._programs(services)[1]
+
+    def _programs(self, services: Mapping[str, Any]) -> "tuple[tuple, tuple]":
+        if not isinstance(services, Mapping):
+            raise ProviderError("services", "malformed", "services are a mapping of name to service")
+        requests = tuple(self.node_script.requests(self.provider.name, _jsonable(services)))
+        mapped = [self._config_map(r["facility"], r["supervisor"], r["settings"]) for r in requests]
+        if not all(m._is_ok() for m in mapped):
+            # The component places the first error at its service.
+            self.node_script.programs(requests, mapped)
+        programs = tuple(Program(r["key"], m._split_result()[1]) for r, m in zip(requests, mapped))
         try:
             self.provider.check_programs([p.value for p in programs])
         except ProviderError as e:
-            raise _at_program(e, programs) from None
-        return tuple(programs)
+            raise self._placed(e, requests, programs) from None
+        return requests, programs
 
-    def _config_map(self, facility: str, settings: dict) -> Held:
+    def _placed(self, error: ProviderError, requests: Sequence[dict], programs: Sequence[Program]) -> ProviderError:
+        """`error` placed at the service it is about (by node-script)."""
+        placed = self.node_script.service_error(
+            requests,
+            [p.value for p in programs],
+            {"field": error.field, "kind": error.kind, "message": error.message},
+        )
+        return ProviderError(placed["field"], placed["kind"], placed["message"], plugin=error.plugin, call=error.call)
+
+    def _config_map(self, facility: str, supervisor: str, settings: str) -> Held:
+        """The held result of mapping: facility components of that name
+        first, then the provider's own mapping."""
         for component in self.facilities:
             if component.name != facility:
                 continue
-            try:
-                return component.config_map(self.provider.name, settings, keep=True)
-            except ProviderError as e:
-                if e.kind != "not-implemented":
-                    raise
-        return self.provider.config_map(facility, settings, keep=True)
+            result = component.config_map_result(supervisor, settings)
+            if result._is_ok() or result.value()["val"]["kind"] != "not-implemented":
+                return result
+        return self.provider.config_map_result(facility, settings)
 
     def prepare(
-        self, settings: Optional[Settings], services: Mapping[str, Any], *, root: str = "/"
+        self,
+        settings: Optional[Settings],
+        services: Mapping[str, Any],
+        *,
+        root: str = "/",
+        declaration: Optional[dict] = None,
     ) -> Prepared:
         """Checks everything that needs no node and makes the facts script."""
         from ._components import settings_text
 
         if not root.startswith("/"):
             raise ProviderError("root", "invalid-value", f"{root!r} is not an absolute path on the node")
+        declared = declaration if declaration is not None else _declaration()
         text = settings_text(settings)
-        programs = self.programs(services)
-        probes = self.provider.probes(text, [p.value for p in programs], root, keep=True)
-        return Prepared(text, root, programs, probes, self.node_script.facts_script(probes))
+        requests, programs = self._programs(services)
+        try:
+            probes = self.provider.probes(text, declared, [p.value for p in programs], root, keep=True)
+        except ProviderError as e:
+            raise self._placed(e, requests, programs) from None
+        return Prepared(
+            text, root, programs, probes, self.node_script.facts_script(probes), declared, requests
+        )
 
     # -- on the node -----------------------------------------------------
 
@@ -175,17 +205,18 @@ class Supervision:
     def plan(self, prepared: Prepared, facts: Union[dict, Held], *, keep: bool = False) -> Any:
         """The converge plan for these facts (errors name the service)."""
         try:
-            install = self.provider.install_plan(prepared.settings, facts, keep=True)
+            install = self.provider.install_plan(prepared.settings, prepared.declaration, facts, keep=True)
             configure = self.provider.configure_plan(
-                prepared.settings, [p.value for p in prepared.programs], facts, keep=True
+                prepared.settings, prepared.declaration, [p.value for p in prepared.programs], facts, keep=True
             )
         except ProviderError as e:
-            raise _at_program(e, prepared.programs) from None
+            raise self._placed(e, prepared.requests, prepared.programs) from None
         return self.node_script.converge_plan(install, configure, keep=keep)
 
     def script_options(
-        self, *, check: bool = False, diff: bool = False, title: str = "", lock_wait: int = 60
+        self, *, check: bool = False, diff: bool = False, title: str = "", lock_wait: Optional[int] = None
     ) -> dict:
+        """How an apply script runs; bounds left None are the component's."""
         limits = self.runtime.limits
         return {
             "check": check,
@@ -226,18 +257,29 @@ class Supervision:
         mode: str = "apply",
         diff: bool = False,
         root: str = "/",
-        lock_wait: int = 60,
+        lock_wait: Optional[int] = None,
+        scope: Optional[str] = None,
+        role: str = "daemon",
+        exclusive: bool = False,
+        absent: Sequence[str] = (),
     ) -> Report:
-        """Makes the node run exactly `services` under the provider's
-        supervisor: installed, configured, only what differs changed, stale
-        programs removed, only changed programs restarted. `mode="check"`
-        changes nothing and reports what would change; `diff=True` adds
-        redacted diffs of changed files. Returns the report; a failed step
-        is `report.outcome == "failed"` (see `raise_for_outcome`). Applies to
-        one supervisord are serialized on the node; `lock_wait` seconds is
-        how long this one waits for another before it fails, naming it."""
+        """Makes the node run exactly `services` of `scope` under the
+        provider's supervisor: installed, configured, only what differs
+        changed, programs of the scope no longer wanted removed (those of
+        other scopes stay), only changed programs restarted. `role="daemon"`
+        owns the daemon (installs it, writes its configuration from
+        `settings`); `role="programs"` only adds programs to the supervisord
+        the node records (no settings). `exclusive` owns every managed
+        program of that supervisord; `absent` names programs that must not
+        exist. `mode="check"` changes nothing and reports what would change;
+        `diff=True` adds redacted diffs of changed files. Returns the
+        report; a failed step is `report.outcome == "failed"` (see
+        `raise_for_outcome`). Applies to one supervisord are serialized on
+        the node; `lock_wait` seconds (default 60) is how long this one
+        waits for another before it fails, naming it."""
         check = _mode(mode)
-        prepared = self.prepare(settings, services, root=root)
+        declared = _declaration(scope, role, exclusive, absent)
+        prepared = self.prepare(settings, services, root=root, declaration=declared)
         facts = self.facts(prepared, run(prepared.facts_script), keep=True)
         plan = self.plan(prepared, facts, keep=True)
         options = self.script_options(check=check, diff=diff, lock_wait=lock_wait)
@@ -245,6 +287,48 @@ class Supervision:
         if not plan.value()["steps"]:
             return self.report(plan, options, None, round_trips=1, facts=facts)
         return self.report(plan, options, run(script), round_trips=2, facts=facts)
+
+    def program(
+        self,
+        name: str,
+        run: Runner,
+        *,
+        state: str = "present",
+        facility: str = "generic",
+        settings: Optional[Mapping[str, Any]] = None,
+        mode: str = "apply",
+        diff: bool = False,
+        root: str = "/",
+    ) -> Report:
+        """One program, declared on its own (Puppet's
+        `supervisord::program`): in a scope of its own (`program:<name>`),
+        added to the supervisord the node records. `state` is `present`,
+        `absent` (removed, if this declaration wrote it), `started`,
+        `stopped` or `restarted` (present, and then that). `settings` are
+        the service's (`command`, ... for the generic facility). Returns the
+        converge's report, or the action's when it ran one."""
+        if state not in PROGRAM_STATES:
+            raise ProviderError(
+                "state", "invalid-value", f"{state!r} is not one of {', '.join(PROGRAM_STATES)}"
+            )
+        scope = f"program:{name}"
+        if state == "absent":
+            return self.converge(
+                None, {}, run, mode=mode, diff=diff, root=root, scope=scope, role="programs", absent=[name]
+            )
+        service = {"facility": facility, "settings": dict(settings or {})}
+        report = self.converge(
+            None, {name: service}, run, mode=mode, diff=diff, root=root, scope=scope, role="programs"
+        )
+        if state == "present" or report.failed:
+            return report
+        # A converge that changed something (re)started the program
+        # already: restarting it again would only cost time.
+        if state == "restarted" and report.outcome == "changed":
+            return report
+        action = {"started": "start", "stopped": "stop", "restarted": "restart"}[state]
+        after = self.service(action, name, run, mode=mode, root=root)
+        return report.followed_by(after)
 
     def service(
         self,
@@ -277,7 +361,8 @@ class Supervision:
         return self._service_run(settings, run, "*", "status", {"if-stopped": False, "signal": None}, root, False)
 
     def _service_run(self, settings, run, name, action, options, root, check) -> Report:
-        prepared = self.prepare(settings, {}, root=root)
+        # No settings: the supervisord the node records.
+        prepared = self.prepare(settings or {}, {}, root=root)
         facts = self.facts(prepared, run(prepared.facts_script), keep=True)
         plan = self.provider.service_plan(prepared.settings, facts, name, action, options, keep=True)
         script_options = self.script_options(check=check)
@@ -304,45 +389,13 @@ def _signal(name: str) -> str:
     return lower
 
 
-_PROGRAM = re.compile(r"^programs\[([^\]]*)\]\.?(.*)$")
+def _jsonable(services: Mapping[str, Any]) -> dict:
+    """Services as plain JSON values (Ansible hands over its own mapping
+    and text types)."""
+    return {str(k): dict(v) if isinstance(v, Mapping) else v for k, v in services.items()}
 
 
-def _at_service(error: ProviderError, key: str) -> ProviderError:
-    """An error from mapping service `key`, placed under `services.<key>`."""
-    field = error.field
-    program = _PROGRAM.match(field)
-    if program:
-        rest = program.group(2)
-        if rest.split(".")[0].split("[")[0] == "name":
-            rest = "service-name" + rest[len("name"):]
-        field = f"services.{key}.settings" + (f".{rest}" if rest else "")
-    elif field in ("supervisor", "facility"):
-        field = f"services.{key}.facility"
-    elif field.startswith("settings"):
-        field = f"services.{key}.{field}"
-    elif field:
-        field = f"services.{key}.settings.{field}"
-    else:
-        field = f"services.{key}"
-    return ProviderError(field, error.kind, error.message, plugin=error.plugin, call=error.call)
-
-
-def _at_program(error: ProviderError, programs: Sequence[Program]) -> ProviderError:
-    """An error about `programs[name].key` placed at the service it came
-    from: `services.<key>.settings.<key>` (`name` becomes `service-name`)."""
-    match = _PROGRAM.match(error.field)
-    if not match:
-        return error
-    name, rest = match.groups()
-    service = next((p.service for p in programs if p.program["name"] == name), None)
-    if service is None and name.isdigit() and int(name) < len(programs):
-        service = programs[int(name)].service
-    if service is None:
-        return error
-    key = rest.split(".")[0].split("[")[0] if rest else ""
-    rest = "service-name" + rest[len("name"):] if key == "name" else rest
-    field = f"services.{service}.settings" + (f".{rest}" if rest else "")
-    return ProviderError(field, error.kind, error.message, plugin=error.plugin, call=error.call)
+_declaration = declaration
 
 
 def converge(
@@ -357,10 +410,12 @@ def converge(
     facilities: Iterable[Union[Facility, str, Path]] = (),
     cache_dir: Union[str, Path, None, bool] = None,
     limits: Limits = Limits(),
+    **declared: Any,
 ) -> Report:
-    """`Supervision(...).converge(...)` in one call."""
+    """`Supervision(...).converge(...)` in one call (`scope`, `role`,
+    `exclusive` and `absent` go to `converge`)."""
     supervision = Supervision(provider=provider, facilities=facilities, cache_dir=cache_dir, limits=limits)
-    return supervision.converge(settings, services, run, mode=mode, diff=diff, root=root)
+    return supervision.converge(settings, services, run, mode=mode, diff=diff, root=root, **declared)
 
 
 def service(action: str, name: str, run: Runner, **kwargs: Any) -> Report:

@@ -47,6 +47,12 @@ class Held:
             self._value = lift(self._raw)
         return self._value
 
+    def _is_ok(self) -> bool:
+        """For a WIT `result`: whether it is `ok`, read without lifting it."""
+        if not isinstance(self.type, wc.ResultType) or self._raw.kind != _RESULT:
+            raise TypeError("not a result value")
+        return bool(self._raw.of.result.is_ok)
+
     def _split_result(self) -> "tuple[bool, Any]":
         """For a WIT `result`, once: (True, the `ok` payload held, or None
         when it has none) or (False, the `err` payload as canonical JSON).

@@ -100,6 +100,24 @@ class Report:
     def diffs(self) -> Tuple[str, ...]:
         return tuple(step.diff for step in self.steps if step.diff)
 
+    def followed_by(self, later: "Report") -> "Report":
+        """This report and a later one on the same node, as one: both's
+        steps, the later's program states, round trips added up."""
+        outcomes = (self.outcome, later.outcome)
+        outcome: Outcome = (
+            "failed" if "failed" in outcomes else "changed" if "changed" in outcomes else "ok"
+        )
+        return Report(
+            outcome=outcome,
+            steps=self.steps + later.steps,
+            changed=self.changed + later.changed,
+            ok=self.ok + later.ok,
+            error=later.error or self.error,
+            programs=later.programs or self.programs,
+            round_trips=self.round_trips + later.round_trips,
+            plan=self.plan,
+        )
+
     def raise_for_outcome(self) -> "Report":
         """Raises `StepFailed` when the node failed; returns the report."""
         if self.failed:

@@ -39,7 +39,7 @@ from ._exceptions import ComponentError, PluginLimitError, PluginTrap
 _typecache.install()
 
 #: The WIT package every bundled component implements.
-PACKAGE = "supervisord-crate:supervision@0.2.0"
+PACKAGE = "supervisord-crate:supervision@0.3.0"
 
 
 @dataclass(frozen=True)
@@ -50,10 +50,12 @@ class Limits:
     fuel: int = 4_000_000_000
     #: Linear memory one instance may use.
     memory_bytes: int = 64 << 20
-    #: Steps a plan may have.
-    max_plan_steps: int = 10_000
-    #: Bytes of content and arguments a plan may carry.
-    max_plan_bytes: int = 16 << 20
+    #: Steps a plan may have (None: the node-script component's bound,
+    #: 10,000).
+    max_plan_steps: Optional[int] = None
+    #: Bytes of content and arguments a plan may carry (None: the
+    #: component's bound, 16 MiB).
+    max_plan_bytes: Optional[int] = None
 
 
 def _default_cache_dir() -> Optional[Path]:

@@ -10,6 +10,11 @@ supervisord-crate components (`pip install supervisord-crate[pyinfra]`).
     )
     supervisord_service(name="Restart web", service="web", action="restart")
 
+`supervisord_program(program="worker", settings={...})` declares one program
+on its own (present, absent, started, stopped, restarted) under the
+supervisord the host records: operations compose without knowing each
+other.
+
 `supervisord` reads the host's facts with one command (`SupervisordFacts`:
 the node-script facts script, parsed by the component), plans on the
 controller, and yields the apply script as one command, or nothing when
@@ -22,6 +27,6 @@ every operation's display name.
 """
 
 from .facts import SupervisordFacts
-from .operations import supervisord, supervisord_service
+from .operations import supervisord, supervisord_program, supervisord_service
 
-__all__ = ["SupervisordFacts", "supervisord", "supervisord_service"]
+__all__ = ["SupervisordFacts", "supervisord", "supervisord_program", "supervisord_service"]

@@ -18,12 +18,17 @@ class SupervisordFacts(FactBase):
     packages, virtual environments, supervisord's processes and pending
     configuration, in one command that only reads."""
 
-    def command(self, settings: str = "{}", programs: str = "[]", root: str = "/") -> str:
+    def command(
+        self, settings: str = "{}", programs: str = "[]", root: str = "/", declaration: str = "{}"
+    ) -> str:
         # The same instance runs `process`, so the probes made here parse
-        # the output there. `programs` is JSON (fact arguments are text).
+        # the output there. `programs` and `declaration` are JSON (fact
+        # arguments are text); no declaration is one that owns the daemon.
         sup = supervision()
         self._root = root
-        self._probes = sup.provider.probes(settings, json.loads(programs), root)
+        declared = {"scope": "", "role": "daemon", "exclusive": False, "absent": []}
+        declared.update(json.loads(declaration))
+        self._probes = sup.provider.probes(settings, declared, json.loads(programs), root)
         return sup.node_script.facts_script(self._probes)
 
     def process(self, output: list) -> Optional[dict]:

@@ -9,6 +9,7 @@ from typing import Any, Mapping, Optional, Sequence
 from pyinfra import host
 from pyinfra.api import StringCommand, operation
 
+from .._converge import PROGRAM_STATES, Prepared, declaration
 from .._exceptions import ProviderError
 from .._report import Report, RunResult
 from ._shared import fail, settings_text, supervision
@@ -49,51 +50,156 @@ class ApplyScript(StringCommand):
         return ok, output
 
 
-def _facts(settings: str, programs: Sequence[dict], root: str) -> Optional[dict]:
+def _facts(prepared: Prepared) -> Optional[dict]:
     return host.get_fact(
-        SupervisordFacts, settings=settings, programs=json.dumps(list(programs)), root=root
+        SupervisordFacts,
+        settings=prepared.settings,
+        programs=json.dumps([p.program for p in prepared.programs]),
+        root=prepared.root,
+        declaration=json.dumps(prepared.declaration, sort_keys=True),
     )
+
+
+def _converge(sup: Any, label: str, prepared: Prepared, facilities: tuple):
+    """The apply script of `prepared` on this host (nothing when nothing
+    differs); returns the host's facts, or None when they failed."""
+    facts = _facts(prepared)
+    if facts is None:
+        return None, None  # the fact failed; pyinfra has failed the host already
+    try:
+        plan = sup.plan(prepared, facts)
+        options = sup.script_options(title="supervisord-crate (pyinfra)")
+        script = sup.apply_script(plan, options)
+    except ProviderError as error:
+        fail(host, f"{label}: {error.field}: {error.message}")
+        return None, None
+    if not plan["steps"]:
+        return facts, None
+    return facts, ApplyScript(plan, options, script, facts, facilities)
 
 
 @operation()
 def supervisord(
     settings: Optional[Mapping[str, Any]] = None,
     services: Optional[Mapping[str, Any]] = None,
+    scope: Optional[str] = None,
+    exclusive: bool = False,
     facilities: Sequence[str] = (),
     root: str = "/",
 ):
     """
-    Install supervisord and make it run exactly `services`.
+    Install supervisord and make it run exactly `services` of `scope`.
 
     + settings: the provider's settings (install strategy, user, paths, ...)
     + services: name -> {"settings": {...}, "facility": "generic" | "app-deploy" | ...}
+    + scope: who declares them (default "default"); only the scope's programs that are
+      no longer wanted are removed, other scopes' stay
+    + exclusive: own every program supervisord-crate manages on this supervisord
     + facilities: paths of more facility components (.wasm)
     + root: the directory that stands for the host's root (sandboxes)
 
     Only what differs changes; only programs whose configuration changed
-    restart; stale programs are removed.
+    restart; the scope's stale programs are removed.
     """
     facilities = tuple(str(f) for f in facilities)
     sup = supervision(facilities)
     try:
-        prepared = sup.prepare(settings_text(settings), dict(services or {}), root=root)
+        prepared = sup.prepare(
+            settings_text(settings),
+            dict(services or {}),
+            root=root,
+            declaration=declaration(scope, "daemon", exclusive),
+        )
     except ProviderError as error:
         fail(host, f"supervisord: {error.field}: {error.message}")
         return
-    facts = _facts(prepared.settings, [p.program for p in prepared.programs], root)
+    facts, script = _converge(sup, "supervisord", prepared, facilities)
     if facts is None:
-        return  # the fact failed; pyinfra has failed the host already
+        return
+    if script is None:
+        host.noop("supervisord: nothing differs")
+        return
+    yield script
+
+
+@operation()
+def supervisord_program(
+    program: str,
+    state: str = "present",
+    facility: str = "generic",
+    settings: Optional[Mapping[str, Any]] = None,
+    facilities: Sequence[str] = (),
+    root: str = "/",
+):
+    """
+    One program on its own, added to the supervisord the host records.
+
+    + program: its name
+    + state: present, absent, started, stopped or restarted (present, then that)
+    + facility: who maps `settings` (generic: supervisord's program keys)
+    + settings: the facility's settings, such as {"command": ...}
+    + facilities: paths of more facility components (.wasm)
+    + root: the directory that stands for the host's root (sandboxes)
+
+    Each program is a scope of its own (`program:<name>`): operations for
+    different programs compose without knowing each other, and a program
+    another declaration owns is refused, naming its scope.
+    """
+    facilities = tuple(str(f) for f in facilities)
+    sup = supervision(facilities)
+    name = program
+    if state not in PROGRAM_STATES:
+        fail(host, f"supervisord_program: state: {state!r} is not one of {', '.join(PROGRAM_STATES)}")
+        return
+    absent = state == "absent"
+    services = {} if absent else {name: {"facility": facility, "settings": dict(settings or {})}}
     try:
-        plan = sup.plan(prepared, facts)
+        prepared = sup.prepare(
+            "{}",
+            services,
+            root=root,
+            declaration=declaration(f"program:{name}", "programs", absent=[name] if absent else []),
+        )
+    except ProviderError as error:
+        fail(host, f"supervisord_program: {error.field}: {error.message}")
+        return
+    facts, script = _converge(sup, "supervisord_program", prepared, facilities)
+    if facts is None:
+        return
+    if script is not None:
+        yield script
+    action = {"started": "start", "stopped": "stop", "restarted": "restart"}.get(state)
+    # A program whose configuration changed was just (re)started by it.
+    if action is None or (script is not None and state != "stopped"):
+        if script is None:
+            host.noop(f"supervisord_program: {name} is as declared")
+        return
+    # supervisord's own list of every process, which says what is stopped
+    # (facts read for a converge list only what runs).
+    states = _facts(sup.prepare("{}", {}, root=root))
+    if states is None:
+        return
+    check = {"if-stopped": False, "signal": None}
+    service = _service_script(sup, "supervisord_program", states, name, action, check)
+    if service is not None:
+        yield service
+    elif script is None:
+        host.noop(f"supervisord_program: {name} is {state}")
+
+
+def _service_script(sup: Any, label: str, facts: dict, name: str, action: str, check: dict):
+    """The script of one service action from `facts`, or None when it would
+    change nothing (or was refused: the host is failed)."""
+    try:
+        plan = sup.provider.service_plan("{}", facts, name, action, check)
         options = sup.script_options(title="supervisord-crate (pyinfra)")
         script = sup.apply_script(plan, options)
     except ProviderError as error:
-        fail(host, f"supervisord: {error.field}: {error.message}")
-        return
+        fail(host, f"{label}: {error.field}: {error.message}")
+        return None
     if not plan["steps"]:
-        host.noop("supervisord: nothing differs")
-        return
-    yield ApplyScript(plan, options, script, facts, facilities)
+        return None
+    return ApplyScript(plan, options, script, facts, ())
 
 
 @operation(is_idempotent=False)
@@ -112,7 +218,7 @@ def supervisord_service(
     + action: start, stop, restart, status, enable, disable or signal
     + if_stopped: with restart, start a stopped program and leave a running one
     + signal: the signal for `signal`, such as HUP
-    + settings: the provider settings the host was converged with
+    + settings: where supervisord lives; by default the supervisord the host records
 
     Starting a running program and stopping a stopped one yield nothing.
     """
@@ -124,7 +230,7 @@ def supervisord_service(
     except ProviderError as error:
         fail(host, f"supervisord_service: {error.field}: {error.message}")
         return
-    facts = _facts(prepared.settings, [], root)
+    facts = _facts(prepared)
     if facts is None:
         return
     try:

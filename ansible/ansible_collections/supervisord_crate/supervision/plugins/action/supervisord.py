@@ -36,6 +36,8 @@ class ActionModule(ActionBase):
                     mode="check" if self._task.check_mode else "apply",
                     diff=bool(self._task.diff),
                     root=args["root"],
+                    scope=args["scope"] or common.default_scope(self._task),
+                    exclusive=args["exclusive"],
                 )
             except lib.SupervisionError as error:
                 result.update(common.failure(error))

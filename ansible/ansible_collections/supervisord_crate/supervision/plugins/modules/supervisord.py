@@ -9,8 +9,12 @@ description:
   - Installs supervisord (OS packages, or pip into a virtual environment), writes its configuration
     and one file per program group, and makes it run exactly the given services.
   - Only what differs changes. Only programs whose configuration changed restart; supervisord itself
-    restarts only when its own configuration changes. Program files it manages that are no longer
-    wanted are removed and their programs stopped.
+    restarts only when its own configuration changes. Program files of its O(scope) that are no
+    longer wanted are removed and their programs stopped; programs of other scopes stay.
+  - Roles compose. Each task declares the programs of its scope, by default its role's name, and
+    removes only those. A program another scope declares is refused, naming that scope. Tasks of
+    other roles may own the same supervisord with exactly the same O(settings), or add programs
+    with M(supervisord_crate.supervision.supervisord_program).
   - Runs on the controller. The supervisord-crate WebAssembly components (run with wasmtime) decide
     what to do; the managed host sees one command that reads its facts and, when something must
     change, one command that applies the change. The host needs only C(sh) and C(python3).
@@ -39,6 +43,18 @@ options:
       - C(service-name) defaults to the key.
     type: dict
     default: {}
+  scope:
+    description:
+      - Who declares these services. Every program file the task writes carries it, and the task
+        removes only files of its own scope.
+      - Defaults to the name of the task's role, or V(default) outside a role.
+    type: str
+  exclusive:
+    description:
+      - Own every program supervisord-crate manages on this supervisord, whatever scope wrote it
+        (programs of other scopes that are not among O(services) are removed).
+    type: bool
+    default: false
   facilities:
     description:
       - More facility components (C(.wasm) files on the controller), consulted before the bundled ones.

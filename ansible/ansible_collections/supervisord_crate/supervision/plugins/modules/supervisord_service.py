@@ -36,7 +36,8 @@ options:
     type: str
   settings:
     description:
-      - The provider settings the host was converged with (they say where supervisord lives).
+      - Where supervisord lives, as provider settings. Not needed, since by default the task finds
+        the supervisord the host records (written when it was converged).
     type: dict
     default: {}
   root:

@@ -160,6 +160,20 @@ def report_result(report, runner, diff):
     return result
 
 
+def default_scope(task):
+    """The scope of a task that names none: its role's name, so that roles
+    compose (each removes only its own programs); outside a role,
+    V(default)."""
+    role = getattr(task, "_role", None)
+    if role is None:
+        return None
+    try:
+        name = role.get_name(include_role_fqcn=False)
+    except Exception:  # a role without a name is no scope
+        return None
+    return name if isinstance(name, str) and name else None
+
+
 def failure(error):
     """A task result for an error raised before or while planning."""
     lib = require_supervision()

@@ -8,6 +8,21 @@ from __future__ import annotations
 SUPERVISORD_SPEC = {
     "settings": {"type": "dict", "default": {}},
     "services": {"type": "dict", "default": {}},
+    "scope": {"type": "str"},
+    "exclusive": {"type": "bool", "default": False},
+    "facilities": {"type": "list", "elements": "path", "default": []},
+    "root": {"type": "str", "default": "/"},
+}
+
+SUPERVISORD_PROGRAM_SPEC = {
+    "name": {"type": "str", "required": True},
+    "state": {
+        "type": "str",
+        "default": "present",
+        "choices": ["present", "absent", "started", "stopped", "restarted"],
+    },
+    "facility": {"type": "str", "default": "generic"},
+    "settings": {"type": "dict", "default": {}},
     "facilities": {"type": "list", "elements": "path", "default": []},
     "root": {"type": "str", "default": "/"},
 }

@@ -25,11 +25,17 @@ from ansible_collections.supervisord_crate.supervision.plugins.action import (
 from ansible_collections.supervisord_crate.supervision.plugins.action import (
     supervisord_service as service_action,
 )
+from ansible_collections.supervisord_crate.supervision.plugins.action import (
+    supervisord_program as program_action,
+)
 from ansible_collections.supervisord_crate.supervision.plugins.modules import (
     supervisord as supervisord_doc,
 )
 from ansible_collections.supervisord_crate.supervision.plugins.modules import (
     supervisord_service as service_doc,
+)
+from ansible_collections.supervisord_crate.supervision.plugins.modules import (
+    supervisord_program as program_doc,
 )
 from ansible_collections.supervisord_crate.supervision.plugins.plugin_utils import common, spec
 
@@ -228,6 +234,43 @@ def test_service_states_follow_the_seed(root):
     assert state("web", "signalled", signal="HUP")[0]["changed"] is True
 
 
+def test_a_program_of_its_own_composes_with_the_daemons_declaration(root):
+    web = {"web": services()["web"]}
+    converge = action(supervisord_action, {"settings": SETTINGS, "services": web, "root": root})
+    assert converge.run(task_vars={})["changed"] is True
+
+    def program(state, **extra):
+        args = {"name": "worker", "state": state, "root": root, **extra}
+        plugin = action(program_action, args)
+        return plugin.run(task_vars={}), plugin
+
+    worker = {"command": "sleep 2000", "startsecs": 1}
+    result, plugin = program("present", settings=worker)
+    assert result["changed"] is True, result
+    # Neither declaration removes the other's program, and both are idempotent.
+    again = action(supervisord_action, {"settings": SETTINGS, "services": web, "root": root})
+    result = again.run(task_vars={})
+    assert result["changed"] is False and len(again.commands) == 1, result
+    result, plugin = program("present", settings=worker)
+    assert result["changed"] is False and len(plugin.commands) == 1, result
+    states = {p["name"]: p["state"] for p in result["programs"]}
+    assert states == {"web": "RUNNING", "worker": "RUNNING"}, states
+    # A service action needs no settings: the host records where supervisord lives.
+    stop = action(service_action, {"name": "worker", "state": "stopped", "root": root})
+    assert stop.run(task_vars={})["changed"] is True
+    assert program("started", settings=worker)[0]["changed"] is True
+    # The daemon's declaration may not take the program, and absent removes it.
+    both = action(
+        supervisord_action,
+        {"settings": SETTINGS, "services": {**web, "worker": {"settings": worker}}, "root": root},
+    )
+    result = both.run(task_vars={})
+    assert result["failed"] is True and "scope program:worker" in result["msg"], result
+    result, plugin = program("absent")
+    assert result["changed"] is True, result
+    assert program("absent")[0]["changed"] is False
+
+
 def _spec_from_doc(options):
     keys = ("type", "required", "default", "choices", "elements")
     return {
@@ -241,8 +284,9 @@ def _spec_from_doc(options):
     [
         (supervisord_doc.DOCUMENTATION, spec.SUPERVISORD_SPEC),
         (service_doc.DOCUMENTATION, spec.SUPERVISORD_SERVICE_SPEC),
+        (program_doc.DOCUMENTATION, spec.SUPERVISORD_PROGRAM_SPEC),
     ],
-    ids=["supervisord", "supervisord_service"],
+    ids=["supervisord", "supervisord_service", "supervisord_program"],
 )
 def test_documentation_and_argument_spec_agree(doc, argument_spec):
     assert _spec_from_doc(yaml.safe_load(doc)["options"]) == argument_spec

@@ -6,13 +6,19 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
+mod locate;
+mod prepare;
+
+pub use prepare::prepare;
+
 use crate::node::{self, Address, Transport};
 use crate::report::NodeOutcome;
 use crate::runtime::bindings::{
-    NodeFacts, Plan, Program, ScriptOptions, ScriptOutput, ServiceAction, ServiceOptions, WitError,
+    Declaration, NodeFacts, Plan, Program, ScriptOptions, ScriptOutput, ServiceAction,
+    ServiceOptions, ServiceRequest, WitError,
 };
-use crate::runtime::{Limits, MapError, NodeScriptPlugin, PluginError, ProviderPlugin, Registry};
-use crate::spec::{Group, Location, Spec, SpecError, field_keys};
+use crate::runtime::{Limits, NodeScriptPlugin, PluginError, ProviderPlugin};
+use crate::spec::{Group, Spec, SpecError, SshOptions};
 
 /// Why nothing was done at all.
 #[derive(Debug, thiserror::Error)]
@@ -32,8 +38,9 @@ pub struct Mode {
     pub check: bool,
     /// Report the old content of files that change, for diffs.
     pub diff: bool,
-    /// How long to wait for another apply to the same supervisord.
-    pub lock_wait_secs: u32,
+    /// How long to wait for another apply to the same supervisord
+    /// (`None`: the component's default).
+    pub lock_wait_secs: Option<u32>,
 }
 
 impl Default for Mode {
@@ -41,29 +48,41 @@ impl Default for Mode {
         Mode {
             check: false,
             diff: false,
-            lock_wait_secs: 60,
+            lock_wait_secs: None,
         }
     }
 }
 
-/// A group with everything that can be decided without a node.
+/// A job: the groups that name the same nodes, with everything that can
+/// be decided without a node.
 pub struct Prepared<'a> {
-    /// The group.
-    pub group: &'a Group,
+    /// Its groups, in name order: every group that names its nodes.
+    pub groups: Vec<&'a Group>,
+    /// What output calls it: its groups' names, joined by `+`.
+    pub name: String,
+    /// Its nodes.
+    pub nodes: Vec<Address>,
+    /// How to reach them (its groups agree).
+    pub ssh: SshOptions,
     /// Its provider.
     pub provider: &'a ProviderPlugin,
     /// The node-script component.
     pub node_script: &'a NodeScriptPlugin,
     /// The host's bounds on plans.
     pub limits: Limits,
-    /// How long a script waits for another one changing the same node.
-    pub lock_wait_secs: u32,
-    /// Provider settings as JSON text.
+    /// How long a script waits for another one changing the same node
+    /// (`None`: the component's default).
+    pub lock_wait_secs: Option<u32>,
+    /// Provider settings as JSON text (of the groups that own the daemon).
     pub settings: String,
-    /// Its programs, one per service.
+    /// Who declares its programs, and what it owns.
+    pub declaration: Declaration,
+    /// Its services, as the provider read them.
+    pub requests: Vec<ServiceRequest>,
+    /// Its programs, one per request.
     pub programs: Vec<Program>,
-    /// The service each program came from.
-    pub services: Vec<String>,
+    /// The group of each program, as an index into `groups`.
+    pub origins: Vec<usize>,
 }
 
 /// What to do on each node.
@@ -86,199 +105,14 @@ pub enum Action {
     },
 }
 
-/// `SUPD_LOCK_WAIT_SECS`, else a minute.
-fn lock_wait_secs() -> u32 {
-    std::env::var("SUPD_LOCK_WAIT_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(60)
-}
-
-/// Checks every group of `spec` (limited to `only` when given): providers
-/// exist, every service maps to a program, settings pass the provider's
-/// probes for every node root. Nothing touches a node.
-pub fn prepare<'a>(
-    spec: &'a Spec,
-    registry: &'a Registry,
-    only: Option<&str>,
-) -> Result<Vec<Prepared<'a>>, InputError> {
-    if let Some(only) = only
-        && spec.group_named(only).is_none()
-    {
-        return Err(spec
-            .error(&["groups"], format!("there is no group {only:?}"))
-            .into());
-    }
-    let node_script = registry.node_script().ok_or_else(|| PluginError::Load {
-        plugin: "node-script".into(),
-        detail: "no node-script component is loaded".into(),
-    })?;
-    let mut prepared = Vec::new();
-    for group in spec
-        .groups
-        .iter()
-        .filter(|g| only.is_none_or(|o| o == g.name))
-    {
-        let Some(provider) = registry.provider(&group.supervisor) else {
-            let known: Vec<&str> = registry
-                .providers()
-                .iter()
-                .map(|p| p.info().name.as_str())
-                .collect();
-            return Err(spec
-                .error(
-                    &["groups", &group.name, "supervisor"],
-                    format!(
-                        "no provider named {:?} is loaded (loaded: {})",
-                        group.supervisor,
-                        known.join(", ")
-                    ),
-                )
-                .into());
-        };
-        let settings = group.settings.to_string();
-        let mut programs = Vec::new();
-        let mut services = Vec::new();
-        for service in &group.services {
-            let program = registry
-                .config_map(
-                    &service.facility,
-                    &group.supervisor,
-                    &service.settings.to_string(),
-                )
-                .map_err(|error| match error {
-                    MapError::Plugin(error) => InputError::Plugin(error),
-                    MapError::Input(error) => {
-                        locate(spec, group, Some(&service.name), &[], &error).into()
-                    }
-                })?;
-            programs.push(program);
-            services.push(service.name.clone());
-        }
-        provider.check_programs(&programs)?.map_err(|error| {
-            locate(
-                spec,
-                group,
-                None,
-                &services_of(&programs, &services),
-                &error,
-            )
-        })?;
-        let mut roots: Vec<String> = group.nodes.iter().map(Address::root).collect();
-        roots.dedup();
-        for root in roots {
-            provider
-                .probes(&settings, &programs, &root)?
-                .map_err(|error| {
-                    locate(
-                        spec,
-                        group,
-                        None,
-                        &services_of(&programs, &services),
-                        &error,
-                    )
-                })?;
-        }
-        prepared.push(Prepared {
-            group,
-            provider,
-            node_script,
-            limits: node_script.limits(),
-            lock_wait_secs: lock_wait_secs(),
-            settings,
-            programs,
-            services,
-        });
-    }
-    Ok(prepared)
-}
-
-fn services_of(programs: &[Program], services: &[String]) -> Vec<(String, String)> {
-    programs
-        .iter()
-        .map(|p| p.name.clone())
-        .zip(services.iter().cloned())
-        .collect()
-}
-
-/// Places a plugin's typed error in the spec: the line that set the field.
-fn locate(
-    spec: &Spec,
-    group: &Group,
-    service: Option<&str>,
-    program_services: &[(String, String)],
-    error: &WitError,
-) -> SpecError {
-    let keys = field_keys(&error.field);
-    let mut path: Vec<String> = vec!["groups".into(), group.name.clone()];
-    match (keys.first().map(String::as_str), service) {
-        (Some("settings"), None) => path.extend(keys.iter().cloned()),
-        (Some("settings"), Some(service)) => {
-            path.extend(["services".into(), service.into()]);
-            path.extend(keys.iter().cloned());
-        }
-        (Some("supervisor" | "facility"), Some(service)) => {
-            path.extend(["services".into(), service.into(), "facility".into()]);
-        }
-        (Some("programs"), _) => {
-            // Programs are named by name, or by index when the name itself
-            // is the problem.
-            let program = keys.get(1).cloned().unwrap_or_default();
-            let service = service.map(str::to_string).or_else(|| {
-                program_services
-                    .iter()
-                    .find(|(p, _)| *p == program)
-                    .or_else(|| {
-                        program
-                            .parse::<usize>()
-                            .ok()
-                            .and_then(|i| program_services.get(i))
-                    })
-                    .map(|(_, s)| s.clone())
-            });
-            if let Some(service) = service {
-                path.extend(["services".into(), service, "settings".into()]);
-                // The program's name comes from `service-name`.
-                let key = keys.get(2).map(|k| {
-                    if k == "name" {
-                        "service-name".to_string()
-                    } else {
-                        k.clone()
-                    }
-                });
-                path.extend(key);
-            } else {
-                path.push("services".into());
-            }
-        }
-        _ => {}
-    }
-    let refs: Vec<&str> = path.iter().map(String::as_str).collect();
-    SpecError {
-        location: Location::of_keys(&spec.path, &spec.source, &refs),
-        message: format!("{}: {}", error.field, error.message),
-    }
-}
-
 /// What a node does now, as it goes: (group, node, text).
 pub type OnProgress<'a> = &'a (dyn Fn(&str, &str, &str) + Sync);
 
-/// Every (group, node) pair to visit: each group's own nodes, or
-/// `nodes_override` for every group when it is not empty.
-pub fn jobs<'p, 'a>(
-    prepared: &'p [Prepared<'a>],
-    nodes_override: &[Address],
-) -> Vec<(&'p Prepared<'a>, Address)> {
+/// Every (job, node) pair to visit.
+pub fn jobs<'p, 'a>(prepared: &'p [Prepared<'a>]) -> Vec<(&'p Prepared<'a>, Address)> {
     prepared
         .iter()
-        .flat_map(|p| {
-            let nodes = if nodes_override.is_empty() {
-                p.group.nodes.clone()
-            } else {
-                nodes_override.to_vec()
-            };
-            nodes.into_iter().map(move |n| (p, n))
-        })
+        .flat_map(|p| p.nodes.iter().map(move |n| (p, n.clone())))
         .collect()
 }
 
@@ -289,13 +123,12 @@ pub fn jobs<'p, 'a>(
 pub fn run_all(
     spec: &Spec,
     prepared: &[Prepared<'_>],
-    nodes_override: &[Address],
     action: &Action,
     forks: usize,
     on_progress: OnProgress<'_>,
     on_done: &(dyn Fn(&NodeOutcome) + Sync),
 ) -> Vec<NodeOutcome> {
-    let jobs = jobs(prepared, nodes_override);
+    let jobs = jobs(prepared);
     let next = AtomicUsize::new(0);
     let results = Mutex::new(Vec::with_capacity(jobs.len()));
     std::thread::scope(|scope| {
@@ -330,13 +163,13 @@ pub fn run_node(
     on_progress: OnProgress<'_>,
 ) -> NodeOutcome {
     let started = Instant::now();
-    let mut outcome = NodeOutcome::new(&prepared.group.name, &address.to_string());
+    let mut outcome = NodeOutcome::new(&prepared.name, &address.to_string());
     if let Address::Local { root: Some(root) } = address {
         outcome.root = Some(root.display().to_string());
     }
     let node = address.to_string();
-    let progress = |text: &str| on_progress(&prepared.group.name, &node, text);
-    let transport = match node::connect(address, &prepared.group.ssh) {
+    let progress = |text: &str| on_progress(&prepared.name, &node, text);
+    let transport = match node::connect(address, &prepared.ssh) {
         Ok(transport) => transport,
         Err(error) => {
             outcome.fail(error.to_string());
@@ -367,8 +200,8 @@ pub fn script_options(mode: Mode, title: String, limits: Limits) -> ScriptOption
         check: mode.check,
         diff: mode.diff,
         title,
-        max_steps: u32::try_from(limits.max_plan_steps).unwrap_or(u32::MAX),
-        max_bytes: limits.max_plan_bytes as u64,
+        max_steps: Some(u32::try_from(limits.max_plan_steps).unwrap_or(u32::MAX)),
+        max_bytes: Some(limits.max_plan_bytes as u64),
         lock_wait_secs: mode.lock_wait_secs,
     }
 }
@@ -395,7 +228,12 @@ fn drive(
     let scripts = prepared.node_script;
     let clock = Instant::now();
     let mut probes = plugin(
-        provider.probes(&prepared.settings, &prepared.programs, &root),
+        provider.probes(
+            &prepared.settings,
+            &prepared.declaration,
+            &prepared.programs,
+            &root,
+        ),
         spec,
         prepared,
     )?;
@@ -446,11 +284,15 @@ fn drive(
             ..Mode::default()
         },
     };
+    let mode = Mode {
+        lock_wait_secs: mode.lock_wait_secs.or(prepared.lock_wait_secs),
+        ..mode
+    };
     let title = format!(
         "supd: {} steps for {} (group {})",
         plan.steps.len(),
         address,
-        prepared.group.name
+        prepared.name
     );
     let options = script_options(mode, title, prepared.limits);
     let script = scripts
@@ -518,12 +360,17 @@ impl From<String> for Failure {
 fn node_plan(spec: &Spec, prepared: &Prepared<'_>, facts: &NodeFacts) -> Result<Plan, Failure> {
     let provider = prepared.provider;
     let install = plugin(
-        provider.install_plan(&prepared.settings, facts),
+        provider.install_plan(&prepared.settings, &prepared.declaration, facts),
         spec,
         prepared,
     )?;
     let configure = plugin(
-        provider.configure_plan(&prepared.settings, &prepared.programs, facts),
+        provider.configure_plan(
+            &prepared.settings,
+            &prepared.declaration,
+            &prepared.programs,
+            facts,
+        ),
         spec,
         prepared,
     )?;
@@ -541,13 +388,11 @@ fn plugin<T>(
     match result {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(error)) => {
-            let located = locate(
-                spec,
-                prepared.group,
-                None,
-                &services_of(&prepared.programs, &prepared.services),
-                &error,
-            );
+            let error = prepared
+                .node_script
+                .service_error(&prepared.requests, &prepared.programs, &error)
+                .unwrap_or(error);
+            let located = locate::locate(spec, prepared, &error);
             Err(Failure {
                 message: located.to_string(),
                 invalid_input: true,
