@@ -78,6 +78,9 @@ fn the_node_script_component_exports_its_interface_and_imports_nothing() {
             "logs-script",
             "parse-facts",
             "parse-report",
+            "programs",
+            "requests",
+            "service-error",
         ],
     );
 }

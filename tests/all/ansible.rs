@@ -46,15 +46,15 @@ fn collection(bin: &Path) -> &'static (PathBuf, PathBuf) {
 
 /// What one ansible-playbook run gave: its exit code and the json
 /// callback's document.
-struct Play {
-    code: i32,
-    json: serde_json::Value,
-    stderr: String,
+pub struct Play {
+    pub code: i32,
+    pub json: serde_json::Value,
+    pub stderr: String,
 }
 
 impl Play {
     /// The result of task `task` (by name) on `host`.
-    fn result(&self, task: &str, host: &str) -> &serde_json::Value {
+    pub fn result(&self, task: &str, host: &str) -> &serde_json::Value {
         let tasks = self.json["plays"][0]["tasks"].as_array().unwrap();
         let found = tasks
             .iter()
@@ -70,10 +70,27 @@ impl Play {
 }
 
 fn play(name: &str, bin: &Path, inventory: &str, playbook: &str, args: &[&str]) -> Play {
+    play_with(name, bin, inventory, playbook, &[], args)
+}
+
+/// `play` with more files (roles, say) beside the playbook.
+pub fn play_with(
+    name: &str,
+    bin: &Path,
+    inventory: &str,
+    playbook: &str,
+    files: &[(&str, &str)],
+    args: &[&str],
+) -> Play {
     let (_, installed) = collection(bin);
     let dir = scratch(&format!("ansible-{name}"));
     std::fs::write(dir.join("inventory.ini"), inventory).unwrap();
     std::fs::write(dir.join("play.yml"), playbook).unwrap();
+    for (path, text) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
     let out = Command::new(bin.join("ansible-playbook"))
         .current_dir(&dir)
         .args(["-i", "inventory.ini", "play.yml"])
@@ -575,4 +592,79 @@ fn ansible_example_from_a_fresh_venv() {
         Some(200),
         "the example app answers"
     );
+}
+
+/// Two roles on one host, each declaring its own services without knowing
+/// the other: `web` owns the daemon with its program, `worker` shares it
+/// (the same settings) with its own program and adds one more with the
+/// program-level module. Both converge, stay idempotent, and each removes
+/// only its own.
+#[test]
+fn ansible_06_two_roles_compose_on_one_host() {
+    let Some(bin) = venv_bin("ansible_06") else {
+        return;
+    };
+    let node = SandboxNode::new("ansible-roles");
+    let root = node.root.display().to_string();
+    let inventory = format!(
+        "localhost ansible_connection=local ansible_python_interpreter={}\n",
+        bin.join("python").display()
+    );
+    let settings = "{install: {strategy: pip, version: 4.3.0}}";
+    let role = |services: &str, program: bool| {
+        let mut tasks = format!(
+            "- name: services\n  supervisord_crate.supervision.supervisord:\n    settings: {settings}\n    services: {services}\n    root: {root}\n"
+        );
+        if program {
+            tasks.push_str(&format!(
+                "- name: jobs\n  supervisord_crate.supervision.supervisord_program:\n    name: jobs\n    settings: {{command: sleep 3000, startsecs: 0}}\n    root: {root}\n"
+            ));
+        }
+        tasks
+    };
+    let web = role("{web: {settings: {command: sleep 1000, startsecs: 0}}}", false);
+    let playbook = "- hosts: localhost\n  gather_facts: false\n  roles: [web, worker]\n";
+    let run = |worker: &str| {
+        play_with(
+            "06",
+            &bin,
+            &inventory,
+            playbook,
+            &[
+                ("roles/web/tasks/main.yml", web.as_str()),
+                ("roles/worker/tasks/main.yml", worker),
+            ],
+            &[],
+        )
+    };
+    let worker = role("{worker: {settings: {command: sleep 2000, startsecs: 0}}}", true);
+    let first = run(&worker);
+    assert_eq!(first.code, 0, "{:#}\n{}", first.json, first.stderr);
+    assert_eq!(first.stats("localhost")["changed"], 3, "{:#}", first.json);
+    let second = run(&worker);
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert_eq!(
+        second.stats("localhost")["changed"], 0,
+        "neither role undoes the other: {:#}",
+        second.json
+    );
+    let states = |play: &Play| -> Vec<String> {
+        let mut names: Vec<String> = play.result("worker : jobs", "localhost")["programs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| format!("{} {}", p["name"].as_str().unwrap(), p["state"].as_str().unwrap()))
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(
+        states(&second),
+        ["jobs RUNNING", "web RUNNING", "worker RUNNING"]
+    );
+    // The worker role drops its service: only its program goes.
+    let fewer = role("{}", true);
+    let third = run(&fewer);
+    assert_eq!(third.code, 0, "{}", third.stderr);
+    assert_eq!(states(&third), ["jobs RUNNING", "web RUNNING"]);
 }

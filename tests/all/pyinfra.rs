@@ -25,15 +25,15 @@ fn host(name: &str, node: &TestNode, data: &str) -> String {
     )
 }
 
-struct Run {
-    code: i32,
-    json: serde_json::Value,
-    log: String,
+pub struct Run {
+    pub code: i32,
+    pub json: serde_json::Value,
+    pub log: String,
 }
 
 impl Run {
     /// Hosts an operation (by name) changed, left alone, failed.
-    fn hosts(&self, op: &str, outcome: &str) -> Vec<String> {
+    pub fn hosts(&self, op: &str, outcome: &str) -> Vec<String> {
         self.json["results"]["operations"]
             .as_array()
             .unwrap_or_else(|| panic!("no results: {:#}\n{}", self.json, self.log))
@@ -48,7 +48,7 @@ impl Run {
     }
 }
 
-fn pyinfra(name: &str, bin: &Path, inventory: &str, deploy: &str, args: &[&str]) -> Run {
+pub fn pyinfra(name: &str, bin: &Path, inventory: &str, deploy: &str, args: &[&str]) -> Run {
     let dir = scratch(&format!("pyinfra-{name}"));
     std::fs::write(
         dir.join("inventory.py"),
@@ -295,4 +295,38 @@ fn pyinfra_example_from_a_fresh_venv() {
         Some(200),
         "the example app answers"
     );
+}
+
+/// Two operations on one host that do not know each other: a daemon-level
+/// `supervisord` with its program, and a program-level
+/// `supervisord_program`. Both converge and stay idempotent; then a
+/// service operation needs no settings.
+#[test]
+fn pyinfra_04_two_operations_compose_on_one_host() {
+    let Some(bin) = venv_bin("pyinfra_04") else {
+        return;
+    };
+    let node = SandboxNode::new("pyinfra-compose");
+    let root = node.root.display().to_string();
+    let deploy = format!(
+        "from supervision.pyinfra import supervisord, supervisord_program\n\n\
+         supervisord(name=\"web\", settings={{\"install\": {{\"strategy\": \"pip\", \"version\": \"4.3.0\"}}}},\n\
+         \x20   services={{\"web\": {{\"settings\": {{\"command\": \"sleep 1000\", \"startsecs\": 0}}}}}}, scope=\"web\", root={root:?})\n\
+         supervisord_program(name=\"jobs\", program=\"jobs\", settings={{\"command\": \"sleep 3000\", \"startsecs\": 0}}, root={root:?})\n"
+    );
+    let first = pyinfra("04-first", &bin, "\"@local\",", &deploy, &["-y"]);
+    assert_eq!(first.code, 0, "{}", first.log);
+    assert_eq!(first.hosts("web", "success"), ["@local"], "{}", first.log);
+    assert_eq!(first.hosts("jobs", "success"), ["@local"], "{}", first.log);
+    let second = pyinfra("04-second", &bin, "\"@local\",", &deploy, &["-y"]);
+    assert_eq!(second.code, 0, "{}", second.log);
+    for op in ["web", "jobs"] {
+        assert_eq!(second.hosts(op, "no_change"), ["@local"], "{op}: {}", second.log);
+    }
+    let restart = format!(
+        "from supervision.pyinfra import supervisord_service\n\nsupervisord_service(name=\"restart\", service=\"jobs\", action=\"restart\", root={root:?})\n"
+    );
+    let run = pyinfra("04-restart", &bin, "\"@local\",", &restart, &["-y"]);
+    assert_eq!(run.code, 0, "{}", run.log);
+    assert_eq!(run.hosts("restart", "success"), ["@local"], "{}", run.log);
 }

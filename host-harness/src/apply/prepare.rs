@@ -48,15 +48,20 @@ pub fn prepare<'a>(
     Ok(prepared)
 }
 
-/// The groups of each node, and the nodes of each set of groups: a set of
-/// groups in name order, with the nodes they all name, in first-seen order.
+/// The groups of each node (and supervisor), and the nodes of each set of
+/// groups: a set of groups in name order, with the nodes they all name, in
+/// first-seen order.
 fn unions<'a>(
     spec: &'a Spec,
     only: Option<&str>,
     nodes_override: &[Address],
 ) -> Vec<(Vec<&'a Group>, Vec<Address>)> {
+    // Groups of other supervisors manage other daemons: a job per node
+    // and supervisor.
     let mut of_node: Vec<(Address, Vec<&'a Group>)> = Vec::new();
-    let mut add = |node: &Address, group: &'a Group| match of_node.iter_mut().find(|(n, _)| n == node)
+    let mut add = |node: &Address, group: &'a Group| match of_node
+        .iter_mut()
+        .find(|(n, groups)| n == node && groups[0].supervisor == group.supervisor)
     {
         Some((_, groups)) => groups.push(group),
         None => of_node.push((node.clone(), vec![group])),
@@ -103,17 +108,6 @@ impl<'a> Job<'a> {
     fn new(spec: &'a Spec, registry: &'a Registry, groups: Vec<&'a Group>) -> Result<Self, InputError> {
         let first = groups[0];
         for other in &groups[1..] {
-            if other.supervisor != first.supervisor {
-                return Err(both(
-                    spec,
-                    other,
-                    "supervisor",
-                    format!(
-                        "names the same nodes as group {:?} with another supervisor ({:?}, not {:?})",
-                        first.name, other.supervisor, first.supervisor
-                    ),
-                ));
-            }
             if other.ssh != first.ssh {
                 return Err(both(
                     spec,

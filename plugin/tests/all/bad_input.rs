@@ -361,7 +361,8 @@ fn bad_programs() {
     expect(
         "duplicate names",
         configure_plan("{}", &[p(), p()], &debian()),
-        "programs[web].name",
+        // By index: the name no longer says which.
+        "programs[1].name",
         ErrorKind::InvalidValue,
     );
     let mut grouped = program("api", "run");

@@ -1,0 +1,26 @@
+"""The lifecycle walk's Python host: converges a sandbox node with the
+Python package and prints what its report says, as JSON.
+
+    python converge.py SETTINGS.json SERVICES.json ROOT SCOPE
+"""
+
+import json
+import sys
+
+from supervision import LocalRunner, converge
+
+with open(sys.argv[1], encoding="utf-8") as f:
+    settings = json.load(f)
+with open(sys.argv[2], encoding="utf-8") as f:
+    services = json.load(f)
+report = converge(settings, services, LocalRunner(), root=sys.argv[3], scope=sys.argv[4])
+print(
+    json.dumps(
+        {
+            "outcome": report.outcome,
+            "changed": report.changed,
+            "round_trips": report.round_trips,
+            "error": report.error,
+        }
+    )
+)
