@@ -76,6 +76,14 @@ pub struct Global {
     /// Steps a plugin's plan may have.
     #[arg(long, default_value_t = 10_000, value_name = "N", global = true)]
     pub max_plan_steps: usize,
+
+    /// How long one script may run on a node before the node fails.
+    #[arg(long, default_value_t = 3600, value_name = "SECS", global = true)]
+    pub node_timeout: u64,
+
+    /// How much one script may print on a node before the node fails.
+    #[arg(long, default_value_t = 64, value_name = "MIB", global = true)]
+    pub max_node_output_mib: usize,
 }
 
 /// Output format.

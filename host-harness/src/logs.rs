@@ -57,7 +57,12 @@ fn one_node(
     label: Option<&String>,
     out: &Mutex<dyn Write + Send>,
 ) -> Result<(), String> {
-    let transport = node::connect(address, &prepared.ssh).map_err(|e| e.to_string())?;
+    let bounds = if request.follow {
+        node::Bounds::following()
+    } else {
+        node::Bounds::default()
+    };
+    let transport = node::connect(address, &prepared.ssh, bounds).map_err(|e| e.to_string())?;
     let probes = prepared
         .provider
         .probes(&prepared.settings, &prepared.declaration, &[], &address.root())
@@ -90,7 +95,8 @@ fn one_node(
                     format!("{process} | ")
                 };
                 let mut out = out.lock().expect("no panic holds stdout");
-                let _ = writeln!(out, "{node}{process}{text}");
+                let line = format!("{node}{process}{text}");
+                let _ = writeln!(out, "{}", crate::report::visible(&line));
                 let _ = out.flush();
             }
         })

@@ -43,7 +43,7 @@ fn main() -> ExitCode {
             } else {
                 EXIT_FAILED
             };
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", report::visible(&format!("{error:#}")));
             ExitCode::from(code)
         }
     }
@@ -210,6 +210,13 @@ fn nodes_command(
     let nodes = override_nodes(global)?;
     let prepared: Vec<Prepared<'_>> =
         apply::prepare(&spec, &registry, global.group.as_deref(), &nodes)?;
+    // Each node's script leads a process group of its own (so that bounds
+    // end all of it): a Ctrl-C ends them too, and each cleans up.
+    ctrlc::set_handler(|| {
+        host_harness::INTERRUPTED.store(true, std::sync::atomic::Ordering::Relaxed);
+        host_harness::node::stop_children();
+    })
+    .context("installing the Ctrl-C handler")?;
     let plan_only = matches!(action, Action::Plan);
     let human = global.format == Format::Human && !matches!(action, Action::Status);
     let stdout = Mutex::new(std::io::stdout());
@@ -233,10 +240,18 @@ fn nodes_command(
             }
         }
     };
+    let work = apply::Work {
+        action: action.clone(),
+        bounds: host_harness::node::Bounds {
+            deadline: Some(Duration::from_secs(global.node_timeout)),
+            max_stdout: Some(global.max_node_output_mib << 20),
+            ..host_harness::node::Bounds::default()
+        },
+    };
     let outcomes = apply::run_all(
         &spec,
         &prepared,
-        &action,
+        &work,
         global.forks,
         &on_progress,
         &on_done,
@@ -259,12 +274,13 @@ fn nodes_command(
     let changed = outcomes.iter().any(|o| o.status == NodeStatus::Changed);
     if global.format == Format::Human {
         for failure in &failures {
-            eprintln!(
+            let line = format!(
                 "error: [{}] {}: {}",
                 failure.group,
                 failure.node,
                 failure.error.as_deref().unwrap_or("failed")
             );
+            eprintln!("{}", report::visible(&line));
         }
     }
     let check_mode = matches!(action, Action::Apply(Mode { check: true, .. }));
@@ -291,19 +307,17 @@ fn logs_command(
     let registry = registry(runtime, global, Some(&spec))?;
     let nodes = override_nodes(global)?;
     let prepared = apply::prepare(&spec, &registry, global.group.as_deref(), &nodes)?;
-    // Ctrl-C reaches the node scripts too (one process group); when they
-    // end, so does this, quietly.
+    // Ctrl-C ends the node scripts (each a process group of its own);
+    // when they end, so does this, quietly.
     ctrlc::set_handler(|| {
         host_harness::INTERRUPTED.store(true, std::sync::atomic::Ordering::Relaxed);
-        // A Ctrl-C at a terminal reaches the node scripts as well; a
-        // SIGINT sent to supd alone does not: end them too.
         host_harness::node::stop_children();
     })
     .context("installing the Ctrl-C handler")?;
     let out: Mutex<std::io::Stdout> = Mutex::new(std::io::stdout());
     let failures = host_harness::logs::show(&prepared, request, &out);
     for (node, why) in &failures {
-        eprintln!("error: {node}: {why}");
+        eprintln!("error: {}", report::visible(&format!("{node}: {why}")));
     }
     Ok(if failures.is_empty() { 0 } else { EXIT_FAILED })
 }

@@ -23,26 +23,41 @@ pub fn redact(content: &str, keys: &[String]) -> String {
 }
 
 /// Like `redact`, but lines for which `changed` holds say so, so a diff
-/// still shows that a secret changed without showing it.
+/// still shows that a secret changed without showing it. Keys are read as
+/// supervisor's parser reads them (the node's file may have been edited by
+/// hand): in any case, before `=` or `:`, and a value goes on over the
+/// indented lines that follow it.
 fn redact_marking(content: &str, keys: &[String], changed: impl Fn(&str) -> bool) -> String {
     if keys.is_empty() {
         return content.to_string();
     }
+    let secret = |key: &str| keys.iter().any(|k| k.eq_ignore_ascii_case(key.trim()));
     let mut out = String::with_capacity(content.len());
+    let mut in_secret = false;
     for line in content.split_inclusive('\n') {
         let (body, newline) = match line.strip_suffix('\n') {
             Some(body) => (body, "\n"),
             None => (line, ""),
         };
-        match body.split_once('=') {
-            Some((key, _)) if keys.iter().any(|k| k == key.trim()) => {
-                out.push_str(key);
-                out.push('=');
+        let continued = body.starts_with([' ', '\t']) && !body.trim().is_empty();
+        if in_secret && continued {
+            let indent = &body[..body.len() - body.trim_start().len()];
+            out.push_str(indent);
+            out.push_str(REDACTED);
+            out.push_str(newline);
+            continue;
+        }
+        in_secret = false;
+        let key_end = body.find(['=', ':']).filter(|_| !continued);
+        match key_end {
+            Some(end) if secret(&body[..end]) => {
+                out.push_str(&body[..=end]);
                 out.push_str(if changed(body) {
                     REDACTED_CHANGED
                 } else {
                     REDACTED
                 });
+                in_secret = true;
             }
             _ => out.push_str(body),
         }
@@ -126,6 +141,15 @@ pub fn diff(path: &str, old: &str, new: &str, keys: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_are_redacted_however_the_file_spells_them() {
+        let keys = vec!["password".to_string(), "environment".to_string()];
+        let text = "[inet_http_server]\nport=:9001\nPassword : hunter22\n[program:x]\nENVIRONMENT=A=\"1\",\n  B=\"s3cret\"\ncommand=run\n";
+        let redacted = redact(text, &keys);
+        assert!(!redacted.contains("hunter22") && !redacted.contains("s3cret"), "{redacted}");
+        assert!(redacted.contains("port=:9001") && redacted.contains("command=run"), "{redacted}");
+    }
 
     #[test]
     fn environment_values_are_secrets_and_masked_in_free_text() {

@@ -33,9 +33,19 @@ pub fn path(root: &str) -> String {
     under(root, "/var/lib/supervisord-crate/location")
 }
 
-/// The directory of the record.
-pub fn dir(root: &str) -> String {
-    under(root, "/var/lib/supervisord-crate")
+/// Root's private run-time directory (mode 0700, a tmpfs `/run` on a
+/// real node): the locks of applies and the records of watched paths.
+pub fn run_dir(root: &str) -> String {
+    under(root, "/run/supervisord-crate")
+}
+
+/// The lock of the scripts that change the supervisord of `config`, named
+/// after the configuration so that sandboxes on one machine do not share
+/// it.
+pub fn lock_path(root: &str, config: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = hex::encode(Sha256::digest(config.as_bytes()));
+    format!("{}/lock.{}", run_dir(root), &digest[..16])
 }
 
 /// A location record read back.

@@ -310,15 +310,42 @@ impl Resolved {
             .filter(|user| *user != self.target.login.user)
     }
 
-    /// The account that owns supervisord's directories and files, when it is
-    /// not the login account.
-    pub fn file_owner(&self) -> Option<String> {
+    /// The account that owns supervisord's run-time directories (logs, the
+    /// socket and pid file), when it is not the login account: the one it
+    /// runs as.
+    pub fn runtime_owner(&self) -> Option<String> {
         self.switch_to().map(str::to_string)
+    }
+
+    /// Who owns supervisord's configuration: the login (root), never the
+    /// account supervisord runs as, which must not be able to change what
+    /// it runs (its own `user=` line among it). Set only when that account
+    /// is another one; `None` leaves files as the login writes them.
+    pub fn config_owner(&self) -> Option<String> {
+        self.switch_to().map(|_| self.target.login.user.clone())
+    }
+
+    /// The group that may read a configuration file that holds secrets:
+    /// supervisord's own account's (the group of its own name), since it
+    /// reads its configuration again without root after a reload.
+    pub fn config_group(&self) -> Option<String> {
+        self.switch_to().map(str::to_string)
+    }
+
+    /// The mode of a configuration file: readable by supervisord's own
+    /// account (and root) alone when it holds secrets.
+    pub fn config_mode(&self, secret: bool) -> u32 {
+        match (secret, self.config_group()) {
+            (false, _) => 0o644,
+            (true, Some(_)) => 0o640,
+            (true, None) => 0o600,
+        }
     }
 
     /// How supervisorctl reaches this supervisord.
     pub fn ctl(&self) -> CtlEndpoint {
         CtlEndpoint {
+            lock: crate::location::lock_path(&self.target.root, &self.settings.paths.config),
             binary: self.settings.paths.supervisorctl.clone(),
             config: self.settings.paths.config.clone(),
             socket: self.settings.paths.socket.clone(),
@@ -385,7 +412,7 @@ impl Resolved {
             validate::absolute_path("settings.prefix", prefix)?;
         }
         validate::name("settings.service", &s.service)?;
-        validate::non_empty_value("settings.install.package", &s.install.package)?;
+        validate::package("settings.install.package", &s.install.package)?;
         if let Some(version) = &s.install.version {
             let ok = !version.is_empty()
                 && version
@@ -400,10 +427,10 @@ impl Resolved {
         }
         if let Some(python) = &s.install.python {
             validate::non_empty_value("settings.install.python", python)?;
-            if python.contains(char::is_whitespace) {
+            if python.contains(char::is_whitespace) || python.starts_with('-') {
                 return Err(invalid(
                     "settings.install.python",
-                    "must be one executable path or name, without spaces",
+                    "must be one executable path or name, without spaces, not starting with '-'",
                 ));
             }
         }

@@ -55,6 +55,27 @@ pub fn name(field: &str, value: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// An OS package or Python distribution name: letters and digits first,
+/// then letters, digits, `+`, `.`, `_` and `-` (what apt, dnf, apk, pacman
+/// and pip all take), so it can never be read as an option.
+pub fn package(field: &str, value: &str) -> Result<(), Error> {
+    let ok = value.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+._-".contains(c))
+        && value.len() <= 128;
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid(
+            field,
+            format!(
+                "{value:?} is not a package name: a letter or digit, then letters, digits, '+', '.', '_' or '-'"
+            ),
+        ))
+    }
+}
+
 /// A string value written after `key=` in an INI file.
 pub fn value(field: &str, value: &str) -> Result<(), Error> {
     if let Some(bad) = value.chars().find(|c| c.is_control() && *c != '\t') {

@@ -347,7 +347,14 @@ fn applies_to_one_node_take_turns_and_a_held_lock_is_named() {
     let spec = spec.to_str().unwrap().to_string();
     let target = node.address();
     let config = node.path("etc/supervisord.conf").display().to_string();
-    let lock = supervisord_node_script::script::lock_path(&config);
+    let lock = supervisord_plugin::location::lock_path(node.root.to_str().unwrap(), &config);
+    // The lock's directory is the login's alone, as the script makes it.
+    std::fs::create_dir_all(std::path::Path::new(&lock).parent().unwrap()).unwrap();
+    std::fs::set_permissions(
+        std::path::Path::new(&lock).parent().unwrap(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .unwrap();
 
     // Someone else holds the lock: the apply waits, then stops before any
     // step, naming the holder, and the node is as it was.

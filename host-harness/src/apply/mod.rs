@@ -85,6 +85,15 @@ pub struct Prepared<'a> {
     pub origins: Vec<usize>,
 }
 
+/// What to do on each node, and the bounds on what a node may send back.
+#[derive(Debug, Clone)]
+pub struct Work {
+    /// The action.
+    pub action: Action,
+    /// How long a script may run and how much it may print.
+    pub bounds: node::Bounds,
+}
+
 /// What to do on each node.
 #[derive(Debug, Clone)]
 pub enum Action {
@@ -123,7 +132,7 @@ pub fn jobs<'p, 'a>(prepared: &'p [Prepared<'a>]) -> Vec<(&'p Prepared<'a>, Addr
 pub fn run_all(
     spec: &Spec,
     prepared: &[Prepared<'_>],
-    action: &Action,
+    work: &Work,
     forks: usize,
     on_progress: OnProgress<'_>,
     on_done: &(dyn Fn(&NodeOutcome) + Sync),
@@ -139,7 +148,7 @@ pub fn run_all(
                     let Some((prepared, address)) = jobs.get(index) else {
                         break;
                     };
-                    let outcome = run_node(spec, prepared, address, action, on_progress);
+                    let outcome = run_node(spec, prepared, address, work, on_progress);
                     on_done(&outcome);
                     results
                         .lock()
@@ -159,9 +168,10 @@ pub fn run_node(
     spec: &Spec,
     prepared: &Prepared<'_>,
     address: &Address,
-    action: &Action,
+    work: &Work,
     on_progress: OnProgress<'_>,
 ) -> NodeOutcome {
+    let action = &work.action;
     let started = Instant::now();
     let mut outcome = NodeOutcome::new(&prepared.name, &address.to_string());
     if let Address::Local { root: Some(root) } = address {
@@ -169,7 +179,7 @@ pub fn run_node(
     }
     let node = address.to_string();
     let progress = |text: &str| on_progress(&prepared.name, &node, text);
-    let transport = match node::connect(address, &prepared.ssh) {
+    let transport = match node::connect(address, &prepared.ssh, work.bounds) {
         Ok(transport) => transport,
         Err(error) => {
             outcome.fail(error.to_string());

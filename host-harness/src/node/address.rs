@@ -54,8 +54,11 @@ impl Address {
                 ),
                 None => (host_port, 22),
             };
+            // Never option-shaped: ssh would read `-oProxyCommand=...` as
+            // an option, whatever comes after it.
             let valid = |s: &str| {
                 !s.is_empty()
+                    && !s.starts_with('-')
                     && s.chars()
                         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
             };
@@ -167,6 +170,9 @@ mod tests {
             "ssh://h:x",
             "ftp://h",
             "ssh://a b",
+            "ssh://-oProxyCommand=x",
+            "ssh://-v",
+            "ssh://-l@h",
         ] {
             assert!(Address::parse(bad, base).is_err(), "{bad}");
         }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::{Output, Transport, TransportError, run_with_stdin};
+use super::{Bounds, Output, Transport, TransportError, run_with_stdin};
 use crate::spec::SshOptions;
 
 /// An OpenSSH connection to one node.
@@ -17,6 +17,7 @@ pub struct Ssh {
     options: Vec<String>,
     control_dir: PathBuf,
     trips: AtomicUsize,
+    bounds: Bounds,
 }
 
 impl Ssh {
@@ -28,6 +29,7 @@ impl Ssh {
         port: u16,
         ssh: &SshOptions,
         label: String,
+        bounds: Bounds,
     ) -> Result<Ssh, TransportError> {
         let connect_error = |detail: String| TransportError::Connect {
             node: label.clone(),
@@ -92,6 +94,7 @@ impl Ssh {
             options,
             control_dir,
             trips: AtomicUsize::new(0),
+            bounds,
         })
     }
 }
@@ -109,9 +112,10 @@ impl Transport for Ssh {
             // The first run becomes the master and stays in the background
             // (its standard streams detached) for the runs after it.
             .args(["-o", "ControlMaster=auto", "-o", "ControlPersist=120"])
+            .arg("--")
             .arg(&self.destination)
             .args(["sh", "-s"]);
-        let output = run_with_stdin(command, script, on_line).map_err(|e| TransportError::Run {
+        let output = run_with_stdin(command, script, on_line, self.bounds).map_err(|e| TransportError::Run {
             node: self.label.clone(),
             detail: e.to_string(),
         })?;
@@ -146,7 +150,7 @@ impl Drop for Ssh {
         }
         let _ = Command::new("ssh")
             .args(&self.options)
-            .args(["-O", "exit"])
+            .args(["-O", "exit", "--"])
             .arg(&self.destination)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -157,14 +161,15 @@ impl Drop for Ssh {
 }
 
 /// A private directory for control sockets, short enough for unix socket
-/// paths.
+/// paths, under a name no one can guess (and so plant first).
 fn control_dir() -> std::io::Result<PathBuf> {
     use std::os::unix::fs::DirBuilderExt;
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!(
-        "supd-{}-{}",
+        "supd-{}-{}-{}",
         std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
+        NEXT.fetch_add(1, Ordering::Relaxed),
+        &super::random_hex()[..8]
     ));
     std::fs::DirBuilder::new().mode(0o700).create(&dir)?;
     Ok(dir)
@@ -180,7 +185,15 @@ mod tests {
             options: vec!["ConnectTimeout=30".into(), "ProxyJump=bastion".into()],
             ..SshOptions::default()
         };
-        let ssh = Ssh::connect(Some("deploy"), "web1", 2222, &options, "web1".into()).unwrap();
+        let ssh = Ssh::connect(
+            Some("deploy"),
+            "web1",
+            2222,
+            &options,
+            "web1".into(),
+            Bounds::default(),
+        )
+        .unwrap();
         assert_eq!(
             ssh.options[..4],
             ["-o", "ConnectTimeout=30", "-o", "ProxyJump=bastion"]

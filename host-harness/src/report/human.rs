@@ -14,6 +14,7 @@ pub fn print_node(
     plan_only: bool,
     verbose: bool,
 ) -> std::io::Result<()> {
+    let out = &mut super::Visible(out);
     let status = match outcome.status {
         NodeStatus::Ok => "ok",
         NodeStatus::Changed => "changed",
@@ -113,6 +114,7 @@ fn relative(text: &str, root: Option<&str>) -> String {
 
 /// The recap: one line per node, like Ansible's.
 pub fn print_recap(out: &mut dyn Write, outcomes: &[NodeOutcome]) -> std::io::Result<()> {
+    let out = &mut super::Visible(out);
     writeln!(out, "\nRECAP")?;
     let width = outcomes
         .iter()
@@ -133,6 +135,7 @@ pub fn print_recap(out: &mut dyn Write, outcomes: &[NodeOutcome]) -> std::io::Re
 
 /// `status`: a table of every program on every node.
 pub fn print_status_table(out: &mut dyn Write, outcomes: &[NodeOutcome]) -> std::io::Result<()> {
+    let out = &mut super::Visible(out);
     let rows: Vec<[String; 4]> = outcomes
         .iter()
         .flat_map(|o| {

@@ -39,7 +39,7 @@ impl Live {
             bar.enable_steady_tick(Duration::from_millis(120));
             bar
         });
-        bar.set_message(text.to_string());
+        bar.set_message(super::visible(text).into_owned());
     }
 
     /// The node is done: its line goes, and `print` writes its result

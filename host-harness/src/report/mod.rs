@@ -5,6 +5,7 @@
 
 mod human;
 mod live;
+mod visible;
 
 use serde::Serialize;
 
@@ -12,6 +13,7 @@ use crate::runtime::bindings::{self, Outcome, Report};
 
 pub use human::{print_node, print_recap, print_status_table};
 pub use live::Live;
+pub use visible::{Visible, visible};
 
 /// How a node ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -55,10 +55,11 @@ impl CodeCache {
             return Ok((Component::new(engine, bytes)?, CacheOutcome::Compiled));
         };
         let path = dir.join(format!("{}.cwasm", key(engine, bytes)));
-        if path.is_file() {
+        if trusted(dir) && trusted(&path) {
             // SAFETY: the file was written by `serialize` below for this
-            // exact engine configuration (the key covers it), into a
-            // directory only this user can write.
+            // exact engine configuration (the key covers it), and it and
+            // its directory are this user's and writable by no one else:
+            // loading it runs its machine code.
             if let Ok(component) = unsafe { Component::deserialize_file(engine, &path) } {
                 return Ok((component, CacheOutcome::Cached));
             }
@@ -81,20 +82,45 @@ fn key(engine: &Engine, bytes: &[u8]) -> String {
     hex::encode(hasher.finalize())
 }
 
+/// This process's effective user, as the kernel shows it.
+fn me() -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").ok().map(|m| m.uid())
+}
+
+/// Whether `path` may be trusted as this user's own: not a link, owned by
+/// this user, writable by no one else. A cache entry that is not is a miss
+/// (compiled code is run as it is: whoever can write it runs as us).
+pub fn trusted(path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(path).is_ok_and(|meta| {
+        !meta.file_type().is_symlink()
+            && Some(meta.uid()) == me()
+            && meta.mode() & 0o022 == 0
+    })
+}
+
 fn store(dir: &Path, path: &Path, code: &[u8]) -> std::io::Result<()> {
     use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(dir)?;
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    if !trusted(dir) {
+        return Err(std::io::Error::other("the cache directory is not this user's alone"));
+    }
+    let tmp = path.with_extension(format!(
+        "tmp{}.{}",
+        std::process::id(),
+        crate::node::random_hex()
+    ));
     {
         use std::io::Write;
         let mut file = std::fs::OpenOptions::new()
             .write(true)
-            .create(true)
-            .truncate(true)
+            .create_new(true)
             .mode(0o600)
+            .custom_flags(0o400000) // O_NOFOLLOW
             .open(&tmp)?;
         file.write_all(code)?;
     }

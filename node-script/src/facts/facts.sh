@@ -17,6 +17,8 @@ supd_once() {
 
 supd_facts() {
     export LC_ALL=C
+    # Nothing is read from the directory the login started in.
+    cd / || exit 70
     if [ -r /etc/os-release ]; then
         while IFS='=' read -r k v; do
             case $k in ID | VERSION_ID | ID_LIKE) printf 'os\t%s\t%s\n' "$k" "$v" ;; esac
@@ -65,7 +67,7 @@ supd_facts() {
     [ -x "$py" ] || py=$(command -v python3 2>/dev/null) || py=""
     set --
     while IFS= read -r s; do [ -n "$s" ] && set -- "$@" "$s"; done < "$lists/socket"
-    if [ -z "$py" ] || ! "$py" -S -c "$probe" "$@" -- @RUNNING@ 2>/dev/null; then
+    if [ -z "$py" ] || ! "$py" -I -S -c "$probe" "$@" -- @RUNNING@ 2>/dev/null; then
         printf 'login\t%s\t%s\n' "$(id -un 2>/dev/null || echo unknown)" "$(id -u)"
     fi
     # The files to read go into NUL-separated lists (a loop that grows "$@"
@@ -76,7 +78,9 @@ supd_facts() {
         if [ -f "$f" ]; then printf '%s\0' "$f" >> "$lists/probed"; fi
     done < "$lists/path"
     while IFS= read -r d; do
-        [ -n "$d" ] && [ -d "$d" ] && find "$d" -maxdepth 1 -type f ! -name '.*' -print0 >> "$lists/probed" 2>/dev/null
+        # A name with a line break would split its facts line in two (not
+        # every sha256sum escapes it): such files are left out.
+        [ -n "$d" ] && [ -d "$d" ] && find "$d" -maxdepth 1 -type f ! -name '.*' ! -name "*$nl*" -print0 >> "$lists/probed" 2>/dev/null
     done < "$lists/listing"
     # Watched paths: a file, or every regular file under a directory, go
     # into the same single sha256sum; the parser hashes directories.
@@ -91,7 +95,7 @@ supd_facts() {
             printf '%s\0' "$w" >> "$lists/hashed"
         elif [ -d "$w" ]; then
             printf 'watch\t%s\tdir\n' "$w"
-            find "$w" -type f -print0 >> "$lists/hashed" 2>/dev/null
+            find "$w" -type f ! -path "*$nl*" -print0 >> "$lists/hashed" 2>/dev/null
         else
             printf 'watch\t%s\tmissing\n' "$w"
         fi

@@ -2,12 +2,13 @@
 //! provider's probes ask for (a fixed number of processes, however many
 //! files), and a pure parser turns its output into `node-facts`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+
+mod lines;
 
 use crate::bindings::{
     Error, ErrorKind, FileInfo, InitSystem, Login, NodeFacts, OsRelease, PackageFact, PathFact,
-    PathKind, ProbeSet, ProcessFact, ProcessState, Python, RecordFact, ScriptOutput,
-    SupervisorState, VenvPackageFact, WatchFact,
+    PathKind, ProbeSet, ProcessState, Python, RecordFact, ScriptOutput, SupervisorState, WatchFact,
 };
 use crate::script::quote;
 
@@ -43,8 +44,15 @@ pub fn script(probes: &ProbeSet) -> String {
     })
 }
 
+/// The most of a node's stderr an error quotes: its end.
+const STDERR_QUOTED: usize = 1024;
+
 fn unreadable(message: String, output: &ScriptOutput) -> Error {
     let stderr = output.stderr.trim();
+    let stderr = match stderr.char_indices().rev().nth(STDERR_QUOTED) {
+        Some((cut, _)) => &stderr[cut..],
+        None => stderr,
+    };
     Error {
         field: "output".into(),
         kind: ErrorKind::Malformed,
@@ -99,225 +107,147 @@ fn followed(probes: &ProbeSet, output: &ScriptOutput) -> ProbeSet {
     probes
 }
 
-/// Parses the facts script's output for a node rooted at `root`.
+/// Parses the facts script's output for a node rooted at `root`: every
+/// line checked (`lines`), then the facts built from them.
 pub fn parse(probes: &ProbeSet, root: &str, output: &ScriptOutput) -> Result<NodeFacts, Error> {
     if !output.stdout.lines().any(|l| l == "done") {
         return Err(unreadable("the facts script did not finish".into(), output));
     }
     let probes = &followed(probes, output);
-    // The login is unknown until its line is read.
+    let lines = lines::read(probes, &output.stdout).map_err(|why| unreadable(why, output))?;
+    let Some((user, uid)) = &lines.login else {
+        return Err(unreadable("no login line".into(), output));
+    };
     let mut facts = NodeFacts {
         gathered: true,
         login: Login {
-            user: String::new(),
-            uid: u32::MAX,
+            user: user.clone(),
+            uid: uid
+                .parse()
+                .map_err(|_| unreadable(format!("uid {uid:?}"), output))?,
         },
+        init: match lines.init.as_deref() {
+            Some("systemd") => InitSystem::Systemd,
+            Some("openrc") => InitSystem::Openrc,
+            Some("sysvinit") => InitSystem::Sysvinit,
+            _ => InitSystem::None,
+        },
+        python: lines.python.as_ref().map(|(path, version)| Python {
+            path: path.clone(),
+            version: version.trim().trim_start_matches("Python ").to_string(),
+        }),
+        os: os_release(&lines.os),
         ..assumed(None, root)
     };
-    let mut os = OsRelease {
-        id: String::new(),
-        version_id: String::new(),
-        id_like: Vec::new(),
+    facts.paths = paths(&lines);
+    facts.processes = lines.processes.values().cloned().collect();
+    facts.packages = probes
+        .packages
+        .iter()
+        .map(|name| PackageFact {
+            name: name.clone(),
+            version: lines.packages.get(name).cloned().flatten(),
+        })
+        .collect();
+    facts.venv_packages = lines.venvs.values().cloned().collect();
+    facts.supervisors = supervisors(probes, &lines);
+    facts.watched = probes
+        .watches
+        .iter()
+        .map(|path| WatchFact {
+            path: path.clone(),
+            hash: match lines.watch_kinds.get(path).map(String::as_str) {
+                Some("file") => lines.sums.get(path).cloned(),
+                Some("dir") => Some(tree_hash(path, &lines.sums)),
+                _ => None,
+            },
+        })
+        .collect();
+    facts.records = probes
+        .records
+        .iter()
+        .map(|path| RecordFact {
+            path: path.clone(),
+            content: lines.records.get(path).cloned(),
+        })
+        .collect();
+    Ok(facts)
+}
+
+/// `/etc/os-release`'s fields, unquoted; none without an `ID`.
+fn os_release(fields: &BTreeMap<String, String>) -> Option<OsRelease> {
+    let value = |key: &str| {
+        fields
+            .get(key)
+            .map(|v| v.trim().trim_matches('"').trim_matches('\'').to_string())
+            .unwrap_or_default()
     };
-    let mut sums = BTreeMap::new();
-    let mut heads = BTreeMap::new();
-    let mut stats = Vec::new();
-    let mut missing = BTreeSet::new();
-    let mut rpc: BTreeMap<(String, String), String> = BTreeMap::new();
-    let mut watch_kinds: BTreeMap<String, String> = BTreeMap::new();
-    let mut records: BTreeMap<String, String> = BTreeMap::new();
-    // Supervisords whose processes came from the process table.
-    let mut tables: BTreeMap<String, Vec<ProcessState>> = BTreeMap::new();
-    for line in output.stdout.lines() {
-        let fields: Vec<&str> = line.split('\t').collect();
-        match fields.as_slice() {
-            ["login", user, uid] => {
-                facts.login = Login {
-                    user: user.to_string(),
-                    uid: uid
-                        .parse()
-                        .map_err(|_| unreadable(format!("uid {uid:?}"), output))?,
-                }
-            }
-            ["os", key, value] => {
-                let value = value
-                    .trim()
-                    .trim_matches('"')
-                    .trim_matches('\'')
-                    .to_string();
-                match *key {
-                    "ID" => os.id = value,
-                    "VERSION_ID" => os.version_id = value,
-                    "ID_LIKE" => {
-                        os.id_like = value.split_whitespace().map(str::to_string).collect()
-                    }
-                    _ => {}
-                }
-            }
-            ["init", init] => {
-                facts.init = match *init {
-                    "systemd" => InitSystem::Systemd,
-                    "openrc" => InitSystem::Openrc,
-                    "sysvinit" => InitSystem::Sysvinit,
-                    _ => InitSystem::None,
-                }
-            }
-            ["python", path, version] => {
-                facts.python = Some(Python {
-                    path: path.to_string(),
-                    version: version.trim().trim_start_matches("Python ").to_string(),
-                })
-            }
-            ["sha", hash, path] => {
-                sums.insert(path.to_string(), hash.to_string());
-            }
-            ["head", path, rest @ ..] => {
-                heads.insert(path.to_string(), rest.join("\t"));
-            }
-            ["stat", mode, owner, group, size, kind, path] => {
-                stats.push((*mode, *owner, *group, *size, *kind, *path))
-            }
-            ["missing", path] => {
-                missing.insert(path.to_string());
-            }
-            ["watch", path, kind] => {
-                watch_kinds.insert(path.to_string(), kind.to_string());
-            }
-            ["record", path] => {
-                records.entry(path.to_string()).or_default();
-            }
-            ["rec", path, rest @ ..] => {
-                let content = records.entry(path.to_string()).or_default();
-                content.push_str(&rest.join("\t"));
-                content.push('\n');
-            }
-            ["proc", pid_file, pid, alive] => facts.processes.push(ProcessFact {
-                pid_file: pid_file.to_string(),
-                pid: pid.parse().ok(),
-                alive: *alive == "1",
-            }),
-            ["pkg", name, status, version] if status.ends_with("ok installed") => {
-                facts.packages.push(PackageFact {
-                    name: name.to_string(),
-                    version: Some(version.to_string()),
-                });
-            }
-            ["rpc", socket, method, body] => {
-                rpc.insert((socket.to_string(), method.to_string()), body.to_string());
-            }
-            ["table", socket] => {
-                tables.entry(socket.to_string()).or_default();
-            }
-            ["live", socket, group, name, pid, up] => {
-                let pid: u32 = pid.parse().unwrap_or(0);
-                tables
-                    .entry(socket.to_string())
-                    .or_default()
-                    .push(ProcessState {
-                        group: group.to_string(),
-                        name: name.to_string(),
-                        state: "RUNNING".into(),
-                        pid,
-                        description: format!(
-                            "pid {pid}, uptime {}",
-                            uptime(up.parse().unwrap_or(0))
-                        ),
-                        spawn_error: String::new(),
-                        exit_status: 0,
-                    });
-            }
-            ["venv", venv, dist_info] => {
-                let stem = dist_info.trim_end_matches(".dist-info");
-                if let Some((name, version)) = stem.split_once('-') {
-                    facts.venv_packages.push(VenvPackageFact {
-                        venv: venv.to_string(),
-                        name: name.to_lowercase().replace('_', "-"),
-                        version: version.to_string(),
-                    });
-                }
-            }
-            _ => {}
-        }
-    }
-    if facts.login.uid == u32::MAX {
-        return Err(unreadable("no login line".into(), output));
-    }
-    if !os.id.is_empty() {
-        facts.os = Some(os);
-    }
-    for name in &probes.packages {
-        if !facts.packages.iter().any(|p| &p.name == name) {
-            facts.packages.push(PackageFact {
-                name: name.clone(),
-                version: None,
-            });
-        }
-    }
-    for path in missing {
-        facts.paths.push(PathFact {
-            path,
+    let id = value("ID");
+    (!id.is_empty()).then(|| OsRelease {
+        id,
+        version_id: value("VERSION_ID"),
+        id_like: value("ID_LIKE")
+            .split_whitespace()
+            .map(str::to_string)
+            .collect(),
+    })
+}
+
+/// One fact per path that was stat'ed or found missing, in path order.
+fn paths(lines: &lines::Lines) -> Vec<PathFact> {
+    let mut paths: Vec<PathFact> = lines
+        .missing
+        .iter()
+        .filter(|path| !lines.stats.contains_key(*path))
+        .map(|path| PathFact {
+            path: path.clone(),
             kind: PathKind::Missing,
             mode: 0,
             owner: String::new(),
             group: String::new(),
-        });
-    }
-    let mut seen = BTreeSet::new();
-    for (mode, owner, group, size, kind, path) in stats {
-        if !seen.insert(path.to_string()) {
-            continue;
-        }
-        let kind = match kind {
-            "regular file" | "regular empty file" => match sums.get(path) {
+        })
+        .collect();
+    for (path, stat) in &lines.stats {
+        let kind = match stat.kind.as_str() {
+            "regular file" | "regular empty file" => match lines.sums.get(path) {
                 Some(sha) => PathKind::File(FileInfo {
                     sha256: sha.clone(),
-                    size: size.parse().unwrap_or(0),
-                    head: heads.get(path).cloned().unwrap_or_default(),
+                    size: stat.size.parse().unwrap_or(0),
+                    head: lines.heads.get(path).cloned().unwrap_or_default(),
                 }),
                 None => PathKind::Other,
             },
             "directory" => PathKind::Directory,
             _ => PathKind::Other,
         };
-        facts.paths.push(PathFact {
-            path: path.to_string(),
+        paths.push(PathFact {
+            path: path.clone(),
             kind,
-            mode: u32::from_str_radix(mode, 8).unwrap_or(0),
-            owner: owner.to_string(),
-            group: group.to_string(),
+            mode: u32::from_str_radix(&stat.mode, 8).unwrap_or(0),
+            owner: stat.owner.clone(),
+            group: stat.group.clone(),
         });
     }
-    facts.paths.sort_by(|a, b| a.path.cmp(&b.path));
+    paths.sort_by(|a, b| a.path.cmp(&b.path));
+    paths
+}
+
+/// What each probed supervisord said: its processes from the process
+/// table, or its own answer.
+fn supervisors(probes: &ProbeSet, lines: &lines::Lines) -> Vec<SupervisorState> {
+    let mut states = Vec::new();
     for socket in &probes.sockets {
-        if let Some(mut processes) = tables.remove(socket) {
-            processes.sort_by(|a, b| (&a.group, &a.name).cmp(&(&b.group, &b.name)));
-            facts.supervisors.push(SupervisorState {
+        if let Some(table) = lines.tables.get(socket) {
+            states.push(SupervisorState {
                 socket: socket.clone(),
-                processes,
+                processes: table.values().cloned().collect(),
                 complete: false,
             });
-        } else if let Some(state) = supervisor_state(socket, &rpc) {
-            facts.supervisors.push(state);
+        } else if let Some(state) = supervisor_state(socket, &lines.rpc) {
+            states.push(state);
         }
     }
-    for path in &probes.watches {
-        let hash = match watch_kinds.get(path).map(String::as_str) {
-            Some("file") => sums.get(path).cloned(),
-            Some("dir") => Some(tree_hash(path, &sums)),
-            _ => None,
-        };
-        facts.watched.push(WatchFact {
-            path: path.clone(),
-            hash,
-        });
-    }
-    for path in &probes.records {
-        facts.records.push(RecordFact {
-            path: path.clone(),
-            content: records.remove(path),
-        });
-    }
-    Ok(facts)
+    states
 }
 
 /// The hash of a directory: SHA-256 of its regular files' lines
@@ -403,7 +333,7 @@ fn supervisor_state(
 
 /// An uptime as supervisord words it (Python's `timedelta`):
 /// `0:01:02`, `1 day, 2:03:04`, `3 days, 0:00:00`.
-fn uptime(seconds: u64) -> String {
+pub(crate) fn uptime(seconds: u64) -> String {
     let (days, rest) = (seconds / 86_400, seconds % 86_400);
     let clock = format!("{}:{:02}:{:02}", rest / 3600, rest / 60 % 60, rest % 60);
     match days {

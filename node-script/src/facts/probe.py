@@ -12,6 +12,7 @@
 # other supervisord is asked for every process, as
 # rpc<TAB>socket<TAB>method<TAB>base64 response.
 import binascii, os, pwd, re, stat, sys
+NAME = re.compile(r"[A-Za-z0-9_.:-]{1,128}\Z")
 print("python\t%s\t%d.%d.%d" % ((sys.executable,) + tuple(sys.version_info[:3])))
 uid = os.getuid()
 try:
@@ -85,6 +86,11 @@ def table(path):
         name = names.get(b"SUPERVISOR_PROCESS_NAME", b"").decode("utf-8", "replace")
         if not group or not name:
             continue
+        # A program sets its own environment: a name that is not a name
+        # (a tab or a line break would forge facts lines) is not believed,
+        # and then supervisord is asked instead.
+        if not (NAME.match(group) and NAME.match(name)):
+            return None
         counts[group] = counts.get(group, 0) + 1
         found.append((group, name, child, max(0, int(uptime - int(fields[19]) / tick))))
     if any(counts.get(group, 0) != count for group, count in expected.items()):

@@ -17,9 +17,14 @@ const PRELUDE: &str = include_str!("prelude.sh");
 /// variable (the file holds no single quote, so one quoted word carries it).
 const RPC_CLIENT: &str = concat!("SUPD_RPC_PY='", include_str!("../rpc_client.py"), "'\n");
 
+/// supd_directory's Python part, likewise.
+const DIRECTORY_PY: &str = concat!("SUPD_DIRECTORY_PY='", include_str!("directory.py"), "'\n");
+
 /// Compiles a validated plan.
 pub fn compile(plan: &Plan, options: &ScriptOptions) -> String {
-    let mut out = String::with_capacity(RPC_CLIENT.len() + PRELUDE.len() + 256 * plan.steps.len());
+    let mut out = String::with_capacity(
+        RPC_CLIENT.len() + DIRECTORY_PY.len() + PRELUDE.len() + 256 * plan.steps.len(),
+    );
     out.push_str("#!/bin/sh\n");
     for line in options.title.lines() {
         let _ = writeln!(out, "# {line}");
@@ -27,13 +32,14 @@ pub fn compile(plan: &Plan, options: &ScriptOptions) -> String {
     let _ = writeln!(out, "SUPD_CHECK={}", u8::from(options.check));
     let _ = writeln!(out, "SUPD_DIFF={}", u8::from(options.diff));
     out.push_str(RPC_CLIENT);
+    out.push_str(DIRECTORY_PY);
     out.push_str(PRELUDE);
     out.push_str("\nsupd_main() {\n    supd_init\n");
-    if let Some(config) = config_of(plan) {
+    if let Some(lock) = lock_of(plan) {
         let _ = writeln!(
             out,
             "    supd_lock {} {} {}",
-            quote(&lock_path(config)),
+            quote(lock),
             options
                 .lock_wait_secs
                 .unwrap_or(super::validate::DEFAULT_LOCK_WAIT_SECS),
@@ -66,23 +72,15 @@ pub fn compile(plan: &Plan, options: &ScriptOptions) -> String {
     out
 }
 
-/// The supervisord configuration a plan changes, if it names one.
-fn config_of(plan: &Plan) -> Option<&str> {
+/// The lock of the supervisord a plan changes, if it names one.
+pub fn lock_of(plan: &Plan) -> Option<&str> {
     plan.steps.iter().find_map(|step| match &step.desired {
-        Desired::Daemon(d) => Some(d.ctl.config.as_str()),
-        Desired::Supervisorctl(c) => Some(c.ctl.config.as_str()),
-        Desired::AwaitRunning(a) => Some(a.ctl.config.as_str()),
-        Desired::CommitConfig(c) => Some(c.config.as_str()),
+        Desired::Daemon(d) => Some(d.ctl.lock.as_str()),
+        Desired::Supervisorctl(c) => Some(c.ctl.lock.as_str()),
+        Desired::AwaitRunning(a) => Some(a.ctl.lock.as_str()),
+        Desired::CommitConfig(c) => Some(c.lock.as_str()),
         _ => None,
     })
-}
-
-/// The lock of scripts that change the supervisord of `config`: in /tmp,
-/// which every node has before anything is installed, named after the
-/// configuration so sandboxes on one machine do not share it.
-pub fn lock_path(config: &str) -> String {
-    let digest = hex::encode(Sha256::digest(config.as_bytes()));
-    format!("/tmp/supervisord-crate.{}.lock", &digest[..16])
 }
 
 fn words<'a>(items: impl IntoIterator<Item = &'a String>) -> String {
@@ -195,7 +193,7 @@ fn step_call(index: usize, desired: &Desired) -> String {
                     quote(path)
                 ),
                 Guard::Unless(argv) => format!(
-                    "if {} >/dev/null 2>&1; then supd_report {index} ok 'skipped: its guard succeeded'; else {run}; fi",
+                    "if env -- {} >/dev/null 2>&1; then supd_report {index} ok 'skipped: its guard succeeded'; else {run}; fi",
                     words(argv)
                 ),
             }

@@ -6,7 +6,7 @@
 mod compile;
 mod validate;
 
-pub use compile::{compile, lock_path};
+pub use compile::{compile, lock_of};
 pub use validate::{DEFAULT_LOCK_WAIT_SECS, DEFAULT_MAX_BYTES, DEFAULT_MAX_STEPS, validate};
 
 /// Quotes a word for sh.
@@ -19,8 +19,9 @@ mod tests {
     use super::quote;
 
     #[test]
-    fn the_rpc_client_fits_in_one_single_quoted_shell_word() {
+    fn the_python_parts_fit_in_one_single_quoted_shell_word() {
         assert!(!include_str!("../rpc_client.py").contains('\''));
+        assert!(!include_str!("directory.py").contains('\''));
     }
 
     #[test]

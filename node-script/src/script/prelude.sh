@@ -7,9 +7,15 @@
 # Everything is defined in functions and run by the last line, so a script
 # cut short in transit is a syntax error and runs nothing.
 
+nl='
+'
+
 supd_init() {
     export LC_ALL=C
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
+    # Nothing is read from the directory the login started in (Python
+    # imports from it, for one).
+    cd / || exit 70
     SUPD_TMP=""
     SUPD_STAGED=""
     SUPD_STAGE_DIR=""
@@ -38,7 +44,6 @@ supd_cleanup() {
     supd_unstage
     [ -n "${SUPD_STAGED:-}" ] && rm -f "$SUPD_STAGED"
     [ -n "${SUPD_STAGE_DIR:-}" ] && rm -rf "$SUPD_STAGE_DIR"
-    [ -n "${SUPD_LOCK_DIR:-}" ] && rm -rf "$SUPD_LOCK_DIR"
     SUPD_TMP=""
 }
 
@@ -85,7 +90,7 @@ supd_states() {
     # After a daemon (re)start everything changed: every process.
     [ "${SUPD_ALL_STATES:-0}" = 1 ] && SUPD_TOUCHED=""
     # shellcheck disable=SC2086 # group names are checked words
-    "$SUPD_PY" -S -c "$SUPD_RPC_PY$SUPD_STATES_PY" "$SUPD_SOCK" "$SUPD_LONE" $SUPD_TOUCHED 2>/dev/null
+    "$SUPD_PY" -I -S -c "$SUPD_RPC_PY$SUPD_STATES_PY" "$SUPD_SOCK" "$SUPD_LONE" $SUPD_TOUCHED 2>/dev/null
     return 0
 }
 
@@ -97,41 +102,68 @@ supd_touch() {
     done
 }
 
+# supd_private_dir DIR: DIR is a directory (not a link) of the login's
+# alone, mode 0700; made so when it is missing. Sets _why when it is not.
+supd_private_dir() {
+    if [ ! -e "$1" ] && [ ! -L "$1" ]; then
+        mkdir -p -- "${1%/*}" 2>/dev/null
+        mkdir -m 700 -- "$1" 2>/dev/null
+    fi
+    if [ -L "$1" ] || [ ! -d "$1" ]; then
+        _why="$1 is not a directory"
+        return 1
+    fi
+    _meta=$(stat -c '%u %a' -- "$1" 2>/dev/null)
+    if [ "$_meta" != "$(id -u) 700" ]; then
+        _why="$1 must be $(id -un)'s alone (uid $(id -u), mode 700), not uid and mode $_meta"
+        return 1
+    fi
+}
+
+# Takes the lock on file descriptor 9 when flock(1) is missing: a lock on
+# an open file description outlives the process that took it.
+SUPD_FLOCK_PY='
+import fcntl, sys, time
+deadline = time.time() + float(sys.argv[1])
+while True:
+    try:
+        fcntl.flock(9, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        sys.exit(0)
+    except OSError:
+        if time.time() >= deadline:
+            sys.exit(1)
+        time.sleep(0.1)
+'
+
 # supd_lock PATH WAIT TITLE: one script at a time changes a supervisord.
-# Check mode changes nothing and takes no lock. The lock file says who
-# holds it; past WAIT seconds the script stops before any step, naming
-# the holder:   @supd-error<TAB>message
+# The lock lives in a directory of the login's alone, so nobody else can
+# hold it, replace it or read who holds it; check mode changes nothing and
+# takes no lock. The file says who holds it; past WAIT seconds the script
+# stops before any step, naming the holder:   @supd-error<TAB>message
 supd_lock() {
     [ "$SUPD_CHECK" = 1 ] && return 0
-    if command -v flock >/dev/null 2>&1; then
-        exec 9>>"$1" 2>/dev/null || return 0
-        if ! flock -w "$2" 9; then
-            printf '@supd-error\tanother apply has held %s for over %ss: %s\n' "$1" "$2" \
-                "$(tr '\n' ' ' < "$1" 2>/dev/null)"
-            exit 75
-        fi
-    else
-        # No flock(1): a lock directory, taken over from a holder that died.
-        _waited=0
-        until mkdir "$1.d" 2>/dev/null; do
-            _holder=$(cat "$1.d/pid" 2>/dev/null)
-            if [ -n "$_holder" ] && [ ! -d "/proc/$_holder" ]; then
-                rm -rf "$1.d"
-                continue
-            fi
-            if [ "$_waited" -ge "$2" ]; then
-                printf '@supd-error\tanother apply has held %s for over %ss: %s\n' "$1.d" "$2" \
-                    "$(tr '\n' ' ' < "$1" 2>/dev/null)"
-                exit 75
-            fi
-            sleep 1
-            _waited=$((_waited + 1))
-        done
-        echo $$ > "$1.d/pid"
-        SUPD_LOCK_DIR="$1.d"
+    supd_private_dir "${1%/*}" || supd_refuse "cannot lock: $_why"
+    if [ -L "$1" ] || { [ -e "$1" ] && [ ! -f "$1" ]; }; then
+        supd_refuse "cannot lock: $1 is not a regular file"
     fi
+    # `exec` with a redirection that fails ends the shell: open it first.
+    true 2>/dev/null >>"$1" || supd_refuse "cannot open the lock $1"
+    exec 9>>"$1"
+    if command -v flock >/dev/null 2>&1; then
+        flock -w "$2" 9
+    elif [ -n "$SUPD_PY" ]; then
+        "$SUPD_PY" -I -S -c "$SUPD_FLOCK_PY" "$2"
+    else
+        supd_refuse "cannot lock $1: the node has neither flock(1) nor python3"
+    fi || supd_refuse "another apply has held $1 for over $2s: $(tr '\n' ' ' < "$1" 2>/dev/null)"
     printf 'pid %s, user %s, since %s: %s\n' "$$" "$(id -un 2>/dev/null)" \
         "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$3" > "$1" 2>/dev/null
+}
+
+# supd_refuse MESSAGE: stops the script before any step.
+supd_refuse() {
+    printf '@supd-error\t%s\n' "$1"
+    exit 75
 }
 
 # supd_progress STEP TEXT: what the script does now, for hosts that show
@@ -173,9 +205,9 @@ supd_skip() {
     supd_report "$1" ok "skipped: nothing it depends on changed"
 }
 
-# supd_meta PATH: "mode owner group" of PATH.
+# supd_meta PATH: "mode owner group" of PATH itself (a link is not followed).
 supd_meta() {
-    stat -L -c '%a %U %G' "$1" 2>/dev/null
+    stat -c '%a %U %G' -- "$1" 2>/dev/null
 }
 
 # supd_meta_diff PATH MODE OWNER GROUP: what differs, empty when nothing.
@@ -191,7 +223,20 @@ supd_meta_diff() {
 
 supd_chown() {
     [ -z "$2" ] && [ -z "$3" ] && return 0
-    chown "$2${3:+:$3}" "$1"
+    chown -h -- "$2${3:+:$3}" "$1"
+}
+
+# supd_tmp_sweep DIR: temporary files that a killed apply left in DIR
+# (each name holds its script's pid; those of live scripts stay).
+supd_tmp_sweep() {
+    for _t in "$1"/.supd-tmp.*; do
+        [ -f "$_t" ] || [ -L "$_t" ] || continue
+        _p=${_t#"$1/.supd-tmp."}
+        _p=${_p%%.*}
+        [ "$_p" = "$$" ] && continue
+        [ -n "$_p" ] && [ -d "/proc/$_p" ] && continue
+        rm -f -- "$_t"
+    done
 }
 
 # supd_file STEP PATH MODE OWNER GROUP SHA256 STAGED CONTENT
@@ -201,12 +246,7 @@ supd_chown() {
 supd_file() {
     _dir=${2%/*}
     [ -n "$_dir" ] || _dir=/
-    # Temporary files of an apply that was killed mid-write (this
-    # script's own staged files stay).
-    for _t in "$_dir"/.supd-tmp.*; do
-        case $_t in "$_dir/.supd-tmp.$$."*) continue ;; esac
-        [ -f "$_t" ] && [ "$SUPD_CHECK" != 1 ] && rm -f "$_t"
-    done
+    [ "$SUPD_CHECK" = 1 ] || supd_tmp_sweep "$_dir"
     _why=""
     if [ -f "$2" ] && [ ! -L "$2" ]; then
         _sum=$(sha256sum < "$2")
@@ -222,7 +262,7 @@ supd_file() {
         supd_report "$1" ok ""
         return 0
     fi
-    if [ "$SUPD_DIFF" = 1 ] && [ -f "$2" ]; then
+    if [ "$SUPD_DIFF" = 1 ] && [ -f "$2" ] && [ ! -L "$2" ]; then
         printf '@supd-old\t%s\t' "$1"
         base64 < "$2" | tr -d '\n'
         printf '\n'
@@ -236,22 +276,14 @@ supd_file() {
         supd_changed "$1" "would write: $_why"
         return 0
     fi
-    [ -d "$_dir" ] || mkdir -p "$_dir" >>"$SUPD_LOG" 2>&1 || supd_fail "$1" "cannot create $_dir"
-    # Write beside the target, then rename: readers see the old file or the
-    # new one, never half of either.
-    SUPD_TMP="$_dir/.supd-tmp.$$.$1"
-    case $3 in
-        600) _mask=077 ;;
-        640) _mask=027 ;;
-        644) _mask=022 ;;
-        *) _mask="" ;;
-    esac
-    umask "${_mask:-077}"
-    if printf '%s' "$8" > "$SUPD_TMP" && { [ -n "$_mask" ] || chmod "$3" "$SUPD_TMP"; } &&
-        supd_chown "$SUPD_TMP" "$4" "$5"; then
-        umask 022
+    [ -d "$_dir" ] || mkdir -p -- "$_dir" >>"$SUPD_LOG" 2>&1 || supd_fail "$1" "cannot create $_dir"
+    # Write beside the target under a name nobody can guess or plant
+    # (mktemp makes it, mode 0600), then rename: readers see the old file
+    # or the new one, never half of either.
+    SUPD_TMP=$(mktemp "$_dir/.supd-tmp.$$.XXXXXX" 2>>"$SUPD_LOG") || supd_fail "$1" "cannot write in $_dir"
+    if printf '%s' "$8" > "$SUPD_TMP" && { [ "$3" = 600 ] || chmod "$3" "$SUPD_TMP"; } &&
+        supd_chown "$SUPD_TMP" "$4" "$5"; then :
     else
-        umask 022
         supd_fail "$1" "cannot write $2"
     fi
     if [ "$7" = 1 ]; then
@@ -261,7 +293,10 @@ supd_file() {
         supd_changed "$1" "$_why (staged)"
         return 0
     fi
-    mv -f "$SUPD_TMP" "$2" || supd_fail "$1" "cannot write $2"
+    # On disk before it replaces the old one: after a power cut, one or
+    # the other, never an empty file.
+    sync -- "$SUPD_TMP" 2>/dev/null || sync
+    mv -fT -- "$SUPD_TMP" "$2" >>"$SUPD_LOG" 2>&1 || supd_fail "$1" "cannot write $2"
     SUPD_TMP=""
     supd_changed "$1" "written: $_why"
 }
@@ -286,7 +321,7 @@ supd_absent() {
         supd_changed "$1" "removed with the configuration (staged)"
         return 0
     fi
-    rm -f "$2" >>"$SUPD_LOG" 2>&1 || supd_fail "$1" "cannot remove $2"
+    rm -f -- "$2" >>"$SUPD_LOG" 2>&1 || supd_fail "$1" "cannot remove $2"
     supd_changed "$1" "removed"
 }
 
@@ -387,7 +422,7 @@ supd_commit() {
     _py=$(supd_interpreter "$_ctl") || _py=""
     if [ -n "$_py" ]; then
         _rc=0
-        _why=$("$_py" -c "$SUPD_COMMIT_PY" "$_conf" "$SUPD_STAGED" 2>&1) || _rc=$?
+        _why=$("$_py" -I -c "$SUPD_COMMIT_PY" "$_conf" "$SUPD_STAGED" 2>&1) || _rc=$?
         case $_rc in
             0) _checked="supervisor's parser accepts them" ;;
             3 | 126 | 127) ;; # no usable supervisor here: nothing to check with
@@ -401,10 +436,16 @@ supd_commit() {
         supd_report "$_step" ok "would put them in place; $_checked"
         return 0
     fi
+    # On disk before anything is renamed: after a power cut, the old
+    # configuration or the new one, never an empty file.
+    awk -F '\t' '$1 == "write" { print $2 }' "$SUPD_STAGED" | tr '\n' '\0' |
+        xargs -0 sync -- 2>/dev/null || sync
     _n=0
+    _dirs=$nl
     while IFS='	' read -r _k _src _dst; do
+        case $_dirs in *"$nl${_dst%/*}$nl"*) ;; *) _dirs=$_dirs${_dst%/*}$nl ;; esac
         case $_k in
-            write) _err=$(mv -f "$_src" "$_dst" 2>&1) || {
+            write) _err=$(mv -fT -- "$_src" "$_dst" 2>&1) || {
                        _bad=$_dst
                        supd_unstage
                        supd_report "$_step" failed "cannot put $_bad in place: $_err"
@@ -418,25 +459,73 @@ supd_commit() {
         _n=$((_n + 1))
     done < "$SUPD_STAGED"
     : > "$SUPD_STAGED"
+    # The renames themselves on disk: the directories that hold them.
+    _old_ifs=$IFS
+    IFS=$nl
+    # shellcheck disable=SC2086 # one directory per line
+    sync -- $_dirs 2>/dev/null || sync
+    IFS=$_old_ifs
     supd_changed "$_step" "$_n in place; $_checked"
 }
 
-# supd_directory STEP PATH MODE OWNER GROUP
+# supd_directory STEP PATH MODE OWNER GROUP: the directory exists with
+# this mode and owner, made and changed without following a symbolic link
+# anywhere on its way (a user who can write one of its parents could point
+# root elsewhere): through directory file descriptors with python3
+# ($SUPD_DIRECTORY_PY), else refusing links before each change.
 supd_directory() {
-    if [ -d "$2" ]; then
-        _why=$(supd_meta_diff "$2" "$3" "$4" "$5")
-        if [ -z "$_why" ]; then
-            supd_report "$1" ok ""
-            return 0
+    if [ -n "$SUPD_PY" ]; then
+        _rc=0
+        _out=$("$SUPD_PY" -I -S -c "$SUPD_DIRECTORY_PY" "$2" "$3" "$4" "$5" "$SUPD_CHECK" 2>>"$SUPD_LOG") || _rc=$?
+        case $_rc:$_out in
+            0:) supd_report "$1" ok "" ;;
+            0:*) if [ "$SUPD_CHECK" = 1 ]; then
+                     supd_changed "$1" "would set up: $_out"
+                 else
+                     supd_changed "$1" "$_out"
+                 fi ;;
+            *) supd_fail "$1" "cannot set up $2${_out:+: ${_out#refused: }}" ;;
+        esac
+        return 0
+    fi
+    supd_directory_sh "$@"
+}
+
+# supd_directory_sh STEP PATH MODE OWNER GROUP: the same without python3.
+supd_directory_sh() {
+    _left=${2#/}
+    _at=""
+    _why=""
+    while :; do
+        _at="$_at/${_left%%/*}"
+        if [ -L "$_at" ]; then
+            supd_fail "$1" "cannot set up $2: $_at is a symbolic link"
+        elif [ ! -e "$_at" ]; then
+            if [ "$SUPD_CHECK" = 1 ]; then
+                supd_changed "$1" "would set up: new"
+                return 0
+            fi
+            _m=755
+            [ "$_at" = "$2" ] && _m=$3
+            mkdir -m "$_m" -- "$_at" >>"$SUPD_LOG" 2>&1 || supd_fail "$1" "cannot create $_at"
+            [ "$_at" = "$2" ] && _why="new"
+        elif [ ! -d "$_at" ]; then
+            supd_fail "$1" "cannot set up $2: $_at is not a directory"
         fi
-    else
-        _why="new"
+        case $_left in */*) _left=${_left#*/} ;; *) break ;; esac
+    done
+    _mw=$(supd_meta_diff "$2" "$3" "$4" "$5")
+    _why="${_why:+$_why${_mw:+, }}$_mw"
+    if [ -z "$_why" ]; then
+        supd_report "$1" ok ""
+        return 0
     fi
     if [ "$SUPD_CHECK" = 1 ]; then
         supd_changed "$1" "would set up: $_why"
         return 0
     fi
-    { mkdir -p "$2" && chmod "$3" "$2" && supd_chown "$2" "$4" "$5"; } >>"$SUPD_LOG" 2>&1 || supd_fail "$1" "cannot set up $2"
+    [ ! -L "$2" ] && chmod "$3" "$2" >>"$SUPD_LOG" 2>&1 && supd_chown "$2" "$4" "$5" >>"$SUPD_LOG" 2>&1 ||
+        supd_fail "$1" "cannot set up $2"
     supd_changed "$1" "$_why"
 }
 
@@ -451,9 +540,9 @@ supd_user() {
         return 0
     fi
     if command -v useradd >/dev/null 2>&1; then
-        useradd --system --user-group --no-create-home --home-dir "$3" --shell "$4" "$2"
+        useradd --system --user-group --no-create-home --home-dir "$3" --shell "$4" -- "$2"
     else
-        addgroup -S "$2" && adduser -S -D -H -G "$2" -h "$3" -s "$4" "$2"
+        addgroup -S -- "$2" && adduser -S -D -H -G "$2" -h "$3" -s "$4" -- "$2"
     fi >>"$SUPD_LOG" 2>&1 || supd_fail "$1" "cannot create user $2"
     supd_changed "$1" "created user $2"
 }
@@ -461,10 +550,10 @@ supd_user() {
 # supd_pkg_installed MANAGER NAME
 supd_pkg_installed() {
     case $1 in
-        apt) dpkg-query -W -f='${Status}' "$2" 2>/dev/null | grep -q 'ok installed' ;;
-        dnf|yum) rpm -q "$2" >/dev/null 2>&1 ;;
-        apk) apk info -e "$2" >/dev/null 2>&1 ;;
-        pacman) pacman -Q "$2" >/dev/null 2>&1 ;;
+        apt) dpkg-query -W -f='${Status}' -- "$2" 2>/dev/null | grep -q 'ok installed' ;;
+        dnf|yum) rpm -q -- "$2" >/dev/null 2>&1 ;;
+        apk) apk info -e -- "$2" >/dev/null 2>&1 ;;
+        pacman) pacman -Q -- "$2" >/dev/null 2>&1 ;;
     esac
 }
 
@@ -488,13 +577,13 @@ supd_packages() {
     case $_mgr in
         apt)
             export DEBIAN_FRONTEND=noninteractive
-            apt-get install -y -q --no-install-recommends $_missing >>"$SUPD_LOG" 2>&1 ||
-                { apt-get update -q >>"$SUPD_LOG" 2>&1 && apt-get install -y -q --no-install-recommends $_missing >>"$SUPD_LOG" 2>&1; }
+            apt-get install -y -q --no-install-recommends -- $_missing >>"$SUPD_LOG" 2>&1 ||
+                { apt-get update -q >>"$SUPD_LOG" 2>&1 && apt-get install -y -q --no-install-recommends -- $_missing >>"$SUPD_LOG" 2>&1; }
             ;;
-        dnf) dnf install -y $_missing >>"$SUPD_LOG" 2>&1 ;;
-        yum) yum install -y $_missing >>"$SUPD_LOG" 2>&1 ;;
-        apk) apk add --no-cache $_missing >>"$SUPD_LOG" 2>&1 ;;
-        pacman) pacman -S --noconfirm --needed $_missing >>"$SUPD_LOG" 2>&1 ;;
+        dnf) dnf install -y -- $_missing >>"$SUPD_LOG" 2>&1 ;;
+        yum) yum install -y -- $_missing >>"$SUPD_LOG" 2>&1 ;;
+        apk) apk add --no-cache -- $_missing >>"$SUPD_LOG" 2>&1 ;;
+        pacman) pacman -S --noconfirm --needed -- $_missing >>"$SUPD_LOG" 2>&1 ;;
     esac || supd_fail "$_step" "cannot install$_missing"
     supd_changed "$_step" "installed$_missing"
 }
@@ -512,7 +601,7 @@ supd_pip() {
             "$_dn") _have=${_b#*-} ;;
         esac
     done
-    if [ -x "$3/bin/python" ] && [ -n "$_have" ] && { [ -z "$5" ] || [ "$_have" = "$5" ]; }; then
+    if [ -x "$3/bin/python" ] && [ -x "$3/bin/pip" ] && [ -n "$_have" ] && { [ -z "$5" ] || [ "$_have" = "$5" ]; }; then
         supd_report "$1" ok "$4 $_have"
         return 0
     fi
@@ -520,13 +609,19 @@ supd_pip() {
         supd_changed "$1" "would install $4${5:+ $5} into $3"
         return 0
     fi
-    if [ ! -x "$3/bin/python" ]; then
-        "$2" -m venv "$3" >>"$SUPD_LOG" 2>&1 || supd_fail "$1" "cannot create the virtual environment $3"
+    if [ -L "$3" ]; then
+        supd_fail "$1" "cannot use $3: it is a symbolic link"
+    elif [ ! -x "$3/bin/python" ]; then
+        "$2" -m venv -- "$3" >>"$SUPD_LOG" 2>&1 || supd_fail "$1" "cannot create the virtual environment $3"
+    elif [ ! -x "$3/bin/pip" ]; then
+        # A virtual environment whose making was cut short: made again.
+        "$2" -m venv --clear -- "$3" >>"$SUPD_LOG" 2>&1 ||
+            supd_fail "$1" "cannot make the half-made virtual environment $3 again"
     fi
-    "$3/bin/pip" install -q --disable-pip-version-check "$4${5:+==$5}" >>"$SUPD_LOG" 2>&1 ||
+    "$3/bin/pip" install -q --disable-pip-version-check -- "$4${5:+==$5}" >>"$SUPD_LOG" 2>&1 ||
         supd_fail "$1" "pip cannot install $4${5:+==$5}"
     if [ -n "$6" ]; then
-        chown -R "$6" "$3" >>"$SUPD_LOG" 2>&1 || supd_fail "$1" "cannot hand $3 to $6"
+        chown -R -h -- "$6" "$3" >>"$SUPD_LOG" 2>&1 || supd_fail "$1" "cannot hand $3 to $6"
     fi
     supd_changed "$1" "installed $4${5:+ $5}${_have:+ (was $_have)}"
 }
@@ -579,7 +674,7 @@ sys.exit(1)
 # and answers.
 supd_wait_up() {
     if [ -n "$SUPD_PY" ]; then
-        "$SUPD_PY" -S -c "$SUPD_RPC_PY$SUPD_READY_PY" "$3" && supd_alive "$2" && return 0
+        "$SUPD_PY" -I -S -c "$SUPD_RPC_PY$SUPD_READY_PY" "$3" && supd_alive "$2" && return 0
     else
         _n=0
         while [ "$_n" -lt 150 ]; do
@@ -619,7 +714,7 @@ supd_daemon() {
     # new one starts them: stop them first.
     _orphans=""
     if [ -n "$SUPD_PY" ]; then
-        _orphans=$("$SUPD_PY" -S -c "$SUPD_ORPHANS_PY" "$_sock" "$SUPD_CHECK" 2>/dev/null)
+        _orphans=$("$SUPD_PY" -I -S -c "$SUPD_ORPHANS_PY" "$_sock" "$SUPD_CHECK" 2>/dev/null)
     fi
     if [ "$SUPD_CHECK" = 1 ]; then
         supd_changed "$_step" "would start supervisord${_orphans:+; would stop what a killed one left running: $_orphans}"
@@ -642,7 +737,7 @@ supd_daemon() {
 # server on this socket. Unless checking (argv[2] is 1), stops them (their
 # process group, then SIGKILL after 5 s). Prints their names.
 SUPD_ORPHANS_PY='
-import os, signal, sys, time
+import os, re, signal, sys, time
 url = ("SUPERVISOR_SERVER_URL=unix://" + sys.argv[1]).encode()
 check = sys.argv[2] == "1"
 found = {}
@@ -657,7 +752,9 @@ for entry in os.listdir("/proc"):
     if b"SUPERVISOR_ENABLED=1" in env and url in env:
         names = [v.split(b"=", 1)[1].decode("utf-8", "replace") for v in env
                  if v.startswith(b"SUPERVISOR_PROCESS_NAME=")]
-        found[int(entry)] = names[0] if names else entry
+        # A program sets its own environment: only a name is printed.
+        name = names[0] if names else ""
+        found[int(entry)] = name if re.match(r"[A-Za-z0-9_.:-]{1,128}\Z", name) else "pid " + entry
 if found and not check:
     for pid in found:
         try:
@@ -813,7 +910,7 @@ supd_await() {
     fi
     if [ -n "$SUPD_PY" ]; then
         # Its progress (stderr) goes straight out; its verdict is captured.
-        { _out=$("$SUPD_PY" -S -c "$SUPD_RPC_PY$SUPD_AWAIT_PY" "$_sock" "$_limit" "$_step" "$_lone" "$@" 2>&3); } 3>&1
+        { _out=$("$SUPD_PY" -I -S -c "$SUPD_RPC_PY$SUPD_AWAIT_PY" "$_sock" "$_limit" "$_step" "$_lone" "$@" 2>&3); } 3>&1
         case $_out in
             "ok "*) supd_report "$_step" ok "running: ${_out#ok }" ;;
             *) supd_report "$_step" failed "not running: ${_out#failed }"
@@ -863,6 +960,8 @@ supd_command() {
         supd_changed "$_step" "would run $*"
         return 0
     fi
-    "$@" >>"$SUPD_LOG" 2>&1 || supd_fail "$_step" "command failed: $*"
+    # Through env: a program on PATH, never a builtin or a function of
+    # this script.
+    env -- "$@" >>"$SUPD_LOG" 2>&1 || supd_fail "$_step" "command failed: $*"
     supd_changed "$_step" "ran $*"
 }

@@ -73,6 +73,9 @@ pub fn validate(plan: &Plan, options: &ScriptOptions) -> Result<(), Error> {
                 ),
             ));
         }
+        operands(&step.desired).map_err(|(at, why)| {
+            refuse(format!("{field}.desired.{at}"), format!("step {index}: {why}"))
+        })?;
         let mode = match &step.desired {
             Desired::File(f) => Some(f.mode),
             Desired::Directory(d) => Some(d.mode),
@@ -117,6 +120,92 @@ pub fn validate(plan: &Plan, options: &ScriptOptions) -> Result<(), Error> {
     Ok(())
 }
 
+/// A package name as every manager spells them: it cannot be read as an
+/// option, nor split into several words.
+fn package_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+._-".contains(c))
+}
+
+/// An account name chown and useradd take as one operand.
+fn account(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-$".contains(c))
+}
+
+/// The operands that go to commands as they are: none may be read as an
+/// option, a variable assignment, or more than one word; locks lie in a
+/// directory of their own. Returns the field and why.
+fn operands(desired: &Desired) -> Result<(), (&'static str, String)> {
+    let program = |argv: &[String], at: &'static str| match argv.first() {
+        None => Err((at, "has no program".to_string())),
+        Some(p) if p.is_empty() || p.starts_with('-') || p.contains('=') => Err((
+            at,
+            format!("{p:?} is not a program name or path (no leading '-', no '=')"),
+        )),
+        Some(_) => Ok(()),
+    };
+    let lock = |lock: &str| {
+        let parent = lock.rsplit_once('/').map_or("", |(dir, _)| dir);
+        if lock.starts_with('/') && parent.len() > 1 && !lock.ends_with('/') {
+            Ok(())
+        } else {
+            Err((
+                "ctl.lock",
+                format!("{lock:?} is not an absolute file path in a directory of its own"),
+            ))
+        }
+    };
+    let owners = |owner: &Option<String>, group: &Option<String>| {
+        for name in owner.iter().chain(group) {
+            if !account(name) {
+                return Err(("owner", format!("{name:?} is not an account name")));
+            }
+        }
+        Ok(())
+    };
+    match desired {
+        Desired::Packages(p) => match p.names.iter().find(|n| !package_name(n)) {
+            Some(bad) => Err(("names", format!("{bad:?} is not a package name"))),
+            None => Ok(()),
+        },
+        Desired::Pip(p) => {
+            if !package_name(&p.name) {
+                return Err(("name", format!("{:?} is not a distribution name", p.name)));
+            }
+            if p.python.is_empty() || p.python.starts_with('-') {
+                return Err(("python", format!("{:?} is not an interpreter", p.python)));
+            }
+            if !p.venv.starts_with('/') {
+                return Err(("venv", format!("{:?} is not an absolute path", p.venv)));
+            }
+            owners(&p.owner, &None)
+        }
+        Desired::User(u) if !account(&u.name) => {
+            Err(("name", format!("{:?} is not an account name", u.name)))
+        }
+        Desired::Directory(d) => owners(&d.owner, &d.group),
+        Desired::File(f) => owners(&f.owner, &f.group),
+        Desired::CommitConfig(ctl) => lock(&ctl.lock),
+        Desired::Daemon(d) => lock(&d.ctl.lock),
+        Desired::Supervisorctl(c) => lock(&c.ctl.lock),
+        Desired::AwaitRunning(a) => lock(&a.ctl.lock),
+        Desired::Command(c) => {
+            program(&c.argv, "argv")?;
+            match &c.guard {
+                Guard::Unless(argv) => program(argv, "guard"),
+                _ => Ok(()),
+            }
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Every text a step carries into the script.
 fn strings(desired: &Desired) -> Vec<&str> {
     let mut out: Vec<&str> = Vec::new();
@@ -140,10 +229,12 @@ fn strings(desired: &Desired) -> Vec<&str> {
             out.extend(f.redact_keys.iter().map(String::as_str));
         }
         Desired::Absent(a) => out.push(&a.path),
-        Desired::CommitConfig(ctl) => out.extend([ctl.binary.as_str(), &ctl.config, &ctl.socket]),
+        Desired::CommitConfig(ctl) => {
+            out.extend([ctl.binary.as_str(), &ctl.config, &ctl.socket, &ctl.lock])
+        }
         Desired::Daemon(d) => {
             out.extend([d.pid_file.as_str(), &d.socket]);
-            out.extend([d.ctl.binary.as_str(), &d.ctl.config, &d.ctl.socket]);
+            out.extend([d.ctl.binary.as_str(), &d.ctl.config, &d.ctl.socket, &d.ctl.lock]);
             match &d.start {
                 StartMethod::Systemd(s) | StartMethod::InitScript(s) | StartMethod::Openrc(s) => {
                     out.push(s)
@@ -152,11 +243,11 @@ fn strings(desired: &Desired) -> Vec<&str> {
             }
         }
         Desired::Supervisorctl(c) => {
-            out.extend([c.ctl.binary.as_str(), &c.ctl.config, &c.ctl.socket]);
+            out.extend([c.ctl.binary.as_str(), &c.ctl.config, &c.ctl.socket, &c.ctl.lock]);
             out.extend(c.targets.iter().map(String::as_str));
         }
         Desired::AwaitRunning(a) => {
-            out.extend([a.ctl.binary.as_str(), &a.ctl.config, &a.ctl.socket]);
+            out.extend([a.ctl.binary.as_str(), &a.ctl.config, &a.ctl.socket, &a.ctl.lock]);
             out.extend(a.groups.iter().map(String::as_str));
             out.extend(a.lone.iter().map(String::as_str));
         }

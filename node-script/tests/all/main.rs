@@ -4,6 +4,7 @@
 
 mod converge;
 mod facts;
+mod hostile_node;
 mod process_table;
 mod report;
 mod script;

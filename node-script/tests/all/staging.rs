@@ -74,6 +74,7 @@ fn config_plan_with(dir: &Path, program: &str, ctl: &Path) -> Plan {
                     binary: ctl.display().to_string(),
                     config: conf.clone(),
                     socket: dir.join("none.sock").display().to_string(),
+                    lock: dir.join("run/lock").display().to_string(),
                 },
                 ensure: supervisord_node_script::bindings::DaemonEnsure::Running,
             })),

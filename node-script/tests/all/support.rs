@@ -66,6 +66,7 @@ pub fn ctl() -> CtlEndpoint {
         binary: "c".into(),
         config: "f".into(),
         socket: "s".into(),
+        lock: concat!(env!("CARGO_TARGET_TMPDIR"), "/node-script-locks/lock").into(),
     }
 }
 

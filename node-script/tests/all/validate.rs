@@ -1,6 +1,9 @@
 //! Plans the script refuses, each naming the step and the field.
 
-use supervisord_node_script::bindings::{DaemonEnsure, ErrorKind, ScriptOptions};
+use supervisord_node_script::bindings::{
+    DaemonEnsure, Desired, Directory, ErrorKind, Guard, GuardedCommand, PackageManager, Packages,
+    ScriptOptions,
+};
 use supervisord_node_script::script::validate;
 
 use crate::support::*;
@@ -70,6 +73,48 @@ fn bad_plans_are_refused_naming_the_step() {
             limits(10, 1000),
             "plan.steps",
             "over the limit of 1000",
+        ),
+        (
+            "an option-shaped package name",
+            plan(vec![step(Desired::Packages(Packages {
+                manager: PackageManager::Apt,
+                names: vec!["-oDPkg::Pre-Invoke::=id".into()],
+            }))]),
+            options(false, false),
+            "plan.steps[0].desired.names",
+            "is not a package name",
+        ),
+        (
+            "a command that names a builtin's assignment",
+            plan(vec![step(Desired::Command(GuardedCommand {
+                argv: vec!["PATH=/tmp".into(), "x".into()],
+                guard: Guard::None,
+            }))]),
+            options(false, false),
+            "plan.steps[0].desired.argv",
+            "not a program name",
+        ),
+        (
+            "an option-shaped guard",
+            plan(vec![step(Desired::Command(GuardedCommand {
+                argv: vec!["true".into()],
+                guard: Guard::Unless(vec!["--help".into()]),
+            }))]),
+            options(false, false),
+            "plan.steps[0].desired.guard",
+            "not a program name",
+        ),
+        (
+            "an owner that is an option",
+            plan(vec![step(Desired::Directory(Directory {
+                path: "/x".into(),
+                owner: Some("--reference=/etc/shadow".into()),
+                group: None,
+                mode: 0o755,
+            }))]),
+            options(false, false),
+            "plan.steps[0].desired.owner",
+            "not an account name",
         ),
     ];
     for (name, plan, options, field, words) in cases {

@@ -229,15 +229,14 @@ fn program_files(
             scope: context.scope(),
         };
         let secret = members.iter().any(|p| !p.environment.is_empty());
-        let owner = context.resolved.file_owner();
         let file = File {
             path: path.clone(),
             content: group_file(&group),
-            group: owner.clone(),
-            owner,
+            owner: context.resolved.config_owner(),
+            group: context.resolved.config_group(),
             // Environments often carry credentials: only supervisord's own
             // account may read them.
-            mode: if secret { 0o600 } else { 0o644 },
+            mode: context.resolved.config_mode(secret),
             redact_keys: SECRET_KEYS.iter().map(|k| k.to_string()).collect(),
             staged: true,
         };
@@ -677,7 +676,7 @@ fn missing_log_dirs(
             if facts.exists(&dir) != Some(false) || dirs.iter().any(|(d, _)| *d == dir) {
                 continue;
             }
-            let owner = program.user.clone().or_else(|| resolved.file_owner());
+            let owner = program.user.clone().or_else(|| resolved.runtime_owner());
             dirs.push((dir, owner));
         }
     }

@@ -233,10 +233,11 @@ fn pip(
 
 fn directories(plan: &mut PlanBuilder, r: &Resolved, facts: &Facts<'_>) {
     let p = &r.settings.paths;
-    let owner = r.file_owner();
+    let owner = r.runtime_owner();
+    // The configuration's directories are root's (see `config_owner`).
     let mut wanted: Vec<(String, Option<String>, u32)> = vec![
-        (parent(&p.config).to_string(), None, 0o755),
-        (p.include_dir.clone(), None, 0o755),
+        (parent(&p.config).to_string(), r.config_owner(), 0o755),
+        (p.include_dir.clone(), r.config_owner(), 0o755),
         (p.log_dir.clone(), owner.clone(), 0o755),
         (p.childlogdir.clone(), owner.clone(), 0o755),
         (p.run_dir.clone(), owner.clone(), 0o755),
@@ -271,15 +272,14 @@ fn config_file(plan: &mut PlanBuilder, r: &Resolved, facts: &Facts<'_>) -> Optio
     let s = &r.settings;
     let secret = s.http.as_ref().is_some_and(|h| h.password.is_some())
         || !s.supervisord.environment.is_empty();
-    let owner = r.file_owner();
     plan.file(
         facts,
         File {
             path: s.paths.config.clone(),
             content: supervisord_conf(r),
-            group: owner.clone(),
-            owner,
-            mode: if secret { 0o600 } else { 0o644 },
+            owner: r.config_owner(),
+            group: r.config_group(),
+            mode: r.config_mode(secret),
             redact_keys: SECRET_KEYS.iter().map(|k| k.to_string()).collect(),
             staged: true,
         },

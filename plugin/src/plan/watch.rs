@@ -20,7 +20,7 @@ const MISSING: &str = "missing";
 
 /// The record file of a scope's watched paths on a node rooted at `root`.
 pub fn watch_state_path(root: &str, scope: &str) -> String {
-    crate::layout::under(root, &format!("/run/supervisord-crate/watch.{scope}"))
+    format!("{}/watch.{scope}", crate::location::run_dir(root))
 }
 
 /// What the node says about every watched path now, and what was recorded.

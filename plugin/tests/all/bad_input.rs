@@ -162,6 +162,30 @@ fn bad_settings() {
             "settings.supervisord.minfds",
             InvalidValue,
         ),
+        (
+            "an option-shaped package name (apt would run it as root)",
+            r#"{"install": {"package": "-oDPkg::Pre-Invoke::=touch /pwned"}}"#,
+            "settings.install.package",
+            InvalidValue,
+        ),
+        (
+            "a package name of two words",
+            r#"{"install": {"package": "supervisor evil"}}"#,
+            "settings.install.package",
+            InvalidValue,
+        ),
+        (
+            "an option-shaped distribution name",
+            r#"{"install": {"strategy": "pip", "package": "--index-url=http://evil/"}}"#,
+            "settings.install.package",
+            InvalidValue,
+        ),
+        (
+            "an option-shaped interpreter",
+            r#"{"install": {"strategy": "pip", "python": "-c"}}"#,
+            "settings.install.python",
+            InvalidValue,
+        ),
     ];
     for (case, settings, field, kind) in cases {
         expect(case, install_plan(settings, &debian()), field, *kind);

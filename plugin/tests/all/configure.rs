@@ -248,12 +248,38 @@ fn without_facts_everything_is_written_and_the_rest_waits_for_changes() {
 }
 
 #[test]
-fn a_dedicated_supervisord_user_owns_program_files() {
+fn a_dedicated_supervisord_user_reads_program_files_and_cannot_change_them() {
     let settings = r#"{"install": {"strategy": "pip"}, "user": "supervisor"}"#;
-    let plan = configure_plan(settings, &two_programs(), &debian()).unwrap();
+    let mut programs = two_programs();
+    programs[1].environment = vec![EnvVar {
+        name: "TOKEN".into(),
+        value: "s3cret".into(),
+    }];
+    let plan = configure_plan(settings, &programs, &debian()).unwrap();
+    let file = |index: usize| match &plan.steps[index].desired {
+        Desired::File(f) => (f.path.clone(), f.owner.clone(), f.group.clone(), f.mode),
+        other => panic!("{other:?}"),
+    };
+    let some = |s: &str| Some(s.to_string());
     assert_eq!(
-        describe(&plan)[0],
-        "file /opt/supervisord/etc/conf.d/web.conf 644 supervisor"
+        file(0),
+        (
+            "/opt/supervisord/etc/conf.d/web.conf".into(),
+            some("root"),
+            some("supervisor"),
+            0o644
+        )
+    );
+    // Secrets: root's, and readable by supervisord's group alone (it reads
+    // its configuration again without root after a reload).
+    assert_eq!(
+        file(1),
+        (
+            "/opt/supervisord/etc/conf.d/worker.conf".into(),
+            some("root"),
+            some("supervisor"),
+            0o640
+        )
     );
 }
 

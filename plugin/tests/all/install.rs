@@ -132,11 +132,13 @@ fn pip_as_a_dedicated_user_on_a_debian_container() {
             "packages apt python3-venv".to_string(),
             "user supervisor home /opt/supervisord".into(),
             "pip /opt/supervisord/venv supervisor==4.2.5 with /usr/bin/python3".into(),
-            "dir /opt/supervisord/etc 755".into(),
-            "dir /opt/supervisord/etc/conf.d 755".into(),
+            // The configuration is root's: supervisord's own account must
+            // not be able to change what it runs (its own user= line).
+            "dir /opt/supervisord/etc 755 root".into(),
+            "dir /opt/supervisord/etc/conf.d 755 root".into(),
             "dir /opt/supervisord/log 755 supervisor".into(),
             "dir /opt/supervisord/run 755 supervisor".into(),
-            "file /opt/supervisord/etc/supervisord.conf 644 supervisor".into(),
+            "file /opt/supervisord/etc/supervisord.conf 644 root".into(),
             format!("daemon restarted via {cmd} after [7, 2]"),
             format!("daemon running via {cmd}"),
         ]

@@ -13,8 +13,10 @@ import os
 import shutil
 import subprocess
 import tempfile
-from typing import Optional, Protocol, Sequence, Tuple, Union
+import threading
+from typing import Any, Optional, Protocol, Sequence, Tuple, Union
 
+from ._exceptions import NodeError
 from ._report import RunResult
 
 
@@ -24,26 +26,82 @@ class Runner(Protocol):
     def __call__(self, script: str) -> Union[RunResult, Tuple[str, int], Tuple[str, int, str]]: ...
 
 
-def _run(argv: Sequence[str], script: str, timeout: Optional[float]) -> RunResult:
-    done = subprocess.run(
-        list(argv), input=script.encode(), capture_output=True, timeout=timeout, check=False
+#: How long one script may run, by default: a pip install on a slow link.
+DEFAULT_TIMEOUT = 3600.0
+
+#: The most bytes of standard output a script may print, by default; its
+#: standard error is kept to its last `MAX_STDERR` bytes.
+DEFAULT_MAX_OUTPUT = 64 << 20
+MAX_STDERR = 1 << 20
+
+
+def _run(argv: Sequence[str], script: str, timeout: Optional[float], max_output: int) -> RunResult:
+    """Runs `argv` with `script` on its standard input, within bounds: what a
+    node sends back is untrusted, so a script that runs past `timeout` or
+    prints more than `max_output` bytes is killed and is a `NodeError`."""
+    proc = subprocess.Popen(
+        list(argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
+    out: list = []
+    err: list = []
+    over = threading.Event()
+
+    def feed() -> None:
+        try:
+            proc.stdin.write(script.encode())
+            proc.stdin.close()
+        except OSError:
+            pass  # a shell that exits early closes its input
+
+    def drain(stream: Any, into: list, limit: int, kill_over: bool) -> None:
+        size = 0
+        for chunk in iter(lambda: stream.read(65536), b""):
+            into.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                if kill_over:
+                    over.set()
+                    proc.kill()
+                    return
+                # Standard error: its end is what matters.
+                joined = b"".join(into)[-limit:]
+                into[:] = [joined]
+                size = len(joined)
+
+    threads = [
+        threading.Thread(target=feed, daemon=True),
+        threading.Thread(target=drain, args=(proc.stdout, out, max_output, True), daemon=True),
+        threading.Thread(target=drain, args=(proc.stderr, err, MAX_STDERR, False), daemon=True),
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise NodeError(f"the script ran past its deadline of {timeout:g} s") from None
+    for thread in threads:
+        thread.join(timeout=5)
+    if over.is_set():
+        raise NodeError(f"the node sent more than {max_output >> 20} MiB on standard output")
     return RunResult(
-        stdout=done.stdout.decode("utf-8", "replace"),
-        exit_code=done.returncode if done.returncode >= 0 else None,
-        stderr=done.stderr.decode("utf-8", "replace"),
+        stdout=b"".join(out).decode("utf-8", "replace"),
+        exit_code=proc.returncode if proc.returncode >= 0 else None,
+        stderr=b"".join(err).decode("utf-8", "replace"),
     )
 
 
 class LocalRunner:
     """Runs scripts with this machine's `sh`, the script on its standard
-    input."""
+    input; one may run `timeout` seconds and print `max_output` bytes."""
 
-    def __init__(self, *, timeout: Optional[float] = None):
+    def __init__(self, *, timeout: Optional[float] = DEFAULT_TIMEOUT, max_output: int = DEFAULT_MAX_OUTPUT):
         self.timeout = timeout
+        self.max_output = max_output
 
     def __call__(self, script: str) -> RunResult:
-        return _run(["sh", "-s"], script, self.timeout)
+        return _run(["sh", "-s"], script, self.timeout, self.max_output)
 
 
 class SSHRunner:
@@ -60,10 +118,14 @@ class SSHRunner:
         identity: Optional[str] = None,
         known_hosts: Optional[str] = None,
         options: Sequence[str] = (),
-        timeout: Optional[float] = None,
+        timeout: Optional[float] = DEFAULT_TIMEOUT,
+        max_output: int = DEFAULT_MAX_OUTPUT,
     ):
+        if not destination or destination.startswith("-"):
+            raise ValueError(f"{destination!r} is not an SSH destination")
         self.destination = destination
         self.timeout = timeout
+        self.max_output = max_output
         self._control_dir = tempfile.mkdtemp(prefix="supervision-ssh-")
         argv = ["ssh", "-T", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes"]
         for option in options:
@@ -82,12 +144,12 @@ class SSHRunner:
         self._argv = argv
 
     def __call__(self, script: str) -> RunResult:
-        return _run(self._argv + [self.destination, "sh -s"], script, self.timeout)
+        return _run(self._argv + ["--", self.destination, "sh -s"], script, self.timeout, self.max_output)
 
     def close(self) -> None:
         if os.path.isdir(self._control_dir):
             subprocess.run(
-                self._argv + ["-O", "exit", self.destination], capture_output=True, check=False
+                self._argv + ["-O", "exit", "--", self.destination], capture_output=True, check=False
             )
             shutil.rmtree(self._control_dir, ignore_errors=True)
 

@@ -19,6 +19,7 @@ import hashlib
 import importlib.metadata
 import os
 import platform
+import stat
 import tempfile
 import threading
 from ctypes import byref
@@ -86,6 +87,20 @@ def bundled(name: str) -> bytes:
         ) from e
 
 
+def _trusted(path: Path) -> bool:
+    """Whether `path` is this user's own: not a link, owned by this user,
+    writable by no one else. A cache entry that is not is a miss."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return (
+        not stat.S_ISLNK(info.st_mode)
+        and info.st_uid == os.geteuid()
+        and info.st_mode & 0o022 == 0
+    )
+
+
 class Runtime:
     """One wasmtime engine for every component, and its code cache.
 
@@ -137,8 +152,10 @@ class Runtime:
     def compile(self, wasm: bytes, label: str) -> wc.Component:
         """The compiled component, from the cache when it holds it."""
         path = self._cache_path(wasm)
-        if path is not None:
+        if path is not None and _trusted(path.parent) and _trusted(path):
             try:
+                # Compiled code is run as it is: only this user's own,
+                # writable by no one else, is loaded.
                 component = wc.Component.deserialize_file(self.engine, str(path))
                 self.last_load = "cached"
                 return component
@@ -151,7 +168,9 @@ class Runtime:
         self.last_load = "compiled"
         if path is not None:
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                if not _trusted(path.parent):
+                    raise OSError("the cache directory is not this user's alone")
                 fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
                 with os.fdopen(fd, "wb") as f:
                     f.write(component.serialize())

@@ -190,9 +190,10 @@ pub fn plan_steps(spec: &Path) -> usize {
 }
 
 /// A directory with an `sh` that runs every script as the node's shell
-/// would, except that an apply script (it defines `supd_main`) kills its
-/// whole process group, supd and the node's shell included, when step
-/// `$SUPD_TEST_KILL_AT` starts: exactly where its progress line would go.
+/// would, except that an apply script (it defines `supd_main`) kills supd
+/// (its parent) and its own process group, the node's shell and all it
+/// started, when step `$SUPD_TEST_KILL_AT` starts: exactly where its
+/// progress line would go.
 fn killing_shell() -> &'static PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
@@ -206,7 +207,7 @@ fn killing_shell() -> &'static PathBuf {
              script=$(mktemp) || exit 70\n\
              cat > \"$script\"\n\
              if grep -q '^supd_main() {' \"$script\"; then\n\
-             \x20   sed -i \"s/^    supd_progress $SUPD_TEST_KILL_AT /    kill -KILL 0; &/\" \"$script\"\n\
+             \x20   sed -i \"s/^    supd_progress $SUPD_TEST_KILL_AT /    kill -KILL \\\"\\$PPID\\\" 0; &/\" \"$script\"\n\
              fi\n\
              exec /bin/sh \"$@\" < \"$script\"\n",
         )
