@@ -130,3 +130,16 @@ def test_service_arguments_are_checked_before_the_node_is_touched(sup):
     with pytest.raises(ProviderError) as raised:
         sup.converge({}, {}, never, mode="yolo")
     assert raised.value.field == "mode"
+
+
+def test_a_runner_ends_a_script_that_talks_too_much_or_too_long():
+    import time
+
+    from supervision import LocalRunner, NodeError
+
+    with pytest.raises(NodeError, match="more than 0 MiB"):
+        LocalRunner(max_output=1024)("yes flood-of-lines\n")
+    started = time.monotonic()
+    with pytest.raises(NodeError, match="deadline of 1 s"):
+        LocalRunner(timeout=1)("sleep 30\n")
+    assert time.monotonic() - started < 20, "killed, not waited for"

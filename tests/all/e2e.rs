@@ -10,7 +10,7 @@ use crate::testbed::{self, TestNode};
 
 /// A spec for `nodes` with these provider settings and services (TOML
 /// fragments), reaching the nodes with the test bed's key and known_hosts.
-fn spec(name: &str, nodes: &[TestNode], settings: &str, services: &str) -> PathBuf {
+pub fn spec(name: &str, nodes: &[TestNode], settings: &str, services: &str) -> PathBuf {
     let dir = scratch(&format!("spec-{name}"));
     let known_hosts = dir.join("known_hosts");
     let hosts: String = nodes
@@ -37,7 +37,7 @@ fn app(port: u16, user: Option<&str>) -> String {
 }
 
 /// Generic `sleep` programs, named by their keys.
-fn sleepers(programs: &[(&str, &str)]) -> String {
+pub fn sleepers(programs: &[(&str, &str)]) -> String {
     programs
         .iter()
         .map(|(name, command)| {
@@ -46,7 +46,7 @@ fn sleepers(programs: &[(&str, &str)]) -> String {
         .collect()
 }
 
-fn apply(spec: &Path) -> Run {
+pub fn apply(spec: &Path) -> Run {
     supd(&["apply", spec.to_str().unwrap(), "--format", "json"])
 }
 
@@ -69,7 +69,7 @@ fn pids(spec: &Path) -> BTreeMap<String, u32> {
         .collect()
 }
 
-fn node_text(node: &TestNode, command: &str) -> String {
+pub fn node_text(node: &TestNode, command: &str) -> String {
     let out = node.ssh(command);
     assert!(
         out.status.success(),

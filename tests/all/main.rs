@@ -3,6 +3,7 @@
 //! with real supervisord.
 
 mod ansible;
+mod attacks;
 mod bindings;
 mod cm;
 mod containment;

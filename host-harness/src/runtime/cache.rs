@@ -126,3 +126,25 @@ fn store(dir: &Path, path: &Path, code: &[u8]) -> std::io::Result<()> {
     }
     std::fs::rename(&tmp, path)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    #[test]
+    fn only_this_users_own_private_entries_are_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let entry = dir.path().join("x.cwasm");
+        std::fs::write(&entry, b"code").unwrap();
+        std::fs::set_permissions(&entry, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(trusted(&entry));
+        std::fs::set_permissions(&entry, std::fs::Permissions::from_mode(0o666)).unwrap();
+        assert!(!trusted(&entry), "writable by others");
+        let link = dir.path().join("y.cwasm");
+        std::os::unix::fs::symlink(&entry, &link).unwrap();
+        assert!(!trusted(&link), "a link");
+        assert!(!trusted(&dir.path().join("missing")));
+    }
+}

@@ -221,3 +221,41 @@ fn a_staged_file_without_a_commit_is_refused() {
     let error = script::validate(&plan, &options(false, false)).unwrap_err();
     assert_eq!(error.field, "plan.steps[0].desired.staged");
 }
+
+#[test]
+fn the_new_configuration_is_on_disk_before_it_replaces_the_old() {
+    let dir = scratch("staging-fsync");
+    let plan = config_plan(&dir, "[program:web]\ncommand=sleep 1000\n");
+    let options = options(false, false);
+    script::validate(&plan, &options).unwrap();
+    // Every sync the script asks for, in order: a `sync` first on its
+    // PATH that says so.
+    let log = dir.join("syncs");
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(
+        bin.join("sync"),
+        format!("#!/bin/sh\necho \"$*\" >> '{}'\nexec /bin/sync \"$@\"\n", log.display()),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(bin.join("sync"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let text = script::compile(&plan, &options).replace(
+        "    supd_init\n",
+        &format!("    supd_init\n    PATH={}:$PATH\n", bin.display()),
+    );
+    let report = report::parse(&plan, &options, Some(&run(&text)), None);
+    assert_eq!(report.outcome, Outcome::Changed, "{report:#?}");
+    let syncs = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = syncs.lines().collect();
+    assert!(
+        lines[0].starts_with("-- ") && lines[0].contains("/conf.d/.supd-tmp."),
+        "the staged files, under their temporary names, first: {syncs}"
+    );
+    assert!(
+        lines[1..]
+            .iter()
+            .any(|l| l.contains(&format!("{}/conf.d", dir.display())) && !l.contains(".supd-tmp")),
+        "then the directories of the renames: {syncs}"
+    );
+}

@@ -41,6 +41,7 @@ from ._held import Held
 from ._report import ProgramStatus, Report, RunResult, StepReport
 from ._runners import LocalRunner, Runner, SSHRunner
 from ._runtime import Limits, Runtime
+from ._visible import visible
 
 __version__ = "0.1.0"
 
@@ -77,4 +78,5 @@ __all__ = [
     "declaration",
     "service",
     "status",
+    "visible",
 ]

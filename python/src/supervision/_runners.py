@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -39,9 +40,20 @@ def _run(argv: Sequence[str], script: str, timeout: Optional[float], max_output:
     """Runs `argv` with `script` on its standard input, within bounds: what a
     node sends back is untrusted, so a script that runs past `timeout` or
     prints more than `max_output` bytes is killed and is a `NodeError`."""
+    # A process group of its own: ending it ends what the script started.
     proc = subprocess.Popen(
-        list(argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        list(argv),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
     )
+
+    def kill() -> None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
     out: list = []
     err: list = []
     over = threading.Event()
@@ -61,7 +73,7 @@ def _run(argv: Sequence[str], script: str, timeout: Optional[float], max_output:
             if size > limit:
                 if kill_over:
                     over.set()
-                    proc.kill()
+                    kill()
                     return
                 # Standard error: its end is what matters.
                 joined = b"".join(into)[-limit:]
@@ -78,7 +90,7 @@ def _run(argv: Sequence[str], script: str, timeout: Optional[float], max_output:
     try:
         proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
-        proc.kill()
+        kill()
         proc.wait()
         raise NodeError(f"the script ran past its deadline of {timeout:g} s") from None
     for thread in threads:

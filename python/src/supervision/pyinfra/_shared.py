@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import Any, Mapping, Optional, Tuple
 
 from .._converge import Supervision
+from .._visible import visible
 
 logger = logging.getLogger("pyinfra")
 
@@ -30,5 +31,5 @@ def fail(host: Any, message: str) -> None:
     # `host` is pyinfra's context proxy; the failed set needs the host
     # itself, which outlives the operation.
     real = ctx_host.get() or host
-    real.log_styled(message, fg="red", log_func=logger.error)
+    real.log_styled(visible(message), fg="red", log_func=logger.error)
     real.state.fail_hosts({real})

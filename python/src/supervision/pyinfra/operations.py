@@ -12,6 +12,7 @@ from pyinfra.api import StringCommand, operation
 from .._converge import PROGRAM_STATES, Prepared, declaration
 from .._exceptions import ProviderError
 from .._report import Report, RunResult
+from .._visible import visible
 from ._shared import fail, settings_text, supervision
 from .facts import SupervisordFacts
 
@@ -40,12 +41,12 @@ class ApplyScript(StringCommand):
         )
         for step in self.report.steps:
             if step.status in ("changed", "failed"):
-                host.log(f"{step.status}: {step.what}: {step.message}")
+                host.log(visible(f"{step.status}: {step.what}: {step.message}"))
         for program in self.report.programs:
             if program.reason and program.state != "RUNNING":
-                host.log(f"{program.name} {program.state}: {program.reason}")
+                host.log(visible(f"{program.name} {program.state}: {program.reason}"))
         if self.report.failed:
-            host.log_styled(self.report.error or "failed", fg="red")
+            host.log_styled(visible(self.report.error or "failed"), fg="red")
             return False, output
         return ok, output
 

@@ -135,26 +135,29 @@ def secrets_in(value, found=None):
 
 def report_result(report, runner, diff):
     """A task result from a report."""
+    # What a node says reaches a terminal through Ansible's output: its
+    # control characters are shown, not acted on.
+    shown = supervision.visible
     result = {
         "changed": report.outcome == "changed",
         "steps": [
             {
-                "what": step.what,
-                "reason": step.reason,
+                "what": shown(step.what),
+                "reason": shown(step.reason),
                 "status": step.status,
-                "message": step.message,
+                "message": shown(step.message),
             }
             for step in report.steps
         ],
         "programs": [
-            {"name": p.name, "state": p.state, "pid": p.pid, "detail": p.detail}
+            {"name": shown(p.name), "state": p.state, "pid": p.pid, "detail": shown(p.detail)}
             for p in report.programs
         ],
         "round_trips": runner.commands,
     }
     if report.failed:
         result["failed"] = True
-        result["msg"] = report.error
+        result["msg"] = shown(report.error or "failed")
     if diff and report.diffs:
         result["diff"] = [{"prepared": text} for text in report.diffs]
     return result
@@ -185,7 +188,7 @@ def failure(error):
             "field": error.field,
             "kind": error.kind,
         }
-    return {"failed": True, "changed": False, "msg": str(error)}
+    return {"failed": True, "changed": False, "msg": lib.visible(str(error))}
 
 
 def scrubbed(result, secrets):
