@@ -58,3 +58,21 @@ if ! ls target/wheelhouse/ansible_core-2.19.14-*.whl target/wheelhouse/pyinfra-3
     target/cm-venv/bin/pip download -q --disable-pip-version-check --only-binary=:all: \
         -d target/wheelhouse ansible-core==2.19.14 pyinfra==3.10.0 wasmtime==50.0.1
 fi
+
+# The toolchains that build Python and JavaScript facilities, for the
+# tests that build the seed's app-deploy in every language: componentize-py
+# (PyPI) and componentize-js (npm), pinned by tests/facility-tools.
+if [ ! -x target/facility-venv/bin/componentize-py ] \
+    || ! target/facility-venv/bin/componentize-py --version 2>/dev/null | grep -q '0\.25\.1'; then
+    echo "setup: making target/facility-venv (componentize-py)"
+    python3 -m venv target/facility-venv
+    target/facility-venv/bin/pip install -q --disable-pip-version-check -r tests/facility-tools/requirements.txt
+fi
+if command -v npm >/dev/null \
+    && ! cmp -s tests/facility-tools/package-lock.json target/facility-js/package-lock.json; then
+    echo "setup: installing componentize-js into target/facility-js"
+    rm -rf target/facility-js
+    mkdir -p target/facility-js
+    cp tests/facility-tools/package.json tests/facility-tools/package-lock.json target/facility-js/
+    (cd target/facility-js && npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -43,11 +43,16 @@ export async function supervision(dir = './generated') {
   const facilityName = facility.call('facility-name', []);
 
   // A mapping's whole result ({tag, val}): the facility component of that
-  // name first, then the provider's own `config-map`.
+  // name first (its program, the generic facility's JSON, read by the
+  // provider; the bundled facility needs no grant), then the provider's
+  // own `config-map`.
   const mapping = (request) => {
     if (request.facility === facilityName) {
       const result = facility.call('config-map', [request.supervisor, request.settings]);
-      if (result.tag === 'ok' || result.val.kind !== 'not-implemented') return result;
+      if (result.tag === 'ok') {
+        return provider.call('facility-program', [request.facility, result.val, null]);
+      }
+      if (result.val.kind !== 'not-implemented') return result;
     }
     return provider.call('config-map', [request.facility, request.settings]);
   };

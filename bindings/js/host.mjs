@@ -54,7 +54,15 @@ export function canonical(value) {
 const COMPONENTS = {
   supervisord: {
     exported: 'supervisionProvider',
-    fallible: ['probes', 'install-plan', 'config-map', 'check-programs', 'configure-plan', 'service-plan'],
+    fallible: [
+      'probes',
+      'install-plan',
+      'config-map',
+      'facility-program',
+      'check-programs',
+      'configure-plan',
+      'service-plan',
+    ],
   },
   'node-script': { exported: 'nodeScript', fallible: ['requests', 'programs', 'parse-facts', 'apply-script'] },
   'app-deploy': { exported: 'configMapper', fallible: ['config-map'] },

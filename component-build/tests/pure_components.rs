@@ -1,7 +1,7 @@
-//! The pure components (the supervisord provider and the node-script
-//! component) build, export exactly their interface and import nothing.
+//! The pure components (the supervisord provider, the node-script
+//! component and the app-deploy facility) build, export exactly their interface and import nothing.
 
-use component_build::{Guest, NODE_SCRIPT, PLUGIN, Workspace};
+use component_build::{APP_DEPLOY, Guest, NODE_SCRIPT, PLUGIN, Workspace};
 use wit_component::DecodedWasm;
 use wit_parser::{WorldItem, WorldKey};
 
@@ -58,6 +58,7 @@ fn the_provider_exports_its_interface_and_imports_nothing() {
             "check-programs",
             "config-map",
             "configure-plan",
+            "facility-program",
             "install-plan",
             "probes",
             "register-provider",
@@ -82,5 +83,14 @@ fn the_node_script_component_exports_its_interface_and_imports_nothing() {
             "requests",
             "service-error",
         ],
+    );
+}
+
+#[test]
+fn the_app_deploy_facility_exports_the_facility_world_and_imports_nothing() {
+    check(
+        &APP_DEPLOY,
+        "supervisord-crate:facility/config-mapper@1.0.0",
+        &["config-map", "facility-name"],
     );
 }

@@ -28,13 +28,19 @@ pub struct Cli {
 /// Options every command takes.
 #[derive(Debug, Args)]
 pub struct Global {
-    /// Load another provider component (replaces a bundled one of the same name).
-    #[arg(long = "provider", value_name = "WASM", global = true)]
-    pub providers: Vec<PathBuf>,
+    /// Load another provider component (replaces a bundled one of the
+    /// same name), pinned as `file.wasm@sha256:HEX`.
+    #[arg(long = "provider", value_name = "WASM[@sha256:HEX]", global = true)]
+    pub providers: Vec<String>,
 
-    /// Load a facility component; consulted before providers' own mappings.
-    #[arg(long = "facility", value_name = "WASM", global = true)]
-    pub facilities: Vec<PathBuf>,
+    /// Load a facility component, pinned as `file.wasm@sha256:HEX`;
+    /// consulted before providers' own mappings, with the default grant.
+    #[arg(long = "facility", value_name = "WASM[@sha256:HEX]", global = true)]
+    pub facilities: Vec<String>,
+
+    /// Load this component (by its name) without a pinned digest.
+    #[arg(long = "accept-unpinned", value_name = "NAME", global = true)]
+    pub accept_unpinned: Vec<String>,
 
     /// Run on these nodes instead of the groups' own (`local`, `local:<dir>`, `ssh://user@host:port`).
     #[arg(long = "node", value_name = "ADDRESS", global = true)]
@@ -167,8 +173,12 @@ pub enum Command {
         #[arg(long, value_name = "ID[:VERSION]")]
         os: String,
     },
-    /// List the loaded providers and facilities.
+    /// List the loaded components: providers, facilities and the
+    /// node-script component, each with its origin, sha256 and grant.
     Providers,
+    /// Make and build facility components (Rust, Python or JavaScript).
+    #[command(subcommand)]
+    Facility(FacilityCommand),
     /// Call one function of a provider (or of the node-script component) with JSON arguments and print its
     /// result as canonical JSON (for plugin authors, and the cross-host
     /// tests): records are objects with WIT field names, variants
@@ -189,6 +199,36 @@ pub enum Command {
         function: Option<String>,
         /// Its arguments, one JSON value each.
         args: Vec<String>,
+    },
+}
+
+/// `supd facility` commands.
+#[derive(Debug, Subcommand)]
+pub enum FacilityCommand {
+    /// Write a new facility project (the seed's app-deploy mapping, its SDK
+    /// and the facility world) that builds as it is.
+    New {
+        /// The facility's name, such as `app-deploy`.
+        name: String,
+        /// Its language.
+        #[arg(long, value_enum)]
+        lang: crate::facility::Lang,
+        /// Where to write it [default: ./NAME].
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// Build a facility project into a component, check that it loads, and
+    /// print its sha256 to pin it with.
+    Build {
+        /// The project.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Its language [default: from its files].
+        #[arg(long, value_enum)]
+        lang: Option<crate::facility::Lang>,
+        /// The component file [default: DIR/<DIR's name>.wasm].
+        #[arg(short, long, value_name = "WASM")]
+        out: Option<PathBuf>,
     },
 }
 

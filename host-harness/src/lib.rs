@@ -6,6 +6,8 @@
 
 pub mod apply;
 pub mod cli;
+pub mod facility;
+pub mod load;
 pub mod logs;
 pub mod node;
 pub mod report;

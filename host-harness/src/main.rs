@@ -2,7 +2,7 @@
 //! and turns them into an exit code.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -10,17 +10,16 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::Parser;
 use host_harness::apply::{self, Action, InputError, Mode, Prepared};
-use host_harness::cli::{Cli, Command, Component, CtlCommand, Format, Global};
+use host_harness::cli::{Cli, Command, Component, CtlCommand, FacilityCommand, Format, Global};
 use host_harness::node::Address;
 use host_harness::report::{self, Live, NodeOutcome, NodeStatus};
 use host_harness::runtime::bindings::{
     InitSystem, Login, NodeFacts, OsRelease, ServiceAction, ServiceOptions,
 };
-use host_harness::runtime::{
-    BUNDLED_FACILITY, BUNDLED_NODE_SCRIPT, BUNDLED_PROVIDER, CallJsonError, CodeCache,
-    FacilityPlugin, Limits, NodeScriptPlugin, ProviderPlugin, Registry, Runtime,
-};
-use host_harness::spec::Spec;
+use host_harness::facility::FacilityToolError;
+use host_harness::load::{self, LoadError, Wanted};
+use host_harness::runtime::{CallJsonError, CodeCache, Limits, Registry, Runtime};
+use host_harness::spec::{ComponentRef, Spec};
 
 /// Exit code when a node failed or a plugin misbehaved.
 const EXIT_FAILED: u8 = 1;
@@ -35,6 +34,10 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
             let code = if error.downcast_ref::<InputError>().is_some()
+                || matches!(
+                    error.downcast_ref::<FacilityToolError>(),
+                    Some(FacilityToolError::Input(_))
+                )
                 || error
                     .downcast_ref::<host_harness::spec::SpecError>()
                     .is_some()
@@ -58,6 +61,7 @@ fn run(cli: Cli) -> Result<u8> {
             providers(&registry, global.format)?;
             Ok(0)
         }
+        Command::Facility(command) => facility_command(&runtime, global, command),
         Command::Plan { spec } => nodes_command(&runtime, global, spec, Action::Plan),
         Command::Apply {
             spec,
@@ -128,6 +132,51 @@ fn run(cli: Cli) -> Result<u8> {
     }
 }
 
+fn facility_command(runtime: &Runtime, global: &Global, command: &FacilityCommand) -> Result<u8> {
+    match command {
+        FacilityCommand::New { name, lang, dir } => {
+            let dir = dir.clone().unwrap_or_else(|| PathBuf::from(name));
+            let written = host_harness::facility::new(name, *lang, &dir)?;
+            if global.format == Format::Json {
+                let files: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+                println!("{}", serde_json::json!({ "dir": dir.display().to_string(), "files": files }));
+            } else {
+                println!(
+                    "wrote facility {name} ({}) in {}",
+                    format!("{lang:?}").to_lowercase(),
+                    dir.display()
+                );
+                println!("build it with: supd facility build {}", dir.display());
+            }
+            Ok(0)
+        }
+        FacilityCommand::Build { dir, lang, out } => {
+            let built = host_harness::facility::build_and_check(runtime, dir, *lang, out.as_deref())?;
+            if global.format == Format::Json {
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "path": built.path.display().to_string(),
+                        "name": built.name,
+                        "sha256": built.sha256,
+                        "size": built.size,
+                    })
+                );
+            } else {
+                println!("built facility {} ({} bytes)", built.name, built.size);
+                println!("  {}", built.path.display());
+                println!("  sha256 {}", built.sha256);
+                println!(
+                    "load it pinned: facilities = [{{ path = {:?}, sha256 = \"{}\" }}]",
+                    built.path.display().to_string(),
+                    built.sha256
+                );
+            }
+            Ok(0)
+        }
+    }
+}
+
 fn runtime(global: &Global) -> Result<Runtime> {
     let cache = if global.no_cache {
         CodeCache::disabled()
@@ -146,37 +195,22 @@ fn runtime(global: &Global) -> Result<Runtime> {
     Runtime::new(cache, limits).map_err(|e| anyhow::anyhow!("starting wasmtime: {e:#}"))
 }
 
-/// Bundled plugins, then the spec's, then the command line's.
+/// Bundled plugins, then the spec's, then the command line's, pins
+/// checked before any node is touched.
 fn registry(runtime: &Runtime, global: &Global, spec: Option<&Spec>) -> Result<Registry> {
-    let mut registry = Registry::new();
-    registry.set_node_script(NodeScriptPlugin::load(
-        runtime,
-        "bundled",
-        BUNDLED_NODE_SCRIPT,
-    )?);
-    registry.add_provider(ProviderPlugin::load(runtime, "bundled", BUNDLED_PROVIDER)?);
-    registry.add_facility(FacilityPlugin::load(runtime, "bundled", BUNDLED_FACILITY)?);
-    let spec_providers = spec.map(|s| s.providers.clone()).unwrap_or_default();
-    let spec_facilities = spec.map(|s| s.facilities.clone()).unwrap_or_default();
-    for path in spec_providers.iter().chain(&global.providers) {
-        let bytes =
-            std::fs::read(path).with_context(|| format!("reading provider {}", path.display()))?;
-        registry.add_provider(ProviderPlugin::load(
-            runtime,
-            &path.display().to_string(),
-            &bytes,
-        )?);
-    }
-    for path in spec_facilities.iter().chain(&global.facilities) {
-        let bytes =
-            std::fs::read(path).with_context(|| format!("reading facility {}", path.display()))?;
-        registry.add_facility(FacilityPlugin::load(
-            runtime,
-            &path.display().to_string(),
-            &bytes,
-        )?);
-    }
-    Ok(registry)
+    let flags = |flag: &'static str, texts: &[String]| -> Result<Vec<ComponentRef>> {
+        texts
+            .iter()
+            .map(|t| host_harness::spec::component_flag(flag, t).map_err(anyhow::Error::new))
+            .collect()
+    };
+    let providers = flags("--provider", &global.providers)?;
+    let facilities = flags("--facility", &global.facilities)?;
+    let wanted = Wanted::of(spec, &providers, &facilities, &global.accept_unpinned);
+    load::registry(runtime, &wanted).map_err(|e| match e {
+        LoadError::Pin(spec_error) => anyhow::Error::new(spec_error),
+        other => anyhow::Error::new(other),
+    })
 }
 
 fn load_spec(path: &Path) -> Result<Spec> {
@@ -383,6 +417,50 @@ fn script_command(runtime: &Runtime, global: &Global, spec_path: &Path, os: &str
 }
 
 fn providers(registry: &Registry, format: Format) -> Result<()> {
+    if format == Format::Json {
+        println!("{}", serde_json::to_string_pretty(&components_json(registry))?);
+        return Ok(());
+    }
+    for p in registry.providers() {
+        let info = p.info();
+        println!(
+            "provider {} {} (api {}), {}",
+            info.name,
+            info.version,
+            info.api_version,
+            p.origin()
+        );
+        println!("  sha256:             {}", p.digest());
+        println!(
+            "  install strategies: {}",
+            info.install_strategies.join(", ")
+        );
+        println!("  os families:        {}", info.os_families.join(", "));
+        println!("  facilities:         {}", info.facilities.join(", "));
+        let actions: Vec<String> = info
+            .actions
+            .iter()
+            .map(|a| {
+                let variant = format!("{a:?}");
+                variant.rsplit("::").next().unwrap_or_default().to_lowercase()
+            })
+            .collect();
+        println!("  actions:            {}", actions.join(", "));
+    }
+    for f in registry.facilities() {
+        println!("facility {}, {}", f.plugin.name(), f.origin);
+        println!("  sha256:             {}", f.plugin.digest());
+        println!("  grant:              {}", grant_text(f.grant.as_ref()));
+    }
+    if let Some(n) = registry.node_script() {
+        println!("node-script, {}", n.origin());
+        println!("  sha256:             {}", n.digest());
+    }
+    Ok(())
+}
+
+/// Every loaded component, for `supd providers --format json`.
+fn components_json(registry: &Registry) -> serde_json::Value {
     let providers: Vec<_> = registry
         .providers()
         .iter()
@@ -395,7 +473,8 @@ fn providers(registry: &Registry, format: Format) -> Result<()> {
                 "install-strategies": p.info().install_strategies,
                 "os-families": p.info().os_families,
                 "facilities": p.info().facilities,
-                "source": p.label(),
+                "origin": p.origin(),
+                "sha256": p.digest(),
                 "compiled": p.cache_outcome(),
             })
         })
@@ -403,43 +482,46 @@ fn providers(registry: &Registry, format: Format) -> Result<()> {
     let facilities: Vec<_> = registry
         .facilities()
         .iter()
-        .map(|f| serde_json::json!({ "name": f.name() }))
+        .map(|f| {
+            serde_json::json!({
+                "name": f.plugin.name(),
+                "origin": f.origin,
+                "sha256": f.plugin.digest(),
+                "grant": f.grant.as_ref().map(|g| serde_json::json!({
+                    "users": g.users, "paths": g.paths, "environment": g.environment,
+                })),
+                "compiled": f.plugin.cache_outcome(),
+            })
+        })
         .collect();
-    if format == Format::Json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(
-                &serde_json::json!({ "providers": providers, "facilities": facilities })
-            )?
-        );
-        return Ok(());
-    }
-    for p in registry.providers() {
-        let info = p.info();
-        println!(
-            "provider {} {} (api {}), {}",
-            info.name,
-            info.version,
-            info.api_version,
-            p.label()
-        );
-        println!(
-            "  install strategies: {}",
-            info.install_strategies.join(", ")
-        );
-        println!("  os families:        {}", info.os_families.join(", "));
-        println!("  facilities:         {}", info.facilities.join(", "));
-        let actions: Vec<String> = info
-            .actions
-            .iter()
-            .map(|a| format!("{a:?}").to_lowercase())
-            .collect();
-        println!("  actions:            {}", actions.join(", "));
-    }
-    for f in registry.facilities() {
-        println!("facility {}", f.name());
-    }
-    Ok(())
+    let node_script = registry.node_script().map(|n| {
+        serde_json::json!({ "origin": n.origin(), "sha256": n.digest() })
+    });
+    serde_json::json!({
+        "providers": providers,
+        "facilities": facilities,
+        "node-script": node_script,
+    })
+}
+
+/// A grant for people: what a facility's programs may do.
+fn grant_text(grant: Option<&host_harness::runtime::bindings::Grant>) -> String {
+    let Some(grant) = grant else {
+        return "none needed (bundled, pinned by the build)".to_string();
+    };
+    let list = |items: &[String], empty: &str| {
+        if items.is_empty() {
+            empty.to_string()
+        } else {
+            items.join(", ")
+        }
+    };
+    format!(
+        "users: {}; paths: {}; environment: {}",
+        list(&grant.users, "any but root"),
+        list(&grant.paths, "anywhere"),
+        list(&grant.environment, "none of the loader's variables"),
+    )
 }
 
 fn call_command(

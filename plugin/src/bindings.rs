@@ -23,6 +23,6 @@ pub use supervisord_crate::supervision::plan::{
     StartMethod, Step, Supervisorctl, SystemUser,
 };
 pub use supervisord_crate::supervision::types::{
-    Autorestart, Declaration, EnvVar, Error, ErrorKind, EventListener, FcgiProgram, LogTarget,
-    Program, ProgramKind, Role, Signal, StreamLog,
+    Autorestart, Declaration, EnvVar, Error, ErrorKind, EventListener, FcgiProgram, Grant,
+    LogTarget, Program, ProgramKind, Role, Signal, StreamLog,
 };

@@ -3,7 +3,7 @@
 
 use crate::bindings::exports::supervisord_crate::supervision::supervision_provider::Guest;
 use crate::bindings::{
-    Declaration, Error, NodeFacts, Plan, ProbeSet, Program, ProviderInfo, ServiceAction,
+    Declaration, Error, Grant, NodeFacts, Plan, ProbeSet, Program, ProviderInfo, ServiceAction,
     ServiceOptions,
 };
 use crate::layout::{OsFamily, Strategy};
@@ -52,6 +52,14 @@ impl Guest for Provider {
 
     fn config_map(facility: String, settings: String) -> Result<Program, Error> {
         facility::config_map(&facility, &settings)
+    }
+
+    fn facility_program(
+        facility: String,
+        program: String,
+        grant: Option<Grant>,
+    ) -> Result<Program, Error> {
+        facility::facility_program(&facility, &program, grant.as_ref())
     }
 
     fn check_programs(programs: Vec<Program>) -> Result<(), Error> {

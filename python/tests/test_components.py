@@ -3,6 +3,8 @@ the runner contract."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from supervision import (
     ComponentError,
     FactsError,
     Limits,
+    PinError,
     PluginLimitError,
     Provider,
     ProviderError,
@@ -143,3 +146,56 @@ def test_a_runner_ends_a_script_that_talks_too_much_or_too_long():
     with pytest.raises(NodeError, match="deadline of 1 s"):
         LocalRunner(timeout=1)("sleep 30\n")
     assert time.monotonic() - started < 20, "killed, not waited for"
+
+
+def _app_deploy():
+    """A third-party copy of the bundled app-deploy facility: (path, sha256)."""
+    import hashlib
+
+    path = Path(os.environ.get("SUPERVISION_COMPONENTS_DIR", "")) / "app-deploy.wasm"
+    if not path.is_file():
+        from supervision._runtime import bundled
+
+        path = Path(tempfile.mkdtemp()) / "app-deploy.wasm"
+        path.write_bytes(bundled("app-deploy"))
+    return str(path), hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+APP = {"app": {"facility": "app-deploy", "settings": {"run-command": "/srv/app/run", "user": "app"}}}
+
+
+def test_a_third_party_facility_loads_only_pinned_or_accepted_by_name(sup):
+    path, digest = _app_deploy()
+    runtime = sup.runtime
+    with pytest.raises(PinError, match=f"has sha256 {digest}, but it is pinned to {'ab' * 32}"):
+        supervision.Supervision(runtime=runtime, facilities=[{"path": path, "sha256": "ab" * 32}])
+    with pytest.raises(PinError, match=r"is not pinned: give its sha256 .*accept_unpinned=\['app-deploy'\]"):
+        supervision.Supervision(runtime=runtime, facilities=[path])
+    with pytest.raises(PinError, match="is not a SHA-256"):
+        supervision.Supervision(runtime=runtime, facilities=[{"path": path, "sha256": 0}])
+    with pytest.raises(ProviderError) as unknown:
+        supervision.Supervision(runtime=runtime, facilities=[{"path": path, "digest": digest}])
+    assert unknown.value.field == "facilities.0.digest"
+    accepted = supervision.Supervision(runtime=runtime, facilities=[path], accept_unpinned=["app-deploy"])
+    assert accepted.facilities[0].pinned is False
+    pinned = supervision.Supervision(runtime=runtime, facilities=[{"path": path, "sha256": digest.upper()}])
+    assert (pinned.facilities[0].sha256, pinned.facilities[0].grant) == (
+        digest,
+        {"users": [], "paths": [], "environment": []},
+    )
+    assert pinned.programs(APP)[0].program["user"] == "app"
+
+
+def test_a_third_party_facilitys_programs_are_held_to_its_grant(sup):
+    path, digest = _app_deploy()
+    grant = {"users": ["web"]}
+    held = supervision.Supervision(runtime=sup.runtime, facilities=[{"path": path, "sha256": digest, "grant": grant}])
+    with pytest.raises(ProviderError) as refused:
+        held.programs(APP)
+    assert refused.value.field == "services.app.facility"
+    assert "facility app-deploy: its program runs as app (user), which its grant (users: web)" in refused.value.message
+    # The bundled one is pinned by the build and needs no grant.
+    rootless = {"app": {"facility": "app-deploy", "settings": {"run-command": "/srv/app/run"}}}
+    assert sup.programs(rootless)[0].program["user"] is None
+    with pytest.raises(ProviderError, match="runs as supervisord's own"):
+        held.programs(rootless)

@@ -64,12 +64,12 @@ impl Play {
     }
 
     /// The recap of `host`.
-    fn stats(&self, host: &str) -> &serde_json::Value {
+    pub fn stats(&self, host: &str) -> &serde_json::Value {
         &self.json["stats"][host]
     }
 }
 
-fn play(name: &str, bin: &Path, inventory: &str, playbook: &str, args: &[&str]) -> Play {
+pub fn play(name: &str, bin: &Path, inventory: &str, playbook: &str, args: &[&str]) -> Play {
     play_with(name, bin, inventory, playbook, &[], args)
 }
 

@@ -8,6 +8,7 @@ mod bindings;
 mod cm;
 mod containment;
 mod e2e;
+mod facilities;
 mod lifecycle;
 mod oracle;
 mod output;

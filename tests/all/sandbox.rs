@@ -231,6 +231,10 @@ fn a_facility_asked_for_a_supervisor_it_does_not_map_gives_the_seeds_error() {
         &hostile,
         "--facility",
         facility.to_str().unwrap(),
+        "--accept-unpinned",
+        "hostile",
+        "--accept-unpinned",
+        "app-deploy",
         "--node",
         &format!("local:{}", dir.display()),
     ]);

@@ -1,7 +1,10 @@
 """The lifecycle walk's Python host: converges a sandbox node with the
 Python package and prints what its report says, as JSON.
 
-    python converge.py SETTINGS.json SERVICES.json ROOT SCOPE
+    python converge.py SETTINGS.json SERVICES.json ROOT SCOPE [FACILITIES.json]
+
+FACILITIES.json, when given, is the list `Supervision(facilities=...)`
+takes (the facility tests load their built components with it).
 """
 
 import json
@@ -13,7 +16,13 @@ with open(sys.argv[1], encoding="utf-8") as f:
     settings = json.load(f)
 with open(sys.argv[2], encoding="utf-8") as f:
     services = json.load(f)
-report = converge(settings, services, LocalRunner(), root=sys.argv[3], scope=sys.argv[4])
+facilities = []
+if len(sys.argv) > 5:
+    with open(sys.argv[5], encoding="utf-8") as f:
+        facilities = json.load(f)
+report = converge(
+    settings, services, LocalRunner(), root=sys.argv[3], scope=sys.argv[4], facilities=facilities
+)
 print(
     json.dumps(
         {

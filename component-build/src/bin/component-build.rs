@@ -14,7 +14,8 @@ struct Args {
     /// when none are named.
     components: Vec<String>,
 
-    /// Write wit/README.md from the WIT's doc comments instead.
+    /// Write wit/README.md and wit/facility/README.md from the WIT's doc
+    /// comments instead.
     #[arg(long)]
     wit_docs: bool,
 }
@@ -24,15 +25,16 @@ fn main() -> ExitCode {
     let workspace = Workspace::from_member(env!("CARGO_MANIFEST_DIR").as_ref(), None);
     if args.wit_docs {
         let wit = workspace.root.join("wit");
-        return match component_build::witdocs::reference(&wit)
-            .and_then(|text| std::fs::write(wit.join("README.md"), text).map_err(|e| e.to_string()))
-        {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(error) => {
-                eprintln!("error: {error}");
-                ExitCode::FAILURE
+        for package in [wit.clone(), wit.join("facility")] {
+            let written = component_build::witdocs::reference(&package).and_then(|text| {
+                std::fs::write(package.join("README.md"), text).map_err(|e| e.to_string())
+            });
+            if let Err(error) = written {
+                eprintln!("error: {}: {error}", package.display());
+                return ExitCode::FAILURE;
             }
-        };
+        }
+        return ExitCode::SUCCESS;
     }
     let mut status = ExitCode::SUCCESS;
     for guest in ALL {

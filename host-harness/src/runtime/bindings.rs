@@ -12,14 +12,14 @@ pub mod provider {
     });
 }
 
-/// The `facility` world.
+/// The `facility` world, a package of its own
+/// (`supervisord-crate:facility`): it speaks JSON text, so it does not
+/// change when the provider's program record does.
 pub mod facility {
     wasmtime::component::bindgen!({
-        path: "../wit",
+        path: "../wit/facility",
         world: "facility",
-        with: {
-            "supervisord-crate:supervision/types": super::provider::supervisord_crate::supervision::types,
-        },
+        additional_derives: [PartialEq, Eq],
     });
 }
 
@@ -52,6 +52,9 @@ pub use provider::supervisord_crate::supervision::plan::{
     Directory, File, Guard, GuardedCommand, PackageManager, Packages, PipInstall, Plan,
     StartMethod, Step, Supervisorctl, SystemUser,
 };
+pub use facility::exports::supervisord_crate::facility::config_mapper::{
+    Error as FacilityError, ErrorKind as FacilityErrorKind,
+};
 pub use provider::supervisord_crate::supervision::types::{
-    Declaration, Error as WitError, ErrorKind, Program, Role, ServiceRequest, Signal,
+    Declaration, Error as WitError, ErrorKind, Grant, Program, Role, ServiceRequest, Signal,
 };

@@ -22,8 +22,16 @@ pub use cache::{CacheOutcome, CodeCache};
 pub use error::PluginError;
 pub use limits::Limits;
 pub use node_script::{NODE_SCRIPT_INTERFACE, NodeScriptPlugin};
-pub use plugin::{CallJsonError, FacilityPlugin, PROVIDER_INTERFACE, ProviderPlugin};
-pub use registry::{MapError, Registry};
+pub use plugin::{
+    CallJsonError, FACILITY_INTERFACE, FacilityPlugin, PROVIDER_INTERFACE, ProviderPlugin,
+};
+
+/// The SHA-256 of a component's bytes, hex: what a spec pins.
+pub fn digest(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(bytes))
+}
+pub use registry::{LoadedFacility, MapError, Registry};
 
 use limits::StoreData;
 

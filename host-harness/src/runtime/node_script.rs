@@ -22,6 +22,8 @@ pub const NODE_SCRIPT_INTERFACE: &str = "supervisord-crate:supervision/node-scri
 /// A loaded node-script component.
 pub struct NodeScriptPlugin {
     pool: Pool<Converger>,
+    digest: String,
+    origin: String,
 }
 
 impl NodeScriptPlugin {
@@ -48,7 +50,19 @@ impl NodeScriptPlugin {
                 bind: |store, instance| Converger::new(store, instance),
                 idle: Mutex::new(Vec::new()),
             },
+            digest: super::digest(bytes),
+            origin: label.to_string(),
         })
+    }
+
+    /// The SHA-256 of its bytes, hex.
+    pub fn digest(&self) -> &str {
+        &self.digest
+    }
+
+    /// Where it came from: `bundled`, or its path.
+    pub fn origin(&self) -> &str {
+        &self.origin
     }
 
     /// The bounds its calls run under, which are also the bounds the host

@@ -19,8 +19,8 @@ use wasmtime::{Engine, Store, Trap};
 use super::bindings::facility::{Facility, FacilityPre};
 use super::bindings::provider::{Provider, ProviderPre};
 use super::bindings::{
-    Declaration, NodeFacts, Plan, ProbeSet, Program, ProviderInfo, ServiceAction, ServiceOptions,
-    WitError,
+    Declaration, FacilityError, Grant, NodeFacts, Plan, ProbeSet, Program, ProviderInfo,
+    ServiceAction, ServiceOptions, WitError,
 };
 use super::limits::{Limits, StoreData};
 use super::{CacheOutcome, PluginError, Runtime};
@@ -284,6 +284,8 @@ pub struct ProviderPlugin {
     pool: Pool<Provider>,
     info: ProviderInfo,
     cache: CacheOutcome,
+    digest: String,
+    origin: String,
 }
 
 impl ProviderPlugin {
@@ -319,6 +321,8 @@ impl ProviderPlugin {
                 facilities: Vec::new(),
             },
             cache,
+            digest: super::digest(bytes),
+            origin: label.to_string(),
         };
         plugin.info = plugin.call("register-provider", |store, p| {
             p.call_register_provider(store)
@@ -389,6 +393,28 @@ impl ProviderPlugin {
         })
     }
 
+    /// The SHA-256 of its bytes, hex.
+    pub fn digest(&self) -> &str {
+        &self.digest
+    }
+
+    /// Where it came from: `bundled`, or its path.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// `facility-program`.
+    pub fn facility_program(
+        &self,
+        facility: &str,
+        program: &str,
+        grant: Option<&Grant>,
+    ) -> CallResult<Program> {
+        self.call("facility-program", |store, p| {
+            p.call_facility_program(store, facility, program, grant)
+        })
+    }
+
     /// `check-programs`.
     pub fn check_programs(&self, programs: &[Program]) -> CallResult<()> {
         self.call("check-programs", |store, p| {
@@ -444,10 +470,15 @@ impl ProviderPlugin {
     }
 }
 
+/// The export name of the facility interface.
+pub const FACILITY_INTERFACE: &str = "supervisord-crate:facility/config-mapper@1.0.0";
+
 /// A loaded facility component.
 pub struct FacilityPlugin {
     pool: Pool<Facility>,
     name: String,
+    digest: String,
+    cache: CacheOutcome,
 }
 
 impl FacilityPlugin {
@@ -457,14 +488,14 @@ impl FacilityPlugin {
         label: &str,
         bytes: &[u8],
     ) -> Result<FacilityPlugin, PluginError> {
-        let (component, _, sandbox) = load(runtime, label, bytes)?;
+        let (component, cache, sandbox) = load(runtime, label, bytes)?;
         let instance_pre = runtime
             .linker
             .instantiate_pre(&component)
             .map_err(|e| linker_error(label, e))?;
         let pre = FacilityPre::new(instance_pre).map_err(|e| PluginError::Load {
             plugin: label.to_string(),
-            detail: format!("it is not a facility (world `facility` of supervisord-crate:supervision@0.3.0): {e:#}"),
+            detail: format!("it is not a facility (world `facility` of supervisord-crate:facility@1.0.0): {e:#}"),
         })?;
         let mut plugin = FacilityPlugin {
             pool: Pool {
@@ -474,9 +505,11 @@ impl FacilityPlugin {
                 idle: Mutex::new(Vec::new()),
             },
             name: String::new(),
+            digest: super::digest(bytes),
+            cache,
         };
         plugin.name = plugin.pool.call("facility-name", |store, _, f| {
-            f.supervisord_crate_supervision_config_mapper()
+            f.supervisord_crate_facility_config_mapper()
                 .call_facility_name(store)
         })?;
         plugin.pool.sandbox.label = format!("facility {} ({label})", plugin.name);
@@ -488,10 +521,29 @@ impl FacilityPlugin {
         &self.name
     }
 
-    /// `config-map`.
-    pub fn config_map(&self, supervisor: &str, settings: &str) -> CallResult<Program> {
+    /// The name errors use for it, with where it came from.
+    pub fn label(&self) -> &str {
+        &self.pool.sandbox.label
+    }
+
+    /// The SHA-256 of its bytes, hex.
+    pub fn digest(&self) -> &str {
+        &self.digest
+    }
+
+    /// Whether loading it compiled it or read the code cache.
+    pub fn cache_outcome(&self) -> CacheOutcome {
+        self.cache
+    }
+
+    /// `config-map`: the program in the generic facility's form (JSON).
+    pub fn config_map(
+        &self,
+        supervisor: &str,
+        settings: &str,
+    ) -> Result<Result<String, FacilityError>, PluginError> {
         self.pool.call("config-map", |store, _, f| {
-            f.supervisord_crate_supervision_config_mapper()
+            f.supervisord_crate_facility_config_mapper()
                 .call_config_map(store, supervisor, settings)
         })
     }

@@ -1,14 +1,25 @@
 //! Providers by name, facilities by name, and the seed's `config-map`
 //! dispatch on `[facility supervisor]`.
 
-use super::bindings::{ErrorKind, Program, WitError};
+use super::bindings::{ErrorKind, FacilityErrorKind, Grant, Program, WitError};
 use super::{FacilityPlugin, NodeScriptPlugin, PluginError, ProviderPlugin};
+
+/// A facility component and what the spec lets it do.
+pub struct LoadedFacility {
+    /// The component.
+    pub plugin: FacilityPlugin,
+    /// Where it came from: `bundled`, or its path.
+    pub origin: String,
+    /// What its programs may do; `None` for the bundled ones (the build
+    /// pins them).
+    pub grant: Option<Grant>,
+}
 
 /// Every loaded plugin.
 #[derive(Default)]
 pub struct Registry {
     providers: Vec<ProviderPlugin>,
-    facilities: Vec<FacilityPlugin>,
+    facilities: Vec<LoadedFacility>,
     node_script: Option<NodeScriptPlugin>,
 }
 
@@ -38,7 +49,7 @@ impl Registry {
     }
 
     /// Adds a facility; later ones are consulted first.
-    pub fn add_facility(&mut self, facility: FacilityPlugin) {
+    pub fn add_facility(&mut self, facility: LoadedFacility) {
         self.facilities.insert(0, facility);
     }
 
@@ -63,12 +74,13 @@ impl Registry {
     }
 
     /// Every facility.
-    pub fn facilities(&self) -> &[FacilityPlugin] {
+    pub fn facilities(&self) -> &[LoadedFacility] {
         &self.facilities
     }
 
     /// Maps a service of `facility`, supervised by `supervisor`, to a
-    /// program: facility components first, then the provider's own
+    /// program: facility components first (their program read by the
+    /// provider and held to their grant), then the provider's own
     /// mapping, else the seed's "has not been implemented".
     pub fn config_map(
         &self,
@@ -76,11 +88,26 @@ impl Registry {
         supervisor: &str,
         settings: &str,
     ) -> Result<Program, MapError> {
-        for component in self.facilities.iter().filter(|f| f.name() == facility) {
-            match component.config_map(supervisor, settings)? {
-                Ok(program) => return Ok(program),
-                Err(error) if error.kind == ErrorKind::NotImplemented => continue,
-                Err(error) => return Err(MapError::Input(error)),
+        let provider = self.provider(supervisor);
+        for loaded in self.facilities.iter().filter(|f| f.plugin.name() == facility) {
+            match loaded.plugin.config_map(supervisor, settings)? {
+                Ok(json) => {
+                    let Some(provider) = provider else { break };
+                    return provider
+                        .facility_program(facility, &json, loaded.grant.as_ref())?
+                        .map_err(MapError::Input);
+                }
+                Err(error) if error.kind == FacilityErrorKind::NotImplemented => continue,
+                Err(error) => {
+                    return Err(MapError::Input(WitError {
+                        field: error.field,
+                        kind: match error.kind {
+                            FacilityErrorKind::MissingField => ErrorKind::MissingField,
+                            _ => ErrorKind::InvalidValue,
+                        },
+                        message: error.message,
+                    }));
+                }
             }
         }
         let not_implemented = || {
@@ -92,7 +119,7 @@ impl Registry {
                 ),
             })
         };
-        let Some(provider) = self.provider(supervisor) else {
+        let Some(provider) = provider else {
             return Err(not_implemented());
         };
         match provider.config_map(facility, settings)? {

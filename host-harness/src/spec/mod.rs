@@ -1,6 +1,7 @@
 //! The spec file people write: groups of nodes, the supervisor settings of
 //! each group, and the services each group runs.
 
+mod components;
 mod locate;
 
 use std::collections::BTreeMap;
@@ -10,6 +11,7 @@ use serde::Deserialize;
 
 use crate::node::Address;
 
+pub use components::{ComponentRef, GrantSpec, Origin, from_flag as component_flag};
 pub use locate::{Location, field_keys};
 
 /// The supervisor a group uses when it names none.
@@ -22,10 +24,12 @@ pub struct Spec {
     pub path: PathBuf,
     /// Its text, for locating errors.
     pub source: String,
-    /// Extra provider components, as paths.
-    pub providers: Vec<PathBuf>,
-    /// Extra facility components, as paths.
-    pub facilities: Vec<PathBuf>,
+    /// Extra provider components.
+    pub providers: Vec<ComponentRef>,
+    /// Extra facility components, each with its grant.
+    pub facilities: Vec<ComponentRef>,
+    /// Names of components that may load without a pinned digest.
+    pub accept_unpinned: Vec<String>,
     /// The scope of every program this spec declares (`default` unless it
     /// says): it removes only programs of its own scope.
     pub scope: String,
@@ -170,9 +174,11 @@ pub struct SpecError {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawSpec {
     #[serde(default)]
-    providers: Vec<PathBuf>,
+    providers: Vec<toml::Value>,
     #[serde(default)]
-    facilities: Vec<PathBuf>,
+    facilities: Vec<toml::Value>,
+    #[serde(default)]
+    accept_unpinned: Vec<String>,
     #[serde(default)]
     scope: Option<String>,
     #[serde(default)]
@@ -235,8 +241,9 @@ impl Spec {
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let spec = Spec {
             path: path.to_path_buf(),
-            providers: raw.providers.iter().map(|p| base.join(p)).collect(),
-            facilities: raw.facilities.iter().map(|p| base.join(p)).collect(),
+            providers: components::read(path, &source, "providers", raw.providers, false)?,
+            facilities: components::read(path, &source, "facilities", raw.facilities, true)?,
+            accept_unpinned: raw.accept_unpinned,
             scope: raw.scope.unwrap_or_default(),
             exclusive: raw.exclusive,
             groups: Vec::new(),

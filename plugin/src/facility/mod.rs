@@ -1,9 +1,10 @@
 //! `config-map`: facilities this provider maps itself.
 
 mod generic;
+mod grant;
 
-use crate::bindings::{Error, Program};
-use crate::error::not_implemented;
+use crate::bindings::{Error, Grant, Program};
+use crate::error::{invalid, not_implemented};
 use crate::program;
 
 /// Facilities the built-in `config-map` knows.
@@ -19,4 +20,34 @@ pub fn config_map(facility: &str, settings: &str) -> Result<Program, Error> {
     // rest (paths under the node root, users supervisord can switch to).
     program::check(&program, 0, None)?;
     Ok(program)
+}
+
+/// A facility component's program, in the generic facility's form, read
+/// with the rules of the provider's own input and held to `grant`.
+pub fn facility_program(facility: &str, json: &str, grant: Option<&Grant>) -> Result<Program, Error> {
+    let program = config_map("generic", json).map_err(|e| {
+        invalid(
+            "facility",
+            format!(
+                "facility {facility} made a program the provider refuses: {}: {}",
+                generic_key(&e.field),
+                e.message
+            ),
+        )
+    })?;
+    if let Some(grant) = grant {
+        grant::check(facility, &program, grant)?;
+    }
+    Ok(program)
+}
+
+/// The key of the generic facility's form an error's field is about: the
+/// mapping's errors are about `settings.<key>`, the checks' about
+/// `programs[0].<field>` (whose `name` is the form's `service-name`).
+fn generic_key(field: &str) -> &str {
+    let key = field
+        .strip_prefix("settings.")
+        .or_else(|| field.strip_prefix("programs[0]."))
+        .unwrap_or(field);
+    if key == "name" { "service-name" } else { key }
 }

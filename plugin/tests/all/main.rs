@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod configure;
+mod facility;
 mod golden;
 mod install;
 mod scopes;

@@ -11,11 +11,12 @@ Python.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence, Union
 
-from ._exceptions import ProviderError
+from ._exceptions import PinError, ProviderError
 from ._held import Held
 from ._runtime import Instance, Runtime, bundled
 
@@ -56,8 +57,23 @@ class _Component:
     _interface = ""
     _default = ""
 
-    def __init__(self, source: Source = None, *, runtime: Optional[Runtime] = None):
+    def __init__(
+        self, source: Source = None, *, sha256: Optional[str] = None, runtime: Optional[Runtime] = None
+    ):
         wasm, label = _load(source, self._default)
+        #: The SHA-256 of its bytes (hex).
+        self.sha256 = hashlib.sha256(wasm).hexdigest()
+        #: Whether it is the bundled one (pinned by the build) or its bytes
+        #: have the digest it was given.
+        self.pinned = source is None or sha256 is not None
+        if sha256 is not None and (
+            not isinstance(sha256, str) or len(sha256) != 64 or not all(c in "0123456789abcdefABCDEF" for c in sha256)
+        ):
+            raise PinError(f"{label}: sha256 {sha256!r} is not a SHA-256 (64 hex digits, as text)")
+        if sha256 is not None and sha256.lower() != self.sha256:
+            raise PinError(
+                f"{label} has sha256 {self.sha256}, but it is pinned to {sha256}; nothing was loaded"
+            )
         self.runtime = runtime or Runtime()
         self.label = label
         self._instance = Instance(self.runtime, wasm, label, self._interface)
@@ -100,8 +116,10 @@ class Provider(_Component):
     _interface = "supervisord-crate:supervision/supervision-provider"
     _default = "supervisord"
 
-    def __init__(self, source: Source = None, *, runtime: Optional[Runtime] = None):
-        super().__init__(source, runtime=runtime)
+    def __init__(
+        self, source: Source = None, *, sha256: Optional[str] = None, runtime: Optional[Runtime] = None
+    ):
+        super().__init__(source, sha256=sha256, runtime=runtime)
         #: What `register-provider` said: name, version, api-version, ...
         self.info: dict = self.call("register-provider", [])
         self.name: str = self.info["name"]
@@ -129,6 +147,12 @@ class Provider(_Component):
     def config_map_result(self, facility: str, settings: Optional[Settings]) -> Held:
         """`config-map`'s whole result, held (ok or err)."""
         return self._instance.call("config-map", [facility, settings_text(settings)], keep=True)
+
+    def facility_program_result(self, facility: str, program: str, grant: Optional[dict]) -> Held:
+        """A facility component's program (the generic facility's JSON
+        form) read and held to `grant`: `facility-program`'s whole result,
+        held (ok or err)."""
+        return self._instance.call("facility-program", [facility, program, grant], keep=True)
 
     def check_programs(self, programs: Sequence[Value]) -> None:
         self._invoke("check-programs", [list(programs)])
@@ -161,22 +185,52 @@ class Provider(_Component):
 
 class Facility(_Component):
     """A facility: maps its own settings to a program for the supervisors it
-    supports (the bundled app-deploy one, or one from a path)."""
+    supports, in the generic facility's form (JSON text). The bundled
+    app-deploy one, or one from a path or bytes, pinned by `sha256`; its
+    programs are held to `grant` (`{"users", "paths", "environment"}`,
+    each a list; the default lets them run as any user but root, anywhere,
+    with none of the loader's variables)."""
 
-    _interface = "supervisord-crate:supervision/config-mapper"
+    _interface = "supervisord-crate:facility/config-mapper@1.0.0"
     _default = "app-deploy"
 
-    def __init__(self, source: Source = None, *, runtime: Optional[Runtime] = None):
-        super().__init__(source, runtime=runtime)
+    def __init__(
+        self,
+        source: Source = None,
+        *,
+        sha256: Optional[str] = None,
+        grant: Optional[Mapping[str, Sequence[str]]] = None,
+        runtime: Optional[Runtime] = None,
+    ):
+        super().__init__(source, sha256=sha256, runtime=runtime)
         self.name: str = self.call("facility-name", [])
         self.label = f"facility {self.name} ({self.label})"
+        #: What its programs may do; None for the bundled one.
+        self.grant: Optional[dict] = None if source is None else _grant(grant or {})
 
-    def config_map(self, supervisor: str, settings: Optional[Settings], *, keep: bool = False) -> Any:
-        return self._invoke("config-map", [supervisor, settings_text(settings)], keep)
+    def config_map(self, supervisor: str, settings: Optional[Settings]) -> str:
+        """The program (JSON text of the generic facility's keys); a refusal
+        raises `ProviderError`."""
+        return self._invoke("config-map", [supervisor, settings_text(settings)])
 
-    def config_map_result(self, supervisor: str, settings: Optional[Settings]) -> Held:
-        """`config-map`'s whole result, held (ok or err)."""
-        return self._instance.call("config-map", [supervisor, settings_text(settings)], keep=True)
+    def config_map_result(self, supervisor: str, settings: Optional[Settings]) -> dict:
+        """`config-map`'s whole result, as canonical JSON (ok or err)."""
+        return self.call("config-map", [supervisor, settings_text(settings)])
+
+
+def _grant(grant: Mapping[str, Sequence[str]]) -> dict:
+    """A grant as the provider's `grant` record; unknown keys are refused."""
+    keys = ("users", "paths", "environment")
+    unknown = sorted(set(grant) - set(keys))
+    if unknown:
+        raise ProviderError(f"grant.{unknown[0]}", "unknown-field", f"a grant has only {', '.join(keys)}")
+    record = {}
+    for key in keys:
+        value = grant.get(key, [])
+        if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+            raise ProviderError(f"grant.{key}", "invalid-value", f"grant.{key} is a list of strings")
+        record[key] = list(value)
+    return record
 
 
 class NodeScript(_Component):

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from ._components import Facility, NodeScript, Provider, Settings
-from ._exceptions import FactsError, ProviderError
+from ._exceptions import FactsError, PinError, ProviderError
 from ._held import Held
 from ._report import Report, RunResult
 from ._runners import Runner
@@ -85,6 +85,29 @@ class Prepared:
         return self.probe_set.value() if isinstance(self.probe_set, Held) else self.probe_set
 
 
+#: A facility as `Supervision` takes it: loaded, a path (unpinned), or
+#: `{"path", "sha256", "grant"}` as a spec writes it.
+FacilitySource = Union[Facility, str, Path, Mapping[str, Any]]
+
+
+def _facility(source: FacilitySource, runtime: Runtime, index: int) -> Facility:
+    """A facility loaded from what `Supervision(facilities=...)` was given."""
+    if isinstance(source, Facility):
+        return source
+    if isinstance(source, (str, Path)):
+        return Facility(source, runtime=runtime)
+    if not isinstance(source, Mapping) or "path" not in source:
+        raise ProviderError(
+            f"facilities.{index}", "malformed", "a facility is a path or {path, sha256, grant}"
+        )
+    unknown = sorted(set(source) - {"path", "sha256", "grant"})
+    if unknown:
+        raise ProviderError(
+            f"facilities.{index}.{unknown[0]}", "unknown-field", "a facility has only path, sha256 and grant"
+        )
+    return Facility(source["path"], sha256=source.get("sha256"), grant=source.get("grant"), runtime=runtime)
+
+
 class Supervision:
     """The components and their runtime, for many calls: a provider (the
     bundled supervisord one unless given), facilities (the bundled
@@ -95,7 +118,8 @@ class Supervision:
         self,
         *,
         provider: Union[Provider, str, Path, None] = None,
-        facilities: Iterable[Union[Facility, str, Path]] = (),
+        facilities: Iterable[FacilitySource] = (),
+        accept_unpinned: Iterable[str] = (),
         components: Union[str, Path, None] = None,
         cache_dir: Union[str, Path, None, bool] = None,
         limits: Limits = Limits(),
@@ -104,16 +128,25 @@ class Supervision:
         if runtime is not None and (cache_dir is not None or limits != Limits()):
             raise TypeError("give a runtime, or cache_dir and limits for a new one, not both")
         self.runtime = runtime or Runtime(cache_dir=cache_dir, limits=limits)
+        accepted = set(accept_unpinned)
         # `components`: a directory with supervisord.wasm, node-script.wasm
-        # and app-deploy.wasm to use instead of the bundled ones.
+        # and app-deploy.wasm to use instead of the bundled ones (the
+        # build's own, so pinned by it).
         self.provider = (
             provider
             if isinstance(provider, Provider)
             else Provider(provider if provider is not None else components, runtime=self.runtime)
         )
-        self.facilities: List[Facility] = [Facility(components, runtime=self.runtime)]
-        for facility in facilities:
-            loaded = facility if isinstance(facility, Facility) else Facility(facility, runtime=self.runtime)
+        bundled = Facility(components, runtime=self.runtime)
+        bundled.pinned, bundled.grant = True, None
+        self.facilities: List[Facility] = [bundled]
+        for index, facility in enumerate(facilities):
+            loaded = _facility(facility, self.runtime, index)
+            if not loaded.pinned and loaded.name not in accepted:
+                raise PinError(
+                    f"facilities[{index}]: {loaded.label} is not pinned: give its sha256 "
+                    f"({loaded.sha256}), or accept it unpinned with accept_unpinned=[{loaded.name!r}]"
+                )
             self.facilities.insert(0, loaded)
         self.node_script = NodeScript(components, runtime=self.runtime)
 
@@ -137,7 +170,7 @@ class Supervision:
             raise ProviderError("services", "malformed", "services are a mapping of name to service")
         requests = tuple(self.node_script.requests(self.provider.name, _jsonable(services)))
         mapped = [self._config_map(r["facility"], r["supervisor"], r["settings"]) for r in requests]
-        if not all(m._is_ok() for m in mapped):
+        if not all(isinstance(m, Held) and m._is_ok() for m in mapped):
             # The component places the first error at its service.
             self.node_script.programs(requests, mapped)
         programs = tuple(Program(r["key"], m._split_result()[1]) for r, m in zip(requests, mapped))
@@ -156,14 +189,18 @@ class Supervision:
         )
         return ProviderError(placed["field"], placed["kind"], placed["message"], plugin=error.plugin, call=error.call)
 
-    def _config_map(self, facility: str, supervisor: str, settings: str) -> Held:
-        """The held result of mapping: facility components of that name
-        first, then the provider's own mapping."""
+    def _config_map(self, facility: str, supervisor: str, settings: str) -> Union[Held, dict]:
+        """The result of mapping (held, or canonical JSON for a facility's
+        refusal): facility components of that name first, their program
+        read by the provider and held to their grant, then the provider's
+        own mapping."""
         for component in self.facilities:
             if component.name != facility:
                 continue
             result = component.config_map_result(supervisor, settings)
-            if result._is_ok() or result.value()["val"]["kind"] != "not-implemented":
+            if result["tag"] == "ok":
+                return self.provider.facility_program_result(facility, result["val"], component.grant)
+            if result["val"]["kind"] != "not-implemented":
                 return result
         return self.provider.config_map_result(facility, settings)
 
@@ -407,25 +444,36 @@ def converge(
     diff: bool = False,
     root: str = "/",
     provider: Union[Provider, str, Path, None] = None,
-    facilities: Iterable[Union[Facility, str, Path]] = (),
+    facilities: Iterable[FacilitySource] = (),
+    accept_unpinned: Iterable[str] = (),
     cache_dir: Union[str, Path, None, bool] = None,
     limits: Limits = Limits(),
     **declared: Any,
 ) -> Report:
     """`Supervision(...).converge(...)` in one call (`scope`, `role`,
     `exclusive` and `absent` go to `converge`)."""
-    supervision = Supervision(provider=provider, facilities=facilities, cache_dir=cache_dir, limits=limits)
+    supervision = Supervision(
+        provider=provider,
+        facilities=facilities,
+        accept_unpinned=accept_unpinned,
+        cache_dir=cache_dir,
+        limits=limits,
+    )
     return supervision.converge(settings, services, run, mode=mode, diff=diff, root=root, **declared)
+
+
+#: What the one-call functions pass to `Supervision`.
+_SUPERVISION_KEYS = ("provider", "facilities", "accept_unpinned", "cache_dir", "limits")
 
 
 def service(action: str, name: str, run: Runner, **kwargs: Any) -> Report:
     """`Supervision().service(...)` in one call (`provider`, `cache_dir` and
     `limits` go to `Supervision`)."""
-    own = {k: kwargs.pop(k) for k in ("provider", "facilities", "cache_dir", "limits") if k in kwargs}
+    own = {k: kwargs.pop(k) for k in _SUPERVISION_KEYS if k in kwargs}
     return Supervision(**own).service(action, name, run, **kwargs)
 
 
 def status(run: Runner, **kwargs: Any) -> Report:
     """`Supervision().status(...)` in one call."""
-    own = {k: kwargs.pop(k) for k in ("provider", "facilities", "cache_dir", "limits") if k in kwargs}
+    own = {k: kwargs.pop(k) for k in _SUPERVISION_KEYS if k in kwargs}
     return Supervision(**own).status(run, **kwargs)

@@ -7,6 +7,8 @@
     │   ├── PluginTrap: it trapped (a panic, `unreachable`)
     │   └── PluginLimitError: it went over its fuel or memory bound
     ├── ComponentError: a component could not be loaded
+    │   └── PinError: not the component its digest pins, or unpinned and
+    │                 not accepted by name; nothing was loaded or run
     └── NodeError: the node answered with something unusable
         └── FactsError: the facts script did not run to its end
 
@@ -58,6 +60,11 @@ class PluginLimitError(PluginError):
 class ComponentError(SupervisionError):
     """A component file could not be loaded (missing, not a component, or
     not of the expected world)."""
+
+
+class PinError(ComponentError):
+    """A third-party component is not the one its sha256 pins, or it is
+    unpinned and not accepted by name (`accept_unpinned`)."""
 
 
 class NodeError(SupervisionError):

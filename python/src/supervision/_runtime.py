@@ -187,11 +187,13 @@ class Instance:
     def __init__(self, runtime: Runtime, wasm: bytes, label: str, interface: str):
         self.runtime = runtime
         self.label = label
-        self.interface = f"{interface.split('@')[0]}@{PACKAGE.split('@')[1]}"
+        # An interface of this package takes its version; another package's
+        # (the facility world's) names its own.
+        self.interface = interface if "@" in interface else f"{interface}@{PACKAGE.split('@')[1]}"
         self._component = runtime.compile(wasm, label)
         if self._component.get_export_index(self.interface) is None:
             raise ComponentError(
-                f"{label} does not export {self.interface} (world of {PACKAGE})"
+                f"{label} does not export {self.interface}"
             )
         self._lock = threading.Lock()
         self._store: Any = None

@@ -10,10 +10,10 @@ from pyinfra import host
 from pyinfra.api import StringCommand, operation
 
 from .._converge import PROGRAM_STATES, Prepared, declaration
-from .._exceptions import ProviderError
+from .._exceptions import ProviderError, SupervisionError
 from .._report import Report, RunResult
 from .._visible import visible
-from ._shared import fail, settings_text, supervision
+from ._shared import Components, components, fail, settings_text, supervision
 from .facts import SupervisordFacts
 
 
@@ -22,7 +22,7 @@ class ApplyScript(StringCommand):
     temporary file). When it has run, its report is logged step by step and
     a failed step fails the host."""
 
-    def __init__(self, plan: dict, options: dict, script: str, facts: dict, facilities: tuple):
+    def __init__(self, plan: dict, options: dict, script: str, facts: dict, facilities: Components):
         super().__init__("sh", "-s", _stdin=script)
         self._plan, self._options, self._facts = plan, options, facts
         self._facilities = facilities
@@ -61,7 +61,7 @@ def _facts(prepared: Prepared) -> Optional[dict]:
     )
 
 
-def _converge(sup: Any, label: str, prepared: Prepared, facilities: tuple):
+def _converge(sup: Any, label: str, prepared: Prepared, facilities: Components):
     """The apply script of `prepared` on this host (nothing when nothing
     differs); returns the host's facts, or None when they failed."""
     facts = _facts(prepared)
@@ -85,7 +85,8 @@ def supervisord(
     services: Optional[Mapping[str, Any]] = None,
     scope: Optional[str] = None,
     exclusive: bool = False,
-    facilities: Sequence[str] = (),
+    facilities: Sequence[Any] = (),
+    accept_unpinned: Sequence[str] = (),
     root: str = "/",
 ):
     """
@@ -96,15 +97,17 @@ def supervisord(
     + scope: who declares them (default "default"); only the scope's programs that are
       no longer wanted are removed, other scopes' stay
     + exclusive: own every program supervisord-crate manages on this supervisord
-    + facilities: paths of more facility components (.wasm)
+    + facilities: more facility components (.wasm): each a path, or {"path", "sha256",
+      "grant"} (its digest, checked before it loads; what its programs may do)
+    + accept_unpinned: names of facility components that may load without a sha256
     + root: the directory that stands for the host's root (sandboxes)
 
     Only what differs changes; only programs whose configuration changed
     restart; the scope's stale programs are removed.
     """
-    facilities = tuple(str(f) for f in facilities)
-    sup = supervision(facilities)
+    facilities = components(facilities, accept_unpinned)
     try:
+        sup = supervision(facilities)
         prepared = sup.prepare(
             settings_text(settings),
             dict(services or {}),
@@ -113,6 +116,9 @@ def supervisord(
         )
     except ProviderError as error:
         fail(host, f"supervisord: {error.field}: {error.message}")
+        return
+    except SupervisionError as error:
+        fail(host, f"supervisord: {error}")
         return
     facts, script = _converge(sup, "supervisord", prepared, facilities)
     if facts is None:
@@ -129,7 +135,8 @@ def supervisord_program(
     state: str = "present",
     facility: str = "generic",
     settings: Optional[Mapping[str, Any]] = None,
-    facilities: Sequence[str] = (),
+    facilities: Sequence[Any] = (),
+    accept_unpinned: Sequence[str] = (),
     root: str = "/",
 ):
     """
@@ -139,15 +146,21 @@ def supervisord_program(
     + state: present, absent, started, stopped or restarted (present, then that)
     + facility: who maps `settings` (generic: supervisord's program keys)
     + settings: the facility's settings, such as {"command": ...}
-    + facilities: paths of more facility components (.wasm)
+    + facilities: more facility components (.wasm): each a path, or {"path", "sha256",
+      "grant"} (its digest, checked before it loads; what its programs may do)
+    + accept_unpinned: names of facility components that may load without a sha256
     + root: the directory that stands for the host's root (sandboxes)
 
     Each program is a scope of its own (`program:<name>`): operations for
     different programs compose without knowing each other, and a program
     another declaration owns is refused, naming its scope.
     """
-    facilities = tuple(str(f) for f in facilities)
-    sup = supervision(facilities)
+    facilities = components(facilities, accept_unpinned)
+    try:
+        sup = supervision(facilities)
+    except SupervisionError as error:
+        fail(host, f"supervisord_program: {error}")
+        return
     name = program
     if state not in PROGRAM_STATES:
         fail(host, f"supervisord_program: state: {state!r} is not one of {', '.join(PROGRAM_STATES)}")

@@ -28,7 +28,7 @@ class ActionModule(ActionBase):
             lib = common.require_supervision()
             runner = common.AnsibleRunner(self)
             try:
-                sup = common.make_supervision(args["facilities"])
+                sup = common.make_supervision(args["facilities"], args["accept_unpinned"])
                 report = sup.converge(
                     args["settings"],
                     args["services"],

@@ -58,8 +58,18 @@ options:
   facilities:
     description:
       - More facility components (C(.wasm) files on the controller), consulted before the bundled ones.
+      - Each is a path, or a dict with C(path), C(sha256) (the component's digest, checked before it
+        loads) and C(grant) (C(users), C(paths) and C(environment), each a list, bounding what its
+        programs may do; root only when C(users) names it).
+      - A component without C(sha256) loads only when O(accept_unpinned) names it.
     type: list
-    elements: path
+    elements: raw
+    default: []
+  accept_unpinned:
+    description:
+      - Names of facility components that may load without a pinned C(sha256).
+    type: list
+    elements: str
     default: []
   root:
     description:

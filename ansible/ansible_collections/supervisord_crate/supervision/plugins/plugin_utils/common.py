@@ -31,7 +31,7 @@ def require_supervision():
     return supervision
 
 
-def _load(facilities=()):
+def _load(facilities=(), accept_unpinned=()):
     lib = require_supervision()
     bundled = COMPONENTS if all(
         os.path.isfile(os.path.join(COMPONENTS, name + ".wasm"))
@@ -40,7 +40,20 @@ def _load(facilities=()):
     # The components may be loaded in ansible-core's main process, which
     # then forks: a worker has none of its parent's threads.
     runtime = lib.Runtime(fork_safe=True)
-    return lib.Supervision(components=bundled, facilities=list(facilities), runtime=runtime)
+    return lib.Supervision(
+        components=bundled,
+        facilities=[_facility(f) for f in facilities],
+        accept_unpinned=list(accept_unpinned),
+        runtime=runtime,
+    )
+
+
+def _facility(entry):
+    """A `facilities` entry with its path's `~` expanded (a dict keeps its
+    other keys for the package to check)."""
+    if isinstance(entry, dict):
+        return dict(entry, path=os.path.expanduser(str(entry.get("path", ""))))
+    return os.path.expanduser(str(entry))
 
 
 def _preload():
@@ -60,13 +73,13 @@ def _preload():
 _PRELOADED = _preload()
 
 
-def make_supervision(facilities=()):
+def make_supervision(facilities=(), accept_unpinned=()):
     """The components: those loaded at import when the task adds no
     facility, else loaded now (the compiled code comes from the on-disk
     cache, so this costs milliseconds)."""
     if not facilities and _PRELOADED is not None:
         return _PRELOADED
-    return _load(facilities)
+    return _load(facilities, accept_unpinned)
 
 
 def stdin_refusal(connection):

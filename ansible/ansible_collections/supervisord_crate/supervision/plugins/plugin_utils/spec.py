@@ -10,7 +10,8 @@ SUPERVISORD_SPEC = {
     "services": {"type": "dict", "default": {}},
     "scope": {"type": "str"},
     "exclusive": {"type": "bool", "default": False},
-    "facilities": {"type": "list", "elements": "path", "default": []},
+    "facilities": {"type": "list", "elements": "raw", "default": []},
+    "accept_unpinned": {"type": "list", "elements": "str", "default": []},
     "root": {"type": "str", "default": "/"},
 }
 
@@ -23,7 +24,8 @@ SUPERVISORD_PROGRAM_SPEC = {
     },
     "facility": {"type": "str", "default": "generic"},
     "settings": {"type": "dict", "default": {}},
-    "facilities": {"type": "list", "elements": "path", "default": []},
+    "facilities": {"type": "list", "elements": "raw", "default": []},
+    "accept_unpinned": {"type": "list", "elements": "str", "default": []},
     "root": {"type": "str", "default": "/"},
 }
 
