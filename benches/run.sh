@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every benchmark and writes BENCHMARKS.md: plugin costs, then
+# Runs every benchmark and writes BENCHMARKS.md: plugin costs, facility
+# costs per language, then
 # converge times of supd against a bash floor, the Python package, the
 # Ansible collection, pyinfra and idiomatic Ansible (local sandbox, over
 # SSH to a Debian test-bed node, and fleets), then nodes of 200 and 1,000
@@ -10,6 +11,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 out=$(mktemp)
 cargo bench -p host-harness --bench plugin 2>/dev/null | sed -n '/^| plugin call/,$p' > "$out.plugin"
+cargo bench -p host-harness --bench facility 2>/dev/null | sed -n '/^| facility/,$p' > "$out.facility"
 BENCH_OUT="$out.converge" cargo bench -p host-harness --bench converge
 # Large nodes: supd and the floor over SSH (the other tools take minutes).
 if [[ "${BENCH_ONLY:-ssh}" == *ssh* ]]; then
@@ -21,11 +23,17 @@ fi
     echo
     echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/Mem:/ {print $2}') GiB;"
     echo "$(rustc --version); supervisor 4.3.0 from PyPI; ansible 12.3.0 (ansible-core $(target/bench/ansible-venv/bin/python -c 'import ansible.release as r; print(r.__version__)' 2>/dev/null || echo '?'))."
-    echo "Regenerate with \`bash benches/run.sh\`. What these figures mean against the project's targets: README.md, \"Benchmarks\"."
+    echo "Regenerate with \`bash benches/run.sh\`. What these figures mean against the project's targets: \"Against the targets\", at the end."
     echo
     echo "## Plugin"
     echo
     cat "$out.plugin"
+    echo
+    echo "## Facilities"
+    echo
+    echo "The seed's app-deploy as \`supd facility new\` scaffolds it in each language, built by \`supd facility build\`; the seed's example mapped on a warm instance."
+    echo
+    cat "$out.facility"
     echo
     echo "## Converge"
     echo
@@ -36,6 +44,12 @@ fi
         echo
         cat "$out.large"
     fi
-} > BENCHMARKS.md
-rm -f "$out" "$out.plugin" "$out.converge" "$out.large"
+    # The hand-written reading of a run against the targets stays.
+    if [ -f BENCHMARKS.md ]; then
+        echo
+        sed -n '/^## Against the targets/,$p' BENCHMARKS.md
+    fi
+} > "$out.new"
+mv -- "$out.new" BENCHMARKS.md
+rm -f "$out" "$out.plugin" "$out.facility" "$out.converge" "$out.large"
 cat BENCHMARKS.md

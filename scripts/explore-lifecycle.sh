@@ -6,7 +6,7 @@
 # tests/all/lifecycle/mod.rs once fixed.
 #   bash scripts/explore-lifecycle.sh [RUNS]     (default: 5)
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit
 runs=${1:-5}
 failed=()
 for _ in $(seq "$runs"); do

@@ -7,10 +7,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 rustup target add wasm32-unknown-unknown wasm32-wasip2 >/dev/null
+# The lints CI runs (scripts/lint.sh).
+rustup component add clippy rustfmt >/dev/null 2>&1 || true
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     missing=()
-    for package in debootstrap openssh-client ca-certificates systemd-container; do
+    # The linter of scripts/lint.sh (shellcheck); dash and busybox for the scripts' own
+    # tests under every POSIX shell a node may have.
+    for package in debootstrap openssh-client ca-certificates systemd-container shellcheck dash busybox; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'ok installed' || missing+=("$package")
     done
     if [ ${#missing[@]} -gt 0 ]; then
@@ -43,13 +47,21 @@ if ! ls target/wheelhouse/wasmtime-50.0.1-*.whl >/dev/null 2>&1; then
         --no-deps -d target/wheelhouse wasmtime==50.0.1
 fi
 
+# ruff for scripts/lint.sh, pinned.
+if [ ! -x target/lint-venv/bin/ruff ] || ! cmp -s tests/lint-tools/requirements.txt target/lint-venv/requirements.txt; then
+    echo "setup: making target/lint-venv"
+    python3 -m venv target/lint-venv
+    target/lint-venv/bin/pip install -q --disable-pip-version-check -r tests/lint-tools/requirements.txt
+    cp -- tests/lint-tools/requirements.txt target/lint-venv/requirements.txt
+fi
+
 # The configuration-management systems the plugins run in, for their tests
 # and benchmarks: ansible-core and pyinfra from PyPI, pinned.
-CM_PACKAGES="ansible-core==2.19.14 pyinfra==3.10.0 pytest==8.3.3 wasmtime==50.0.1"
+CM_PACKAGES=(ansible-core==2.19.14 pyinfra==3.10.0 pytest==8.3.3 wasmtime==50.0.1)
 if [ ! -x target/cm-venv/bin/python ] || ! target/cm-venv/bin/python -c 'import ansible, pyinfra, pytest, wasmtime' 2>/dev/null; then
-    echo "setup: making target/cm-venv ($CM_PACKAGES)"
+    echo "setup: making target/cm-venv (${CM_PACKAGES[*]})"
     python3 -m venv target/cm-venv
-    target/cm-venv/bin/pip install -q --disable-pip-version-check $CM_PACKAGES
+    target/cm-venv/bin/pip install -q --disable-pip-version-check "${CM_PACKAGES[@]}"
 fi
 # ansible-core's and pyinfra's wheels too: the example tests install them
 # into fresh venvs with no index.

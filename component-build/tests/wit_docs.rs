@@ -18,7 +18,11 @@ fn packages() -> Vec<std::path::PathBuf> {
 fn every_wit_item_has_a_doc_comment() {
     for package in packages() {
         let missing = witdocs::undocumented(&package).unwrap();
-        assert!(missing.is_empty(), "{}: undocumented WIT items: {missing:?}", package.display());
+        assert!(
+            missing.is_empty(),
+            "{}: undocumented WIT items: {missing:?}",
+            package.display()
+        );
     }
 }
 

@@ -87,14 +87,26 @@ pub fn registry(runtime: &Runtime, wanted: &Wanted<'_>) -> Result<Registry, Load
         let bytes = pinned_bytes("provider", wanted_provider)?;
         let label = wanted_provider.path.display().to_string();
         let provider = ProviderPlugin::load(runtime, &label, &bytes)?;
-        accepted(wanted, wanted_provider, "provider", &provider.info().name, provider.digest())?;
+        accepted(
+            wanted,
+            wanted_provider,
+            "provider",
+            &provider.info().name,
+            provider.digest(),
+        )?;
         registry.add_provider(provider);
     }
     for wanted_facility in &wanted.facilities {
         let bytes = pinned_bytes("facility", wanted_facility)?;
         let origin = wanted_facility.path.display().to_string();
         let plugin = FacilityPlugin::load(runtime, &origin, &bytes)?;
-        accepted(wanted, wanted_facility, "facility", plugin.name(), plugin.digest())?;
+        accepted(
+            wanted,
+            wanted_facility,
+            "facility",
+            plugin.name(),
+            plugin.digest(),
+        )?;
         let grant = wanted_facility.grant.clone().unwrap_or_default();
         registry.add_facility(LoadedFacility {
             plugin,

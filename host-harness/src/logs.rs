@@ -65,7 +65,12 @@ fn one_node(
     let transport = node::connect(address, &prepared.ssh, bounds).map_err(|e| e.to_string())?;
     let probes = prepared
         .provider
-        .probes(&prepared.settings, &prepared.declaration, &[], &address.root())
+        .probes(
+            &prepared.settings,
+            &prepared.declaration,
+            &[],
+            &address.root(),
+        )
         .map_err(|e| e.to_string())?
         .map_err(|e| format!("{}: {}", e.field, e.message))?;
     let script = prepared

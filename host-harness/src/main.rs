@@ -11,13 +11,13 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use host_harness::apply::{self, Action, InputError, Mode, Prepared};
 use host_harness::cli::{Cli, Command, Component, CtlCommand, FacilityCommand, Format, Global};
+use host_harness::facility::FacilityToolError;
+use host_harness::load::{self, LoadError, Wanted};
 use host_harness::node::Address;
 use host_harness::report::{self, Live, NodeOutcome, NodeStatus};
 use host_harness::runtime::bindings::{
     InitSystem, Login, NodeFacts, OsRelease, ServiceAction, ServiceOptions,
 };
-use host_harness::facility::FacilityToolError;
-use host_harness::load::{self, LoadError, Wanted};
 use host_harness::runtime::{CallJsonError, CodeCache, Limits, Registry, Runtime};
 use host_harness::spec::{ComponentRef, Spec};
 
@@ -139,7 +139,10 @@ fn facility_command(runtime: &Runtime, global: &Global, command: &FacilityComman
             let written = host_harness::facility::new(name, *lang, &dir)?;
             if global.format == Format::Json {
                 let files: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
-                println!("{}", serde_json::json!({ "dir": dir.display().to_string(), "files": files }));
+                println!(
+                    "{}",
+                    serde_json::json!({ "dir": dir.display().to_string(), "files": files })
+                );
             } else {
                 println!(
                     "wrote facility {name} ({}) in {}",
@@ -151,7 +154,8 @@ fn facility_command(runtime: &Runtime, global: &Global, command: &FacilityComman
             Ok(0)
         }
         FacilityCommand::Build { dir, lang, out } => {
-            let built = host_harness::facility::build_and_check(runtime, dir, *lang, out.as_deref())?;
+            let built =
+                host_harness::facility::build_and_check(runtime, dir, *lang, out.as_deref())?;
             if global.format == Format::Json {
                 println!(
                     "{}",
@@ -418,7 +422,10 @@ fn script_command(runtime: &Runtime, global: &Global, spec_path: &Path, os: &str
 
 fn providers(registry: &Registry, format: Format) -> Result<()> {
     if format == Format::Json {
-        println!("{}", serde_json::to_string_pretty(&components_json(registry))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&components_json(registry))?
+        );
         return Ok(());
     }
     for p in registry.providers() {
@@ -442,7 +449,11 @@ fn providers(registry: &Registry, format: Format) -> Result<()> {
             .iter()
             .map(|a| {
                 let variant = format!("{a:?}");
-                variant.rsplit("::").next().unwrap_or_default().to_lowercase()
+                variant
+                    .rsplit("::")
+                    .next()
+                    .unwrap_or_default()
+                    .to_lowercase()
             })
             .collect();
         println!("  actions:            {}", actions.join(", "));
@@ -494,9 +505,9 @@ fn components_json(registry: &Registry) -> serde_json::Value {
             })
         })
         .collect();
-    let node_script = registry.node_script().map(|n| {
-        serde_json::json!({ "origin": n.origin(), "sha256": n.digest() })
-    });
+    let node_script = registry
+        .node_script()
+        .map(|n| serde_json::json!({ "origin": n.origin(), "sha256": n.digest() }));
     serde_json::json!({
         "providers": providers,
         "facilities": facilities,

@@ -3,8 +3,7 @@
 
 use crate::bindings::exports::supervisord_crate::supervision::node_script::Guest;
 use crate::bindings::{
-    Error, NodeFacts, Plan, ProbeSet, Program, Report, ScriptOptions, ScriptOutput,
-    ServiceRequest,
+    Error, NodeFacts, Plan, ProbeSet, Program, Report, ScriptOptions, ScriptOutput, ServiceRequest,
 };
 use crate::{converge, facts, report, script, services};
 

@@ -1,6 +1,9 @@
 # The logs script's Python part: argv is program, stream, lines, follow,
 # then the sockets to try.
-import os, stat, sys, time
+import os
+import stat
+import sys
+import time
 import xmlrpc.client
 
 program, stream, lines, follow = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"

@@ -147,8 +147,14 @@ mod tests {
         let keys = vec!["password".to_string(), "environment".to_string()];
         let text = "[inet_http_server]\nport=:9001\nPassword : hunter22\n[program:x]\nENVIRONMENT=A=\"1\",\n  B=\"s3cret\"\ncommand=run\n";
         let redacted = redact(text, &keys);
-        assert!(!redacted.contains("hunter22") && !redacted.contains("s3cret"), "{redacted}");
-        assert!(redacted.contains("port=:9001") && redacted.contains("command=run"), "{redacted}");
+        assert!(
+            !redacted.contains("hunter22") && !redacted.contains("s3cret"),
+            "{redacted}"
+        );
+        assert!(
+            redacted.contains("port=:9001") && redacted.contains("command=run"),
+            "{redacted}"
+        );
     }
 
     #[test]

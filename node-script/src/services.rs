@@ -54,10 +54,13 @@ fn request(provider: &str, key: &str, service: Value) -> Result<ServiceRequest, 
         return Err(at(
             field(&format!(".{unknown}")),
             ErrorKind::UnknownField,
-            format!(
-                "unknown key {unknown:?}; a service has {}",
-                SERVICE_KEYS.join(", ")
-            ),
+            match did_you_mean::closest(unknown, SERVICE_KEYS) {
+                Some(key) => format!("unknown key {unknown:?}; did you mean {key:?}?"),
+                None => format!(
+                    "unknown key {unknown:?}; a service has {}",
+                    SERVICE_KEYS.join(", ")
+                ),
+            },
         ));
     }
     let mut text = |name: &str, default: &str| match service.remove(name) {
@@ -133,7 +136,9 @@ fn at_request(key: &str, error: Error) -> Error {
         format!("services.{key}.settings{}", settings_key(rest))
     } else if field == "supervisor" || field == "facility" {
         format!("services.{key}.facility")
-    } else if field == "settings" || field.starts_with("settings.") || field.starts_with("settings[")
+    } else if field == "settings"
+        || field.starts_with("settings.")
+        || field.starts_with("settings[")
     {
         format!("services.{key}.{field}")
     } else if field.is_empty() {
@@ -241,6 +246,23 @@ mod tests {
                 "{services}"
             );
         }
+    }
+
+    #[test]
+    fn a_misspelt_service_key_gets_the_closest_one_suggested() {
+        let error = requests("supervisord", r#"{"web": {"setings": {}}}"#).unwrap_err();
+        assert_eq!(error.field, "services.web.setings");
+        assert_eq!(
+            error.message,
+            r#"unknown key "setings"; did you mean "settings"?"#
+        );
+        let error = requests("supervisord", r#"{"web": {"colour": 1}}"#).unwrap_err();
+        assert!(
+            error
+                .message
+                .contains("a service has facility, settings, supervisor"),
+            "{error:?}"
+        );
     }
 
     #[test]

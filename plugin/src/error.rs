@@ -47,7 +47,7 @@ pub fn join(parent: &str, key: &str) -> String {
 pub fn from_serde(root: &str, path: &serde_path_to_error::Path, err: &serde_json::Error) -> Error {
     let message = err.to_string();
     // serde_json appends " at line L column C"; the field path says more.
-    let message = match message.rfind(" at line ") {
+    let mut message = match message.rfind(" at line ") {
         Some(cut) => message[..cut].to_string(),
         None => message,
     };
@@ -67,6 +67,10 @@ pub fn from_serde(root: &str, path: &serde_path_to_error::Path, err: &serde_json
             && !field.ends_with(&format!(".{key}"))
         {
             field = join(&field, key);
+        }
+        // "did you mean `command`?" rather than every key there is.
+        if let Some(suggestion) = did_you_mean::unknown_field(&message) {
+            message = suggestion;
         }
         ErrorKind::UnknownField
     } else if message.starts_with("missing field") {

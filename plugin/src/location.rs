@@ -110,15 +110,15 @@ pub fn read(facts: &NodeFacts) -> Result<Option<Location>, Error> {
             continue;
         }
         let Some((kind, value)) = line.split_once('\t') else {
-            return Err(unreadable(format!("the location record has a line {line:?}")));
+            return Err(unreadable(format!(
+                "the location record has a line {line:?}"
+            )));
         };
         match kind {
             "path" | "listing" | "pid-file" | "socket" | "record" => {}
             "owner" | "config-sha256" | "settings" => {
                 if fields.insert(kind, value).is_some() {
-                    return Err(unreadable(format!(
-                        "the location record has {kind} twice"
-                    )));
+                    return Err(unreadable(format!("the location record has {kind} twice")));
                 }
             }
             other => {
@@ -139,7 +139,9 @@ pub fn read(facts: &NodeFacts) -> Result<Option<Location>, Error> {
     let settings: Value = serde_json::from_str(field("settings")?)
         .map_err(|e| unreadable(format!("the location record's settings: {e}")))?;
     if !settings.is_object() {
-        return Err(unreadable("the location record's settings are not an object"));
+        return Err(unreadable(
+            "the location record's settings are not an object",
+        ));
     }
     Ok(Some(Location {
         owner: owner.to_string(),
@@ -252,7 +254,10 @@ mod tests {
         let merged = json!({"http": {"bind": "0.0.0.0:9001", "username": "u", "password": "p4ss"},
                             "supervisord": {"loglevel": "info", "environment": {"TOKEN": "t0ken"}}});
         let public = public_settings(&merged).to_string();
-        assert!(!public.contains("p4ss") && !public.contains("t0ken"), "{public}");
+        assert!(
+            !public.contains("p4ss") && !public.contains("t0ken"),
+            "{public}"
+        );
         assert!(public.contains("0.0.0.0:9001"), "{public}");
     }
 }

@@ -152,10 +152,7 @@ mod tests {
     #[test]
     fn markers_name_their_scope_and_read_back() {
         for scope in ["default", "web", "program:api", "a.b-c_d"] {
-            assert_eq!(
-                Writer::of_head(&marker(scope)),
-                Writer::Scope(scope.into())
-            );
+            assert_eq!(Writer::of_head(&marker(scope)), Writer::Scope(scope.into()));
         }
         assert_eq!(
             Writer::of_head("; Managed by supervisord-crate: edits here are overwritten."),

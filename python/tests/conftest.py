@@ -12,7 +12,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
 import supervision
 
 WORKSPACE = Path(__file__).resolve().parents[2]

@@ -8,7 +8,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
 import supervision
 from supervision import (
     ComponentError,
@@ -133,6 +132,19 @@ def test_service_arguments_are_checked_before_the_node_is_touched(sup):
     with pytest.raises(ProviderError) as raised:
         sup.converge({}, {}, never, mode="yolo")
     assert raised.value.field == "mode"
+
+
+def test_a_misspelt_key_gets_the_closest_one_suggested(sup):
+    def never(script):
+        raise AssertionError("the node was touched")
+
+    with pytest.raises(ProviderError) as raised:
+        sup.converge({}, {"web": {"settings": {"comand": "sleep 1"}}}, never)
+    assert raised.value.field == "services.web.settings.comand"
+    assert raised.value.message == "unknown field `comand`; did you mean `command`?"
+    with pytest.raises(ProviderError) as raised:
+        sup.converge({}, {"web": {"setings": {}}}, never)
+    assert raised.value.message == 'unknown key "setings"; did you mean "settings"?'
 
 
 def test_a_runner_ends_a_script_that_talks_too_much_or_too_long():

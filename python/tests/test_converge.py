@@ -6,7 +6,6 @@ settings change nothing."""
 from __future__ import annotations
 
 import pytest
-
 import supervision
 from supervision import LocalRunner, ProviderError
 
@@ -77,7 +76,11 @@ def test_check_mode_on_a_fresh_node_creates_nothing(sup, sandbox):
         ({"nonsense": 1}, services(), "settings.nonsense"),
         (SETTINGS, {"web": {"settings": {"command": "run\nevil"}}}, "services.web.settings.command"),
         (SETTINGS, {"web": {"settings": {"command": "x", "startsecs": -1}}}, "services.web.settings.startsecs"),
-        (SETTINGS, {"web": {"settings": {"command": "x", "service-name": "a:b"}}}, "services.web.settings.service-name"),
+        (
+            SETTINGS,
+            {"web": {"settings": {"command": "x", "service-name": "a:b"}}},
+            "services.web.settings.service-name",
+        ),
         (SETTINGS, {"web": {"facility": "nobody-maps-this", "settings": {}}}, "services.web.facility"),
         (SETTINGS, {"app": {"facility": "app-deploy", "settings": {"port": 80}}}, "services.app.settings.run-command"),
         (SETTINGS, {"web": {"setings": {}}}, "services.web.setings"),

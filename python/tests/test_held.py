@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from conftest import Sandbox
-
 from supervision import LocalRunner, ProviderError, _held
 
 SETTINGS = {"install": {"strategy": "pip", "version": "4.3.0"}}

@@ -622,7 +622,10 @@ fn ansible_06_two_roles_compose_on_one_host() {
         }
         tasks
     };
-    let web = role("{web: {settings: {command: sleep 1000, startsecs: 0}}}", false);
+    let web = role(
+        "{web: {settings: {command: sleep 1000, startsecs: 0}}}",
+        false,
+    );
     let playbook = "- hosts: localhost\n  gather_facts: false\n  roles: [web, worker]\n";
     let run = |worker: &str| {
         play_with(
@@ -637,14 +640,18 @@ fn ansible_06_two_roles_compose_on_one_host() {
             &[],
         )
     };
-    let worker = role("{worker: {settings: {command: sleep 2000, startsecs: 0}}}", true);
+    let worker = role(
+        "{worker: {settings: {command: sleep 2000, startsecs: 0}}}",
+        true,
+    );
     let first = run(&worker);
     assert_eq!(first.code, 0, "{:#}\n{}", first.json, first.stderr);
     assert_eq!(first.stats("localhost")["changed"], 3, "{:#}", first.json);
     let second = run(&worker);
     assert_eq!(second.code, 0, "{}", second.stderr);
     assert_eq!(
-        second.stats("localhost")["changed"], 0,
+        second.stats("localhost")["changed"],
+        0,
         "neither role undoes the other: {:#}",
         second.json
     );
@@ -653,7 +660,13 @@ fn ansible_06_two_roles_compose_on_one_host() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|p| format!("{} {}", p["name"].as_str().unwrap(), p["state"].as_str().unwrap()))
+            .map(|p| {
+                format!(
+                    "{} {}",
+                    p["name"].as_str().unwrap(),
+                    p["state"].as_str().unwrap()
+                )
+            })
             .collect();
         names.sort();
         names

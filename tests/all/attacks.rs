@@ -31,7 +31,10 @@ fn as_user(node: &TestNode, user: &str, command: &str) -> bool {
 
 /// Makes the unprivileged user `name` (with a home of its own).
 fn user(node: &TestNode, name: &str) {
-    root(node, &format!("id -u {name} >/dev/null 2>&1 || useradd -m -s /bin/sh {name}"));
+    root(
+        node,
+        &format!("id -u {name} >/dev/null 2>&1 || useradd -m -s /bin/sh {name}"),
+    );
 }
 
 /// From now on, `attack` runs as `user` after the facts and before each
@@ -62,7 +65,9 @@ fn pip_as_user(name: &str, nodes: &[TestNode], extra: &str, services: &str) -> s
     spec(
         name,
         nodes,
-        &format!("install = {{ strategy = \"pip\", version = \"4.3.0\" }}\nuser = \"supvtest\"\n{extra}"),
+        &format!(
+            "install = {{ strategy = \"pip\", version = \"4.3.0\" }}\nuser = \"supvtest\"\n{extra}"
+        ),
         services,
     )
 }
@@ -81,7 +86,12 @@ fn attack_1_the_supervisor_user_cannot_change_supervisords_configuration() {
     apply(&spec).expect_code(0);
     let etc = "/opt/supervisord/etc";
     assert_eq!(
-        root(node, &format!("stat -c '%U:%G %a' {etc} {etc}/conf.d {etc}/supervisord.conf {etc}/conf.d/plain.conf {etc}/conf.d/secret.conf")),
+        root(
+            node,
+            &format!(
+                "stat -c '%U:%G %a' {etc} {etc}/conf.d {etc}/supervisord.conf {etc}/conf.d/plain.conf {etc}/conf.d/secret.conf"
+            )
+        ),
         "root:root 755\nroot:root 755\nroot:supvtest 644\nroot:supvtest 644\nroot:supvtest 640",
         "the configuration is root's; secrets readable by supervisord's group"
     );
@@ -93,17 +103,35 @@ fn attack_1_the_supervisor_user_cannot_change_supervisords_configuration() {
     ] {
         assert!(!as_user(node, "supvtest", &attack), "refused: {attack}");
     }
-    assert!(as_user(node, "supvtest", &format!("cat {etc}/conf.d/secret.conf >/dev/null")));
+    assert!(as_user(
+        node,
+        "supvtest",
+        &format!("cat {etc}/conf.d/secret.conf >/dev/null")
+    ));
     // A node converged before this: files of the supervisor user's are
     // taken back, and supervisord (reloaded as supvtest) still reads them.
-    root(node, &format!("chown supvtest {etc}/supervisord.conf {etc}/conf.d/plain.conf"));
-    let changed = pip_as_user("attack_1-debug", &nodes, "supervisord = { loglevel = \"debug\" }", &services);
+    root(
+        node,
+        &format!("chown supvtest {etc}/supervisord.conf {etc}/conf.d/plain.conf"),
+    );
+    let changed = pip_as_user(
+        "attack_1-debug",
+        &nodes,
+        "supervisord = { loglevel = \"debug\" }",
+        &services,
+    );
     apply(&changed).expect_code(0);
     assert_eq!(
-        root(node, &format!("stat -c '%U' {etc}/supervisord.conf {etc}/conf.d/plain.conf")),
+        root(
+            node,
+            &format!("stat -c '%U' {etc}/supervisord.conf {etc}/conf.d/plain.conf")
+        ),
         "root\nroot"
     );
-    let status = root(node, "/opt/supervisord/venv/bin/supervisorctl -c /opt/supervisord/etc/supervisord.conf status");
+    let status = root(
+        node,
+        "/opt/supervisord/venv/bin/supervisorctl -c /opt/supervisord/etc/supervisord.conf status",
+    );
     assert_eq!(status.matches("RUNNING").count(), 2, "{status}");
 }
 
@@ -127,9 +155,16 @@ fn attack_2_a_link_planted_on_the_way_to_a_log_directory_is_refused() {
     let before = root(node, "stat -c '%U %a' /etc");
     let run = apply(&spec);
     run.expect_code(1);
-    let error = only_node(&run)["error"].as_str().unwrap_or_default().to_string();
+    let error = only_node(&run)["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     assert!(error.contains("symbolic link"), "{run:#?}");
-    assert_eq!(root(node, "stat -c '%U %a' /etc"), before, "/etc is untouched");
+    assert_eq!(
+        root(node, "stat -c '%U %a' /etc"),
+        before,
+        "/etc is untouched"
+    );
     // Once the link is gone, the next apply converges.
     root(node, "rm /usr/local/bin/sh /home/app/logs");
     apply(&spec).expect_code(0);
@@ -142,7 +177,10 @@ fn attack_3_root_writes_nothing_where_the_supervisor_user_can_plant_links() {
         return;
     };
     let node = &nodes[0];
-    root(node, "mkdir -p /srv && echo v1 > /srv/app.jar && echo precious > /etc/precious");
+    root(
+        node,
+        "mkdir -p /srv && echo v1 > /srv/app.jar && echo precious > /etc/precious",
+    );
     let services = "[groups.web.services.app.settings]\ncommand = \"sleep 1000\"\nstartsecs = 0\nwatch = [\"/srv/app.jar\"]\n";
     let spec = pip_as_user("attack_3", &nodes, "", services);
     apply(&spec).expect_code(0);
@@ -160,7 +198,10 @@ fn attack_3_root_writes_nothing_where_the_supervisor_user_can_plant_links() {
         root(node, "cat /run/supervisord-crate/watch.default").contains("/srv/app.jar"),
         "the record is root's own"
     );
-    assert_eq!(root(node, "stat -c '%U %a' /run/supervisord-crate"), "root 700");
+    assert_eq!(
+        root(node, "stat -c '%U %a' /run/supervisord-crate"),
+        "root 700"
+    );
     assert!(
         !as_user(node, "supvtest", "cat /run/supervisord-crate/*"),
         "who holds the lock is nobody else's business"
@@ -174,18 +215,33 @@ fn attack_4_a_local_user_cannot_hold_or_replace_the_apply_lock() {
     };
     let node = &nodes[0];
     user(node, "mallory");
-    let spec = spec("attack_4", &nodes, "install = { strategy = \"pip\", version = \"4.3.0\" }", &sleepers(&[("a", "sleep 1000")]));
+    let spec = spec(
+        "attack_4",
+        &nodes,
+        "install = { strategy = \"pip\", version = \"4.3.0\" }",
+        &sleepers(&[("a", "sleep 1000")]),
+    );
     // The lock's directory, made first by someone else: refused, nothing
     // done.
-    root(node, "mkdir -m 700 /run/supervisord-crate && chown mallory /run/supervisord-crate");
+    root(
+        node,
+        "mkdir -m 700 /run/supervisord-crate && chown mallory /run/supervisord-crate",
+    );
     let clean = fingerprint(&node.upper(), VOLATILE);
     let run = apply(&spec);
     run.expect_code(1);
     assert!(
-        only_node(&run)["error"].as_str().unwrap_or_default().contains("must be root's alone"),
+        only_node(&run)["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("must be root's alone"),
         "{run:#?}"
     );
-    assert_eq!(fingerprint(&node.upper(), VOLATILE), clean, "nothing installed");
+    assert_eq!(
+        fingerprint(&node.upper(), VOLATILE),
+        clean,
+        "nothing installed"
+    );
     // Root's own: nobody else can open it to hold it, and the old /tmp
     // lock means nothing.
     root(node, "rm -r /run/supervisord-crate");
@@ -200,7 +256,14 @@ fn attack_4_a_local_user_cannot_hold_or_replace_the_apply_lock() {
         !as_user(node, "mallory", &format!("flock -s -n {lock} true")),
         "mallory cannot take the lock"
     );
-    let run = supd(&["apply", spec.to_str().unwrap(), "--format", "json", "--lock-wait", "5"]);
+    let run = supd(&[
+        "apply",
+        spec.to_str().unwrap(),
+        "--format",
+        "json",
+        "--lock-wait",
+        "5",
+    ]);
     run.expect_code(0);
 }
 
@@ -213,7 +276,10 @@ fn attack_5_python_imports_nothing_from_the_logins_directory() {
     for module in ["re", "binascii", "os", "socket", "json"] {
         std::fs::write(
             evil.join(format!("{module}.py")),
-            format!("open({:?}, 'a').write('{module}\\n')\nraise SystemExit(0)\n", marker.display().to_string()),
+            format!(
+                "open({:?}, 'a').write('{module}\\n')\nraise SystemExit(0)\n",
+                marker.display().to_string()
+            ),
         )
         .unwrap();
     }
@@ -234,7 +300,11 @@ fn attack_5_python_imports_nothing_from_the_logins_directory() {
             .unwrap();
         assert!(out.status.success(), "{out:?}");
     }
-    assert!(!marker.exists(), "imported: {:?}", std::fs::read_to_string(&marker));
+    assert!(
+        !marker.exists(),
+        "imported: {:?}",
+        std::fs::read_to_string(&marker)
+    );
 }
 
 #[test]
@@ -264,7 +334,10 @@ fn attack_7_a_program_that_forges_its_name_forges_no_fact() {
     let again = supd(&args);
     again.expect_code(0);
     assert_eq!(
-        (only_node(&again)["changed"].as_u64(), only_node(&again)["round_trips"].as_u64()),
+        (
+            only_node(&again)["changed"].as_u64(),
+            only_node(&again)["round_trips"].as_u64()
+        ),
         (Some(0), Some(1)),
         "{again:#?}"
     );
@@ -284,8 +357,14 @@ fn attack_9_escape_sequences_from_a_program_reach_no_terminal() {
     let run = supd(&["apply", spec.to_str().unwrap()]);
     run.expect_code(1);
     let shown = format!("{}{}", run.stdout, run.stderr);
-    assert!(!shown.contains('\u{1b}') && !shown.contains('\u{7}'), "{shown:?}");
-    assert!(shown.contains("\\x1b]0;owned\\x07"), "the log tail is shown: {shown}");
+    assert!(
+        !shown.contains('\u{1b}') && !shown.contains('\u{7}'),
+        "{shown:?}"
+    );
+    assert!(
+        shown.contains("\\x1b]0;owned\\x07"),
+        "the log tail is shown: {shown}"
+    );
 }
 
 #[test]
@@ -320,8 +399,15 @@ fn attack_10_kept_scripts_stay_private() {
     std::fs::create_dir(&open).unwrap();
     std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
     let out = keep(&open);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not a directory of this user's alone"), "{out:?}");
-    assert_eq!(std::fs::read_dir(&open).unwrap().count(), 0, "nothing kept where others can read");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not a directory of this user's alone"),
+        "{out:?}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&open).unwrap().count(),
+        0,
+        "nothing kept where others can read"
+    );
 }
 
 #[test]

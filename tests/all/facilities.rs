@@ -67,10 +67,23 @@ fn missing_tools() -> Option<String> {
 
 /// `supd facility new NAME --lang L` in a fresh directory, then `edit` on
 /// the author's file, then `supd facility build`.
-fn scaffold_and_build(name: &str, lang: Lang, label: &str, edit: &dyn Fn(String) -> String) -> Built {
+fn scaffold_and_build(
+    name: &str,
+    lang: Lang,
+    label: &str,
+    edit: &dyn Fn(String) -> String,
+) -> Built {
     let dir = scratch(&format!("facility-{label}-{}", lang.flag())).join(name);
-    supd(&["facility", "new", name, "--lang", lang.flag(), "--dir", dir.to_str().unwrap()])
-        .expect_code(0);
+    supd(&[
+        "facility",
+        "new",
+        name,
+        "--lang",
+        lang.flag(),
+        "--dir",
+        dir.to_str().unwrap(),
+    ])
+    .expect_code(0);
     let source = dir.join(lang.source());
     let text = std::fs::read_to_string(&source).unwrap();
     std::fs::write(&source, edit(text)).unwrap();
@@ -82,8 +95,14 @@ fn scaffold_and_build(name: &str, lang: Lang, label: &str, edit: &dyn Fn(String)
         // The crates the SDK needs are the workspace's own, already in
         // cargo's cache: resolving offline keeps the build deterministic.
         .env("CARGO_NET_OFFLINE", "true")
-        .env("CARGO_TARGET_DIR", workspace().join("target/facility-build/rust"))
-        .env("COMPONENTIZE_PY", workspace().join("target/facility-venv/bin/componentize-py"));
+        .env(
+            "CARGO_TARGET_DIR",
+            workspace().join("target/facility-build/rust"),
+        )
+        .env(
+            "COMPONENTIZE_PY",
+            workspace().join("target/facility-venv/bin/componentize-py"),
+        );
     if lang == Lang::Js {
         std::os::unix::fs::symlink(
             workspace().join("target/facility-js/node_modules"),
@@ -116,7 +135,12 @@ fn seed_apps() -> Option<&'static [(Lang, Built)]> {
     Some(BUILT.get_or_init(|| {
         LANGS
             .iter()
-            .map(|&lang| (lang, scaffold_and_build("seed-app", lang, "seed", &|text| text)))
+            .map(|&lang| {
+                (
+                    lang,
+                    scaffold_and_build("seed-app", lang, "seed", &|text| text),
+                )
+            })
             .collect()
     }))
 }
@@ -170,7 +194,11 @@ fn the_seeds_facility_in_rust_python_and_js_fits_in_15_lines_and_maps_to_the_sam
     for (lang, built) in apps {
         let source = built.path.parent().unwrap().join(lang.source());
         let lines = std::fs::read_to_string(&source).unwrap().lines().count();
-        assert!(lines <= 15, "{lang:?}: {} has {lines} lines", source.display());
+        assert!(
+            lines <= 15,
+            "{lang:?}: {} has {lines} lines",
+            source.display()
+        );
         let spec = seed_spec(&dir, &pinned(built), "sleep 1001", PIP);
         assert_eq!(program_section(&spec), SEED_PROGRAM, "{lang:?}");
         let missing = write_spec(
@@ -182,10 +210,16 @@ fn the_seeds_facility_in_rust_python_and_js_fits_in_15_lines_and_maps_to_the_sam
                 pinned(built)
             ),
         );
-        let run = supd(&["plan", missing.to_str().unwrap(), "--node", &format!("local:{}", dir.join("n").display())]);
+        let run = supd(&[
+            "plan",
+            missing.to_str().unwrap(),
+            "--node",
+            &format!("local:{}", dir.join("n").display()),
+        ]);
         run.expect_code(3);
         assert!(
-            run.stderr.contains("services.example-app.settings.run-command: run-command is required"),
+            run.stderr
+                .contains("services.example-app.settings.run-command: run-command is required"),
             "{lang:?}: a typed error names the setting: {run:#?}"
         );
         assert!(!dir.join("n").exists(), "{lang:?}: nothing was touched");
@@ -193,14 +227,49 @@ fn the_seeds_facility_in_rust_python_and_js_fits_in_15_lines_and_maps_to_the_sam
 }
 
 #[test]
+fn the_readme_shows_the_file_supd_facility_new_writes_in_every_language() {
+    let readme = std::fs::read_to_string(workspace().join("README.md")).unwrap();
+    for lang in LANGS {
+        let dir = scratch(&format!("facility-readme-{}", lang.flag())).join("app-deploy");
+        supd(&[
+            "facility",
+            "new",
+            "app-deploy",
+            "--lang",
+            lang.flag(),
+            "--dir",
+            dir.to_str().unwrap(),
+        ])
+        .expect_code(0);
+        let source = std::fs::read_to_string(dir.join(lang.source())).unwrap();
+        let fence = match lang {
+            Lang::Rust => "```rust\n",
+            Lang::Python => "```python\n",
+            Lang::Js => "```js\n",
+        };
+        assert!(
+            readme.contains(&format!("{fence}{source}```\n")),
+            "README.md shows {lang:?}'s {} as `supd facility new` writes it:\n{source}",
+            lang.source()
+        );
+    }
+}
+
+#[test]
 fn a_guests_exception_reaches_the_user_with_its_message() {
     if let Some(reason) = missing_tools() {
-        crate::testbed::skip("a_guests_exception_reaches_the_user_with_its_message", &reason);
+        crate::testbed::skip(
+            "a_guests_exception_reaches_the_user_with_its_message",
+            &reason,
+        );
         return;
     }
     // A slip an author makes: a setting read that is not there.
     let python = scaffold_and_build("slip", Lang::Python, "slip", &|text| {
-        text.replace("\"autostart\": True,", "\"autostart\": s[\"autostart-please\"],")
+        text.replace(
+            "\"autostart\": True,",
+            "\"autostart\": s[\"autostart-please\"],",
+        )
     });
     let js = scaffold_and_build("slip", Lang::Js, "slip", &|text| {
         text.replace("autostart: true,", "autostart: s.options.autostart,")
@@ -221,7 +290,12 @@ fn a_guests_exception_reaches_the_user_with_its_message() {
                 built.sha256
             ),
         );
-        let run = supd(&["plan", spec.to_str().unwrap(), "--node", &format!("local:{}", dir.join("n").display())]);
+        let run = supd(&[
+            "plan",
+            spec.to_str().unwrap(),
+            "--node",
+            &format!("local:{}", dir.join("n").display()),
+        ]);
         run.expect_code(3);
         assert!(run.stderr.contains(expect), "{expect}: {run:#?}");
         assert!(!run.stderr.contains("unreachable"), "not a trap: {run:#?}");
@@ -231,7 +305,9 @@ fn a_guests_exception_reaches_the_user_with_its_message() {
 #[test]
 fn the_seeds_facility_converges_through_supd_python_and_ansible_in_every_language() {
     let Some(apps) = seed_apps() else { return };
-    let Some(bin) = venv_bin("facility_converges") else { return };
+    let Some(bin) = venv_bin("facility_converges") else {
+        return;
+    };
     let settings = PIP;
     for (lang, built) in apps {
         let node = SandboxNode::new(&format!("facility-{}", lang.flag()));
@@ -239,11 +315,32 @@ fn the_seeds_facility_converges_through_supd_python_and_ansible_in_every_languag
         let target = node.address();
         // supd: the first apply runs the program, the second changes nothing.
         let spec = seed_spec(&node.root, &pinned(built), "sleep 1001", settings);
-        let apply = || supd(&["apply", spec.to_str().unwrap(), "--node", &target, "--format", "json"]);
-        assert_eq!(only_node(apply().expect_code(0))["status"], "changed", "{lang:?}");
-        assert_eq!(only_node(apply().expect_code(0))["changed"], 0, "{lang:?}: supd converged");
+        let apply = || {
+            supd(&[
+                "apply",
+                spec.to_str().unwrap(),
+                "--node",
+                &target,
+                "--format",
+                "json",
+            ])
+        };
+        assert_eq!(
+            only_node(apply().expect_code(0))["status"],
+            "changed",
+            "{lang:?}"
+        );
+        assert_eq!(
+            only_node(apply().expect_code(0))["changed"],
+            0,
+            "{lang:?}: supd converged"
+        );
         let conf = node.path("etc/conf.d/example-app.conf");
-        assert!(std::fs::read_to_string(&conf).unwrap().contains("command=sleep 1001"));
+        assert!(
+            std::fs::read_to_string(&conf)
+                .unwrap()
+                .contains("command=sleep 1001")
+        );
 
         // The Python package, given the same pinned facility: the same
         // program, so nothing changes; then a new command, which it applies.
@@ -251,7 +348,11 @@ fn the_seeds_facility_converges_through_supd_python_and_ansible_in_every_languag
             "path": built.path, "sha256": built.sha256, "grant": {"users": ["nobody"]},
         }]);
         std::fs::write(node.root.join("facilities.json"), facilities.to_string()).unwrap();
-        std::fs::write(node.root.join("settings.json"), r#"{"install": {"strategy": "pip", "version": "4.3.0"}}"#).unwrap();
+        std::fs::write(
+            node.root.join("settings.json"),
+            r#"{"install": {"strategy": "pip", "version": "4.3.0"}}"#,
+        )
+        .unwrap();
         let python = |command: &str| -> serde_json::Value {
             let services = serde_json::json!({"example-app": {"facility": "seed-app", "settings": {
                 "run-command": command, "user": "nobody"}}});
@@ -269,12 +370,23 @@ fn the_seeds_facility_converges_through_supd_python_and_ansible_in_every_languag
                 .output()
                 .expect("python runs");
             serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-                panic!("{lang:?}: no report ({e}): {}", String::from_utf8_lossy(&out.stderr))
+                panic!(
+                    "{lang:?}: no report ({e}): {}",
+                    String::from_utf8_lossy(&out.stderr)
+                )
             })
         };
-        assert_eq!(python("sleep 1001")["outcome"], "ok", "{lang:?}: the same program from Python");
+        assert_eq!(
+            python("sleep 1001")["outcome"],
+            "ok",
+            "{lang:?}: the same program from Python"
+        );
         assert_eq!(python("sleep 1002")["outcome"], "changed", "{lang:?}");
-        assert!(std::fs::read_to_string(&conf).unwrap().contains("command=sleep 1002"));
+        assert!(
+            std::fs::read_to_string(&conf)
+                .unwrap()
+                .contains("command=sleep 1002")
+        );
 
         // The Ansible collection, the facility pinned in `facilities`.
         let inventory = format!(
@@ -288,19 +400,47 @@ fn the_seeds_facility_converges_through_supd_python_and_ansible_in_every_languag
         );
         let label = format!("facility-{}", lang.flag());
         let first = play(&label, &bin, &inventory, &playbook, &[]);
-        assert_eq!(first.code, 0, "{lang:?}: {:#}\n{}", first.json, first.stderr);
-        assert_eq!(first.stats("localhost")["changed"], 1, "{lang:?}: {:#}", first.json);
+        assert_eq!(
+            first.code, 0,
+            "{lang:?}: {:#}\n{}",
+            first.json, first.stderr
+        );
+        assert_eq!(
+            first.stats("localhost")["changed"],
+            1,
+            "{lang:?}: {:#}",
+            first.json
+        );
         let second = play(&label, &bin, &inventory, &playbook, &[]);
-        assert_eq!(second.stats("localhost")["changed"], 0, "{lang:?}: {:#}", second.json);
-        assert!(std::fs::read_to_string(&conf).unwrap().contains("command=sleep 1003"));
+        assert_eq!(
+            second.stats("localhost")["changed"],
+            0,
+            "{lang:?}: {:#}",
+            second.json
+        );
+        assert!(
+            std::fs::read_to_string(&conf)
+                .unwrap()
+                .contains("command=sleep 1003")
+        );
 
         // Ansible refuses a component that is not the one it pins.
         let wrong = playbook.replace(&built.sha256, &"0".repeat(64));
         let refused = play(&label, &bin, &inventory, &wrong, &[]);
         assert_ne!(refused.code, 0, "{lang:?}");
-        let message = refused.result("app", "localhost")["msg"].as_str().unwrap_or_default().to_string();
-        assert!(message.contains("but it is pinned to 0000"), "{lang:?}: {message}");
-        assert!(std::fs::read_to_string(&conf).unwrap().contains("command=sleep 1003"));
+        let message = refused.result("app", "localhost")["msg"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            message.contains("but it is pinned to 0000"),
+            "{lang:?}: {message}"
+        );
+        assert!(
+            std::fs::read_to_string(&conf)
+                .unwrap()
+                .contains("command=sleep 1003")
+        );
     }
 }
 
@@ -320,7 +460,13 @@ fn a_facility_built_against_facility_1_0_0_still_loads_and_maps() {
         PIP,
     );
     assert_eq!(program_section(&spec), SEED_PROGRAM);
-    let run = supd(&["providers", "--format", "json", "--facility", &format!("{}@sha256:{digest}", fixture.display())]);
+    let run = supd(&[
+        "providers",
+        "--format",
+        "json",
+        "--facility",
+        &format!("{}@sha256:{digest}", fixture.display()),
+    ]);
     run.expect_code(0);
     assert_eq!(run.json()["facilities"][0]["name"], "seed-app");
 }
@@ -330,7 +476,10 @@ fn third_party() -> (String, String) {
     let path = components().join("app-deploy.wasm");
     let bytes = std::fs::read(&path).unwrap();
     use sha2::Digest;
-    (path.display().to_string(), hex::encode(sha2::Sha256::digest(bytes)))
+    (
+        path.display().to_string(),
+        hex::encode(sha2::Sha256::digest(bytes)),
+    )
 }
 
 /// An app-deploy spec loading `facilities` (TOML) with `settings` (TOML
@@ -358,16 +507,50 @@ fn a_third_party_component_loads_only_pinned_or_accepted_by_name() {
     };
     let wrong = "ab".repeat(32);
     for (facilities, code, expect) in [
-        (format!("facilities = [{{ path = {path:?}, sha256 = \"{wrong}\" }}]"), 3, format!("app.toml:1:15: facilities.0: facility {path} has sha256 {digest}, but it is pinned to {wrong}")),
-        (format!("facilities = [{path:?}]"), 3, format!("facilities.0: facility app-deploy ({path}) is not pinned: give its sha256 (`sha256 = \"{digest}\"`)")),
-        (format!("accept-unpinned = [\"other\"]\nfacilities = [{path:?}]"), 3, "is not pinned".to_string()),
-        (format!("accept-unpinned = [\"app-deploy\"]\nfacilities = [{path:?}]"), 0, String::new()),
-        (format!("facilities = [{{ path = {path:?}, sha256 = \"{}\" }}]", digest.to_uppercase()), 0, String::new()),
-        ("facilities = [{ path = \"x.wasm\", sha256 = \"12\" }]".to_string(), 3, "facilities.0: sha256: \"12\" is not a SHA-256 (64 hex digits)".to_string()),
+        (
+            format!("facilities = [{{ path = {path:?}, sha256 = \"{wrong}\" }}]"),
+            3,
+            format!(
+                "app.toml:1:15: facilities.0: facility {path} has sha256 {digest}, but it is pinned to {wrong}"
+            ),
+        ),
+        (
+            format!("facilities = [{path:?}]"),
+            3,
+            format!(
+                "facilities.0: facility app-deploy ({path}) is not pinned: give its sha256 (`sha256 = \"{digest}\"`)"
+            ),
+        ),
+        (
+            format!("accept-unpinned = [\"other\"]\nfacilities = [{path:?}]"),
+            3,
+            "is not pinned".to_string(),
+        ),
+        (
+            format!("accept-unpinned = [\"app-deploy\"]\nfacilities = [{path:?}]"),
+            0,
+            String::new(),
+        ),
+        (
+            format!(
+                "facilities = [{{ path = {path:?}, sha256 = \"{}\" }}]",
+                digest.to_uppercase()
+            ),
+            0,
+            String::new(),
+        ),
+        (
+            "facilities = [{ path = \"x.wasm\", sha256 = \"12\" }]".to_string(),
+            3,
+            "facilities.0: sha256: \"12\" is not a SHA-256 (64 hex digits)".to_string(),
+        ),
     ] {
         let run = plan(&facilities);
         assert_eq!(run.code, code, "{facilities}: {run:#?}");
-        assert!(run.stderr.contains(&expect), "{facilities}: {expect:?} in {run:#?}");
+        assert!(
+            run.stderr.contains(&expect),
+            "{facilities}: {expect:?} in {run:#?}"
+        );
         if code == 0 {
             let _ = std::fs::remove_dir_all(&node);
         } else {
@@ -378,8 +561,17 @@ fn a_third_party_component_loads_only_pinned_or_accepted_by_name() {
     // listed with their digest, origin and grant.
     let run = supd(&["providers", "--format", "json", "--facility", &path]);
     run.expect_code(3);
-    assert!(run.stderr.contains("--facility: facility app-deploy"), "{run:#?}");
-    let run = supd(&["providers", "--format", "json", "--facility", &format!("{path}@sha256:{digest}")]);
+    assert!(
+        run.stderr.contains("--facility: facility app-deploy"),
+        "{run:#?}"
+    );
+    let run = supd(&[
+        "providers",
+        "--format",
+        "json",
+        "--facility",
+        &format!("{path}@sha256:{digest}"),
+    ]);
     run.expect_code(0);
     let listed = run.json();
     assert_eq!(listed["facilities"][0]["origin"], path.as_str());
@@ -391,14 +583,27 @@ fn a_third_party_component_loads_only_pinned_or_accepted_by_name() {
     assert_eq!(listed["facilities"][1]["origin"], "bundled");
     assert_eq!(listed["facilities"][1]["grant"], serde_json::Value::Null);
     assert_eq!(listed["providers"][0]["origin"], "bundled");
-    assert_eq!(listed["providers"][0]["sha256"].as_str().map(str::len), Some(64));
-    assert_eq!(listed["node-script"]["sha256"].as_str().map(str::len), Some(64));
-    let human = supd(&["providers", "--facility", &format!("{path}@sha256:{digest}")]);
+    assert_eq!(
+        listed["providers"][0]["sha256"].as_str().map(str::len),
+        Some(64)
+    );
+    assert_eq!(
+        listed["node-script"]["sha256"].as_str().map(str::len),
+        Some(64)
+    );
+    let human = supd(&[
+        "providers",
+        "--facility",
+        &format!("{path}@sha256:{digest}"),
+    ]);
     assert!(human.stdout.contains(&format!("facility app-deploy, {path}\n  sha256:             {digest}\n  grant:              users: any but root; paths: anywhere; environment: none of the loader's variables")), "{human:#?}");
     let hostile = crate::containment::hostile().display().to_string();
     let run = supd(&["providers", "--provider", &hostile]);
     run.expect_code(3);
-    assert!(run.stderr.contains("provider hostile") && run.stderr.contains("is not pinned"), "{run:#?}");
+    assert!(
+        run.stderr.contains("provider hostile") && run.stderr.contains("is not pinned"),
+        "{run:#?}"
+    );
 }
 
 #[test]
@@ -407,20 +612,51 @@ fn a_program_outside_its_facilitys_grant_is_refused_before_any_node() {
     let dir = scratch("facility-grants");
     let node = dir.join("node");
     let target = format!("local:{}", node.display());
-    let facility = |grant: &str| format!("facilities = [{{ path = {path:?}, sha256 = \"{digest}\", grant = {{ {grant} }} }}]");
+    let facility = |grant: &str| {
+        format!(
+            "facilities = [{{ path = {path:?}, sha256 = \"{digest}\", grant = {{ {grant} }} }}]"
+        )
+    };
     // Paths a plan accepts lie under the local node's root.
     let srv = node.join("srv").display().to_string();
     let srv_grant = format!("paths = [{srv:?}]");
-    let srv_app = format!("user = \"app\"\nartifact-root = \"{srv}/app\"\nartifacts = [\"app.jar\"]");
-    let outside = format!("its program puts watch at /opt/app.jar, which its grant (paths: {srv}) does not allow");
+    let srv_app =
+        format!("user = \"app\"\nartifact-root = \"{srv}/app\"\nartifacts = [\"app.jar\"]");
+    let outside = format!(
+        "its program puts watch at /opt/app.jar, which its grant (paths: {srv}) does not allow"
+    );
     for (grant, settings, expect) in [
-        ("users = [\"web\"]", "user = \"app\"", Some("services.app.facility: facility app-deploy: its program runs as app (user), which its grant (users: web) does not allow")),
-        ("", "", Some("its program names no user, so it runs as supervisord's own (root), which its grant (users: any but root) does not allow")),
+        (
+            "users = [\"web\"]",
+            "user = \"app\"",
+            Some(
+                "services.app.facility: facility app-deploy: its program runs as app (user), which its grant (users: web) does not allow",
+            ),
+        ),
+        (
+            "",
+            "",
+            Some(
+                "its program names no user, so it runs as supervisord's own (root), which its grant (users: any but root) does not allow",
+            ),
+        ),
         ("users = [\"root\"]", "", None),
-        ("users = [\"app\"]", "user = \"root\"", Some("runs as root (user), which its grant (users: app)")),
-        (srv_grant.as_str(), "user = \"app\"\nartifacts = [\"app.jar\"]", Some(outside.as_str())),
+        (
+            "users = [\"app\"]",
+            "user = \"root\"",
+            Some("runs as root (user), which its grant (users: app)"),
+        ),
+        (
+            srv_grant.as_str(),
+            "user = \"app\"\nartifacts = [\"app.jar\"]",
+            Some(outside.as_str()),
+        ),
         (srv_grant.as_str(), srv_app.as_str(), None),
-        ("paths = [\"srv\"]", "user = \"app\"", Some("facilities.0: grant.paths.0: \"srv\" is not an absolute path")),
+        (
+            "paths = [\"srv\"]",
+            "user = \"app\"",
+            Some("facilities.0: grant.paths.0: \"srv\" is not an absolute path"),
+        ),
         ("colour = 1", "", Some("unknown field `colour`")),
     ] {
         let spec = app_spec(&dir, &facility(grant), settings);
@@ -428,7 +664,10 @@ fn a_program_outside_its_facilitys_grant_is_refused_before_any_node() {
         match expect {
             Some(expect) => {
                 run.expect_code(3);
-                assert!(run.stderr.contains(expect), "{grant} / {settings}: {expect:?} in {run:#?}");
+                assert!(
+                    run.stderr.contains(expect),
+                    "{grant} / {settings}: {expect:?} in {run:#?}"
+                );
                 assert!(!node.exists(), "{grant}: nothing was touched");
             }
             None => {

@@ -321,7 +321,12 @@ fn pyinfra_04_two_operations_compose_on_one_host() {
     let second = pyinfra("04-second", &bin, "\"@local\",", &deploy, &["-y"]);
     assert_eq!(second.code, 0, "{}", second.log);
     for op in ["web", "jobs"] {
-        assert_eq!(second.hosts(op, "no_change"), ["@local"], "{op}: {}", second.log);
+        assert_eq!(
+            second.hosts(op, "no_change"),
+            ["@local"],
+            "{op}: {}",
+            second.log
+        );
     }
     let restart = format!(
         "from supervision.pyinfra import supervisord_service\n\nsupervisord_service(name=\"restart\", service=\"jobs\", action=\"restart\", root={root:?})\n"

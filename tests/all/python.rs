@@ -47,16 +47,16 @@ fn python_package_tests_pass() {
     );
 }
 
-/// The README's Python example (the code block of "Embedding" that calls
+/// The Python package README's example (the code block that calls
 /// `converge`).
 fn readme_example() -> String {
-    let readme = std::fs::read_to_string(workspace().join("README.md")).unwrap();
+    let readme = std::fs::read_to_string(workspace().join("python/README.md")).unwrap();
     readme
         .split("```python\n")
         .skip(1)
         .filter_map(|block| block.split("```").next())
         .find(|block| block.contains("converge("))
-        .expect("the README has a Python converge example")
+        .expect("python/README.md has a Python converge example")
         .to_string()
 }
 

@@ -6,7 +6,8 @@
 
 use crate::support::*;
 
-const SETTINGS: &str = "[groups.{g}.settings]\ninstall = { strategy = \"pip\", version = \"4.3.0\" }\n";
+const SETTINGS: &str =
+    "[groups.{g}.settings]\ninstall = { strategy = \"pip\", version = \"4.3.0\" }\n";
 
 /// A group on `node` with the walk's settings (unless `role` says
 /// programs) and `sleep` services, as TOML.
@@ -66,16 +67,25 @@ fn groups_that_name_one_node_run_as_their_union() {
     let first = apply(&spec);
     first.expect_code(0);
     let job = outcome(&first);
-    assert_eq!(job["group"], "web+worker", "one job for the node: {first:#?}");
+    assert_eq!(
+        job["group"], "web+worker",
+        "one job for the node: {first:#?}"
+    );
     assert_eq!(
         states(&spec),
-        [("web".into(), "RUNNING".into()), ("worker".into(), "RUNNING".into())]
+        [
+            ("web".into(), "RUNNING".into()),
+            ("worker".into(), "RUNNING".into())
+        ]
     );
     // Neither group prunes the other's program: the next apply is empty.
     let second = apply(&spec);
     second.expect_code(0);
     assert_eq!(
-        (outcome(&second)["changed"].as_u64(), outcome(&second)["round_trips"].as_u64()),
+        (
+            outcome(&second)["changed"].as_u64(),
+            outcome(&second)["round_trips"].as_u64()
+        ),
         (Some(0), Some(1)),
         "{second:#?}"
     );
@@ -116,9 +126,15 @@ fn groups_that_name_one_node_run_as_their_union() {
         let run = apply(&bad);
         run.expect_code(3);
         assert!(run.stderr.contains(needle), "{case}: {run:#?}");
-        assert!(run.stderr.contains("bad.toml:"), "{case}: the line is named: {run:#?}");
+        assert!(
+            run.stderr.contains("bad.toml:"),
+            "{case}: the line is named: {run:#?}"
+        );
         assert_eq!(
-            fingerprint(&node.root, &["opt/supervisord/log", "opt/supervisord/run", "bad.toml"]),
+            fingerprint(
+                &node.root,
+                &["opt/supervisord/log", "opt/supervisord/run", "bad.toml"]
+            ),
             before,
             "{case}: nothing on the node changed"
         );
@@ -133,7 +149,10 @@ fn specs_of_two_scopes_share_one_supervisord() {
         write_spec(
             &node.root,
             "team-a.toml",
-            &format!("scope = \"team-a\"\n{}", group("a", &address, None, services)),
+            &format!(
+                "scope = \"team-a\"\n{}",
+                group("a", &address, None, services)
+            ),
         )
     };
     let programs = |services: &[(&str, u32)]| {
@@ -162,7 +181,10 @@ fn specs_of_two_scopes_share_one_supervisord() {
     apply(&programs(&[("jobs", 2001)])).expect_code(0);
     assert_eq!(
         states(&owner(&[("web", 1001)])),
-        [("jobs".into(), "RUNNING".into()), ("web".into(), "RUNNING".into())]
+        [
+            ("jobs".into(), "RUNNING".into()),
+            ("web".into(), "RUNNING".into())
+        ]
     );
     // Each is idempotent and leaves the other's program alone.
     for spec in [owner(&[("web", 1001)]), programs(&[("jobs", 2001)])] {
@@ -213,7 +235,10 @@ fn a_custom_layout_is_found_through_the_location_record() {
     let adds = write_spec(
         &node.root,
         "b.toml",
-        &format!("scope = \"b\"\n{}", group("b", &address, Some("programs"), &[("jobs", 2001)])),
+        &format!(
+            "scope = \"b\"\n{}",
+            group("b", &address, Some("programs"), &[("jobs", 2001)])
+        ),
     );
     let run = apply(&adds);
     run.expect_code(0);
@@ -223,7 +248,10 @@ fn a_custom_layout_is_found_through_the_location_record() {
     );
     assert_eq!(
         states(&adds),
-        [("jobs".into(), "RUNNING".into()), ("web".into(), "RUNNING".into())]
+        [
+            ("jobs".into(), "RUNNING".into()),
+            ("web".into(), "RUNNING".into())
+        ]
     );
     let again = apply(&adds);
     assert_eq!(outcome(&again)["round_trips"], 1, "{again:#?}");

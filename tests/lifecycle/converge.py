@@ -20,9 +20,7 @@ facilities = []
 if len(sys.argv) > 5:
     with open(sys.argv[5], encoding="utf-8") as f:
         facilities = json.load(f)
-report = converge(
-    settings, services, LocalRunner(), root=sys.argv[3], scope=sys.argv[4], facilities=facilities
-)
+report = converge(settings, services, LocalRunner(), root=sys.argv[3], scope=sys.argv[4], facilities=facilities)
 print(
     json.dumps(
         {

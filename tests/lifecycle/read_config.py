@@ -17,8 +17,7 @@ def groups(path):
     options.configfile = path
     options.process_config(do_usage=False)
     return {
-        group.name: sorted(process.name for process in group.process_configs)
-        for group in options.process_group_configs
+        group.name: sorted(process.name for process in group.process_configs) for group in options.process_group_configs
     }
 
 

@@ -34,17 +34,27 @@ fn map(s: &Settings) -> Result<Program, Error> {
         Some(Value::Number(n)) if n.as_u64().is_some_and(|p| (1..=65535).contains(&p)) => {
             Some(json!({ "PORT": n.to_string() }))
         }
-        Some(_) => return Err(error("port", ErrorKind::InvalidValue, "port is a number from 1 to 65535")),
+        Some(_) => {
+            return Err(error(
+                "port",
+                ErrorKind::InvalidValue,
+                "port is a number from 1 to 65535",
+            ));
+        }
     };
-    let root = s.optional("artifact-root")?.unwrap_or_else(|| "/opt".into());
+    let root = s
+        .optional("artifact-root")?
+        .unwrap_or_else(|| "/opt".into());
     let watch = artifact_paths(s.get("artifacts").unwrap_or(&Value::Null), &root)?;
-    Ok(Program::new(s.required("service-name")?, s.required("run-command")?)
-        .set("autostart", true)
-        .set("autorestart", true)
-        .set("startsecs", 10)
-        .set_some("user", s.optional("user")?)
-        .set_some("environment", port)
-        .set_some("watch", (!watch.is_empty()).then_some(watch)))
+    Ok(
+        Program::new(s.required("service-name")?, s.required("run-command")?)
+            .set("autostart", true)
+            .set("autorestart", true)
+            .set("startsecs", 10)
+            .set_some("user", s.optional("user")?)
+            .set_some("environment", port)
+            .set_some("watch", (!watch.is_empty()).then_some(watch)),
+    )
 }
 
 /// The deployed paths of `artifacts`, absolute, each once.
@@ -53,7 +63,9 @@ fn artifact_paths(artifacts: &Value, root: &str) -> Result<Vec<String>, Error> {
         error(
             "artifacts",
             ErrorKind::InvalidValue,
-            format!("{what}; artifacts are a list of paths or {{\"path\": ...}} entries, or a map from source to such lists"),
+            format!(
+                "{what}; artifacts are a list of paths or {{\"path\": ...}} entries, or a map from source to such lists"
+            ),
         )
     };
     let entries: Vec<&Value> = match artifacts {

@@ -32,7 +32,7 @@ pub enum InputError {
 }
 
 /// How an apply script runs.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Mode {
     /// Check only, change nothing.
     pub check: bool,
@@ -41,16 +41,6 @@ pub struct Mode {
     /// How long to wait for another apply to the same supervisord
     /// (`None`: the component's default).
     pub lock_wait_secs: Option<u32>,
-}
-
-impl Default for Mode {
-    fn default() -> Mode {
-        Mode {
-            check: false,
-            diff: false,
-            lock_wait_secs: None,
-        }
-    }
 }
 
 /// A job: the groups that name the same nodes, with everything that can

@@ -77,7 +77,11 @@ fn unions<'a>(
             of_node.retain(|(node, _)| wanted.contains(node));
         }
     } else {
-        for group in spec.groups.iter().filter(|g| only.is_none_or(|o| o == g.name)) {
+        for group in spec
+            .groups
+            .iter()
+            .filter(|g| only.is_none_or(|o| o == g.name))
+        {
             for node in nodes_override {
                 add(node, group);
             }
@@ -105,7 +109,11 @@ struct Job<'a> {
 }
 
 impl<'a> Job<'a> {
-    fn new(spec: &'a Spec, registry: &'a Registry, groups: Vec<&'a Group>) -> Result<Self, InputError> {
+    fn new(
+        spec: &'a Spec,
+        registry: &'a Registry,
+        groups: Vec<&'a Group>,
+    ) -> Result<Self, InputError> {
         let first = groups[0];
         for other in &groups[1..] {
             if other.ssh != first.ssh {
@@ -275,7 +283,8 @@ impl<'a> Job<'a> {
         &self,
         group: &Group,
     ) -> Result<(Vec<crate::runtime::bindings::ServiceRequest>, Vec<Program>), InputError> {
-        let at_group = |error: WitError| InputError::from(locate_services(self.spec, group, &error));
+        let at_group =
+            |error: WitError| InputError::from(locate_services(self.spec, group, &error));
         let node_script = self.registry.node_script().expect("checked by prepare");
         let requests = node_script
             .requests(&self.provider.info().name, &group.services_json())?
@@ -294,7 +303,9 @@ impl<'a> Job<'a> {
                 },
             );
         }
-        let programs = node_script.programs(&requests, &mapped)?.map_err(at_group)?;
+        let programs = node_script
+            .programs(&requests, &mapped)?
+            .map_err(at_group)?;
         Ok((requests, programs))
     }
 }
@@ -337,7 +348,12 @@ mod tests {
         .unwrap();
         let s = |v: &[&str]| {
             v.iter()
-                .map(|x| x.replace("ssh://a", "ssh://a:22").replace("ssh://b", "ssh://b:22").replace("ssh://c", "ssh://c:22").replace("ssh://x", "ssh://x:22"))
+                .map(|x| {
+                    x.replace("ssh://a", "ssh://a:22")
+                        .replace("ssh://b", "ssh://b:22")
+                        .replace("ssh://c", "ssh://c:22")
+                        .replace("ssh://x", "ssh://x:22")
+                })
                 .collect::<Vec<_>>()
         };
         assert_eq!(

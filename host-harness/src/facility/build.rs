@@ -47,10 +47,11 @@ pub fn build(dir: &Path, lang: Lang, out: &Path) -> Result<(), FacilityToolError
 fn run(tool: &str, command: &mut Command) -> Result<(), FacilityToolError> {
     let status = command
         .stdout(std::io::stderr())
-        .status().map_err(|source| FacilityToolError::Tool {
-        tool: tool.to_string(),
-        message: format!("could not be run: {source}"),
-    })?;
+        .status()
+        .map_err(|source| FacilityToolError::Tool {
+            tool: tool.to_string(),
+            message: format!("could not be run: {source}"),
+        })?;
     if status.success() {
         Ok(())
     } else {
@@ -66,7 +67,11 @@ fn rust(dir: &Path, out: &Path) -> Result<(), FacilityToolError> {
     let manifest = dir.join("Cargo.toml");
     let output = Command::new(&cargo)
         .args(["build", "--release", "--target", "wasm32-unknown-unknown"])
-        .args(["--message-format", "json-render-diagnostics", "--manifest-path"])
+        .args([
+            "--message-format",
+            "json-render-diagnostics",
+            "--manifest-path",
+        ])
         .arg(&manifest)
         .stderr(std::process::Stdio::inherit())
         .output()
@@ -88,12 +93,11 @@ fn rust(dir: &Path, out: &Path) -> Result<(), FacilityToolError> {
         path: module.clone(),
         source,
     })?;
-    let component = component_build::encode("facility", &bytes).map_err(|e| {
-        FacilityToolError::Tool {
+    let component =
+        component_build::encode("facility", &bytes).map_err(|e| FacilityToolError::Tool {
             tool: "wit-component".into(),
             message: e.to_string(),
-        }
-    })?;
+        })?;
     std::fs::write(out, component).map_err(|source| FacilityToolError::Io {
         path: out.to_path_buf(),
         source,
@@ -130,7 +134,12 @@ fn python(dir: &Path, out: &Path) -> Result<(), FacilityToolError> {
     command
         .arg("-d")
         .arg(dir.join("wit"))
-        .args(["-w", "facility", "componentize", "supervisord_facility.component"])
+        .args([
+            "-w",
+            "facility",
+            "componentize",
+            "supervisord_facility.component",
+        ])
         .arg("-p")
         .arg(dir)
         .arg("-p")
@@ -138,18 +147,27 @@ fn python(dir: &Path, out: &Path) -> Result<(), FacilityToolError> {
         .arg("--stub-wasi")
         .arg("-o")
         .arg(out);
-    run("componentize-py (pip install componentize-py==0.25.1)", &mut command)
+    run(
+        "componentize-py (pip install componentize-py==0.25.1)",
+        &mut command,
+    )
 }
 
 fn js(dir: &Path, out: &Path) -> Result<(), FacilityToolError> {
     let tool = dir.join("node_modules/.bin/componentize-js");
     if !tool.exists() {
-        eprintln!("supd: installing componentize-js in {} (npm install)", dir.display());
+        eprintln!(
+            "supd: installing componentize-js in {} (npm install)",
+            dir.display()
+        );
         run(
             "npm",
-            Command::new("npm")
-                .current_dir(dir)
-                .args(["install", "--no-audit", "--no-fund", "--loglevel=error"]),
+            Command::new("npm").current_dir(dir).args([
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--loglevel=error",
+            ]),
         )?;
     }
     let mut command = Command::new(&tool);
@@ -158,7 +176,14 @@ fn js(dir: &Path, out: &Path) -> Result<(), FacilityToolError> {
         .arg("--wit")
         .arg(dir.join("wit"))
         .args(["--world-name", "facility"])
-        .args(["--disable", "stdio", "random", "clocks", "http", "fetch-event"])
+        .args([
+            "--disable",
+            "stdio",
+            "random",
+            "clocks",
+            "http",
+            "fetch-event",
+        ])
         .arg("-o")
         .arg(out);
     run("componentize-js", &mut command)

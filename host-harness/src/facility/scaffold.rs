@@ -15,18 +15,45 @@ const WIT: &str = include_str!("../../../wit/facility/facility.wit");
 fn files(lang: Lang) -> Vec<(&'static str, &'static str)> {
     match lang {
         Lang::Rust => vec![
-            ("Cargo.toml", include_str!("../../../sdk/templates/rust/Cargo.toml")),
-            ("src/lib.rs", include_str!("../../../sdk/templates/rust/src/lib.rs")),
-            ("README.md", include_str!("../../../sdk/templates/rust/README.md")),
-            (".gitignore", include_str!("../../../sdk/templates/rust/gitignore")),
-            ("sdk/supervisord-facility/Cargo.toml", include_str!("../../../sdk/rust/Cargo.toml")),
-            ("sdk/supervisord-facility/src/lib.rs", include_str!("../../../sdk/rust/src/lib.rs")),
+            (
+                "Cargo.toml",
+                include_str!("../../../sdk/templates/rust/Cargo.toml"),
+            ),
+            (
+                "src/lib.rs",
+                include_str!("../../../sdk/templates/rust/src/lib.rs"),
+            ),
+            (
+                "README.md",
+                include_str!("../../../sdk/templates/rust/README.md"),
+            ),
+            (
+                ".gitignore",
+                include_str!("../../../sdk/templates/rust/gitignore"),
+            ),
+            (
+                "sdk/supervisord-facility/Cargo.toml",
+                include_str!("../../../sdk/rust/Cargo.toml"),
+            ),
+            (
+                "sdk/supervisord-facility/src/lib.rs",
+                include_str!("../../../sdk/rust/src/lib.rs"),
+            ),
             ("sdk/supervisord-facility/wit/facility.wit", WIT),
         ],
         Lang::Python => vec![
-            ("app.py", include_str!("../../../sdk/templates/python/app.py")),
-            ("README.md", include_str!("../../../sdk/templates/python/README.md")),
-            (".gitignore", include_str!("../../../sdk/templates/python/gitignore")),
+            (
+                "app.py",
+                include_str!("../../../sdk/templates/python/app.py"),
+            ),
+            (
+                "README.md",
+                include_str!("../../../sdk/templates/python/README.md"),
+            ),
+            (
+                ".gitignore",
+                include_str!("../../../sdk/templates/python/gitignore"),
+            ),
             (
                 "sdk/supervisord_facility/__init__.py",
                 include_str!("../../../sdk/python/supervisord_facility/__init__.py"),
@@ -39,10 +66,22 @@ fn files(lang: Lang) -> Vec<(&'static str, &'static str)> {
         ],
         Lang::Js => vec![
             ("app.js", include_str!("../../../sdk/templates/js/app.js")),
-            ("package.json", include_str!("../../../sdk/templates/js/package.json")),
-            ("README.md", include_str!("../../../sdk/templates/js/README.md")),
-            (".gitignore", include_str!("../../../sdk/templates/js/gitignore")),
-            ("sdk/supervisord-facility.js", include_str!("../../../sdk/js/supervisord-facility.js")),
+            (
+                "package.json",
+                include_str!("../../../sdk/templates/js/package.json"),
+            ),
+            (
+                "README.md",
+                include_str!("../../../sdk/templates/js/README.md"),
+            ),
+            (
+                ".gitignore",
+                include_str!("../../../sdk/templates/js/gitignore"),
+            ),
+            (
+                "sdk/supervisord-facility.js",
+                include_str!("../../../sdk/js/supervisord-facility.js"),
+            ),
             ("wit/facility.wit", WIT),
         ],
     }
@@ -53,7 +92,9 @@ pub fn check_name(name: &str) -> Result<(), FacilityToolError> {
     let ok = name.split('-').all(|word| {
         !word.is_empty()
             && word.starts_with(|c: char| c.is_ascii_lowercase())
-            && word.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            && word
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
     }) && name.len() <= 64;
     if ok {
         Ok(())

@@ -15,7 +15,11 @@ pub struct Local {
 
 impl Local {
     /// The local machine; a sandbox root is created if missing.
-    pub fn new(root: Option<PathBuf>, label: String, bounds: Bounds) -> Result<Local, TransportError> {
+    pub fn new(
+        root: Option<PathBuf>,
+        label: String,
+        bounds: Bounds,
+    ) -> Result<Local, TransportError> {
         if let Some(root) = &root {
             std::fs::create_dir_all(root).map_err(|e| TransportError::Connect {
                 node: label.clone(),

@@ -276,7 +276,9 @@ fn keep_script(dir: &std::path::Path, script: &str) {
     static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let _ = std::fs::DirBuilder::new().mode(0o700).create(dir);
     let private = std::fs::symlink_metadata(dir).is_ok_and(|m| {
-        m.is_dir() && m.mode() & 0o077 == 0 && m.uid() == std::fs::metadata("/proc/self").map_or(u32::MAX, |s| s.uid())
+        m.is_dir()
+            && m.mode() & 0o077 == 0
+            && m.uid() == std::fs::metadata("/proc/self").map_or(u32::MAX, |s| s.uid())
     });
     if !private {
         eprintln!(
@@ -334,7 +336,10 @@ mod tests {
         let started = Instant::now();
         let hang = run_with_stdin(sh(), "sleep 60\n", &mut |_| {}, tight).unwrap_err();
         assert!(hang.to_string().contains("deadline of 2 s"), "{hang}");
-        assert!(started.elapsed() < Duration::from_secs(30), "killed, not waited for");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "killed, not waited for"
+        );
         // Standard error keeps its end.
         let noisy = run_with_stdin(
             sh(),

@@ -115,9 +115,11 @@ impl Transport for Ssh {
             .arg("--")
             .arg(&self.destination)
             .args(["sh", "-s"]);
-        let output = run_with_stdin(command, script, on_line, self.bounds).map_err(|e| TransportError::Run {
-            node: self.label.clone(),
-            detail: e.to_string(),
+        let output = run_with_stdin(command, script, on_line, self.bounds).map_err(|e| {
+            TransportError::Run {
+                node: self.label.clone(),
+                detail: e.to_string(),
+            }
         })?;
         // ssh itself exits 255 when the connection fails or drops.
         if output.code == Some(255) {

@@ -60,7 +60,7 @@ mod tests {
         );
         assert_eq!(visible("a\u{9b}b\u{202e}c"), "a\\x9bb\\u{202e}c");
         let mut out = Vec::new();
-        write!(Visible(&mut out), "{}", "x\u{1b}y").unwrap();
+        write!(Visible(&mut out), "x\u{1b}y").unwrap();
         assert_eq!(out, b"x\\x1by");
     }
 }

@@ -40,6 +40,9 @@ pub mod converger {
 pub use converger::exports::supervisord_crate::supervision::node_script::{
     Outcome, ProgramStatus, Report, ScriptOptions, ScriptOutput, StepReport, StepStatus,
 };
+pub use facility::exports::supervisord_crate::facility::config_mapper::{
+    Error as FacilityError, ErrorKind as FacilityErrorKind,
+};
 pub use provider::exports::supervisord_crate::supervision::supervision_provider::{
     ProviderInfo, ServiceAction, ServiceOptions,
 };
@@ -51,9 +54,6 @@ pub use provider::supervisord_crate::supervision::plan::{
     AbsentFile, AwaitRunning, Condition, CtlAction, CtlEndpoint, Daemon, DaemonEnsure, Desired,
     Directory, File, Guard, GuardedCommand, PackageManager, Packages, PipInstall, Plan,
     StartMethod, Step, Supervisorctl, SystemUser,
-};
-pub use facility::exports::supervisord_crate::facility::config_mapper::{
-    Error as FacilityError, ErrorKind as FacilityErrorKind,
 };
 pub use provider::supervisord_crate::supervision::types::{
     Declaration, Error as WitError, ErrorKind, Grant, Program, Role, ServiceRequest, Signal,

@@ -94,9 +94,7 @@ fn me() -> Option<u32> {
 pub fn trusted(path: &Path) -> bool {
     use std::os::unix::fs::MetadataExt;
     std::fs::symlink_metadata(path).is_ok_and(|meta| {
-        !meta.file_type().is_symlink()
-            && Some(meta.uid()) == me()
-            && meta.mode() & 0o022 == 0
+        !meta.file_type().is_symlink() && Some(meta.uid()) == me() && meta.mode() & 0o022 == 0
     })
 }
 
@@ -107,7 +105,9 @@ fn store(dir: &Path, path: &Path, code: &[u8]) -> std::io::Result<()> {
         .mode(0o700)
         .create(dir)?;
     if !trusted(dir) {
-        return Err(std::io::Error::other("the cache directory is not this user's alone"));
+        return Err(std::io::Error::other(
+            "the cache directory is not this user's alone",
+        ));
     }
     let tmp = path.with_extension(format!(
         "tmp{}.{}",

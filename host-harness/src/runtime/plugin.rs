@@ -495,7 +495,9 @@ impl FacilityPlugin {
             .map_err(|e| linker_error(label, e))?;
         let pre = FacilityPre::new(instance_pre).map_err(|e| PluginError::Load {
             plugin: label.to_string(),
-            detail: format!("it is not a facility (world `facility` of supervisord-crate:facility@1.0.0): {e:#}"),
+            detail: format!(
+                "it is not a facility (world `facility` of supervisord-crate:facility@1.0.0): {e:#}"
+            ),
         })?;
         let mut plugin = FacilityPlugin {
             pool: Pool {

@@ -89,7 +89,11 @@ impl Registry {
         settings: &str,
     ) -> Result<Program, MapError> {
         let provider = self.provider(supervisor);
-        for loaded in self.facilities.iter().filter(|f| f.plugin.name() == facility) {
+        for loaded in self
+            .facilities
+            .iter()
+            .filter(|f| f.plugin.name() == facility)
+        {
             match loaded.plugin.config_map(supervisor, settings)? {
                 Ok(json) => {
                     let Some(provider) = provider else { break };

@@ -112,9 +112,12 @@ pub fn read(
                 sha256: None,
                 grant: None,
             },
-            table @ toml::Value::Table(_) => table
-                .try_into::<RawPinned>()
-                .map_err(|e| origin.error(e.message().trim().to_string()))?,
+            table @ toml::Value::Table(_) => table.try_into::<RawPinned>().map_err(|e| {
+                let message = e.message().trim();
+                origin.error(
+                    did_you_mean::unknown_field(message).unwrap_or_else(|| message.to_string()),
+                )
+            })?,
             other => {
                 return Err(origin.error(format!(
                     "expected a path or a table {{ path, sha256{} }}, found a {}",
@@ -184,9 +187,7 @@ fn check_grant(grant: &GrantSpec) -> Result<(), String> {
     }
     for (index, path) in grant.paths.iter().enumerate() {
         let plain = path.starts_with('/')
-            && !path
-                .split('/')
-                .any(|part| part == ".." || part == ".")
+            && !path.split('/').any(|part| part == ".." || part == ".")
             && !path.chars().any(char::is_control);
         if !plain {
             return Err(format!(
@@ -212,7 +213,13 @@ mod tests {
     fn parse(text: &str) -> Result<Vec<ComponentRef>, SpecError> {
         let table: toml::Table = toml::from_str(text).unwrap();
         let entries = table["facilities"].as_array().unwrap().clone();
-        read(Path::new("/specs/s.toml"), text, "facilities", entries, true)
+        read(
+            Path::new("/specs/s.toml"),
+            text,
+            "facilities",
+            entries,
+            true,
+        )
     }
 
     #[test]
@@ -232,17 +239,50 @@ mod tests {
     #[test]
     fn bad_entries_name_the_key_and_the_problem() {
         for (text, expect) in [
-            ("facilities = [3]\n", "facilities.0: expected a path or a table"),
-            ("facilities = [{ path = \"a\", sha256 = \"abc\" }]\n", "facilities.0: sha256: \"abc\" is not a SHA-256"),
-            ("facilities = [{ path = \"a\", colour = 1 }]\n", "unknown field `colour`"),
-            ("facilities = [{ path = \"a\", grant = { users = [\"-o\"] } }]\n", "grant.users.0"),
-            ("facilities = [{ path = \"a\", grant = { paths = [\"srv\"] } }]\n", "grant.paths.0"),
-            ("facilities = [{ path = \"a\", grant = { paths = [\"/srv/../etc\"] } }]\n", "grant.paths.0"),
-            ("facilities = [{ path = \"a\", grant = { environment = [\"LD PRE\"] } }]\n", "grant.environment.0"),
+            (
+                "facilities = [3]\n",
+                "facilities.0: expected a path or a table",
+            ),
+            (
+                "facilities = [{ path = \"a\", sha256 = \"abc\" }]\n",
+                "facilities.0: sha256: \"abc\" is not a SHA-256",
+            ),
+            (
+                "facilities = [{ path = \"a\", colour = 1 }]\n",
+                "unknown field `colour`",
+            ),
+            (
+                "facilities = [{ pth = \"a\" }]\n",
+                "unknown field `pth`; did you mean `path`?",
+            ),
+            (
+                "facilities = [{ path = \"a\", sha265 = \"ab\" }]\n",
+                "did you mean `sha256`?",
+            ),
+            (
+                "facilities = [{ path = \"a\", grant = { users = [\"-o\"] } }]\n",
+                "grant.users.0",
+            ),
+            (
+                "facilities = [{ path = \"a\", grant = { paths = [\"srv\"] } }]\n",
+                "grant.paths.0",
+            ),
+            (
+                "facilities = [{ path = \"a\", grant = { paths = [\"/srv/../etc\"] } }]\n",
+                "grant.paths.0",
+            ),
+            (
+                "facilities = [{ path = \"a\", grant = { environment = [\"LD PRE\"] } }]\n",
+                "grant.environment.0",
+            ),
         ] {
             let error = parse(text).unwrap_err();
             assert!(error.message.contains(expect), "{text}: {error}");
-            assert_eq!(error.location.line_col.map(|l| l.0), Some(1), "{text}: {error}");
+            assert_eq!(
+                error.location.line_col.map(|l| l.0),
+                Some(1),
+                "{text}: {error}"
+            );
         }
     }
 

@@ -236,7 +236,8 @@ impl Spec {
     pub fn parse(path: &Path, source: String) -> Result<Spec, SpecError> {
         let raw: RawSpec = toml::from_str(&source).map_err(|e| SpecError {
             location: Location::at_offset(path, &source, e.span().map_or(0, |s| s.start)),
-            message: e.message().trim().to_string(),
+            message: did_you_mean::unknown_field(e.message().trim())
+                .unwrap_or_else(|| e.message().trim().to_string()),
         })?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let spec = Spec {
@@ -429,6 +430,40 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_misspelt_spec_key_gets_the_closest_one_suggested() {
+        for (text, line, message) in [
+            (
+                "scpe = \"web\"\n",
+                1,
+                "unknown field `scpe`; did you mean `scope`?",
+            ),
+            (
+                "[groups.web]\nnode = [\"local\"]\n",
+                2,
+                "unknown field `node`; did you mean `nodes`?",
+            ),
+            (
+                "[groups.web]\n[groups.web.services.app]\nfacilty = \"generic\"\n",
+                3,
+                "did you mean `facility`?",
+            ),
+        ] {
+            let error = Spec::parse(Path::new("/specs/s.toml"), text.to_string()).unwrap_err();
+            assert!(error.message.contains(message), "{text}: {error}");
+            assert_eq!(
+                error.location.line_col.map(|l| l.0),
+                Some(line),
+                "{text}: {error}"
+            );
+        }
+        let error = Spec::parse(Path::new("/specs/s.toml"), "colour = 1\n".into()).unwrap_err();
+        assert!(
+            error.message.contains("expected one of"),
+            "nothing close: every key, {error}"
+        );
     }
 
     #[test]

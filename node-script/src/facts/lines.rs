@@ -200,7 +200,9 @@ fn read_line(probed: &Probed<'_>, lines: &mut Lines, fields: &[&str]) -> Result<
             if !probed.probes.packages.iter().any(|p| p == name) {
                 return unprobed(name);
             }
-            let installed = status.ends_with("ok installed").then(|| version.to_string());
+            let installed = status
+                .ends_with("ok installed")
+                .then(|| version.to_string());
             put(&mut lines.packages, name.to_string(), installed).map_err(twice)
         }
         ["rpc", socket, method, body] => {

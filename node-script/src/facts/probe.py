@@ -11,7 +11,13 @@
 # loop, and each turn visits every process: half a second at 1,000.) Any
 # other supervisord is asked for every process, as
 # rpc<TAB>socket<TAB>method<TAB>base64 response.
-import binascii, os, pwd, re, stat, sys
+import binascii
+import os
+import pwd
+import re
+import stat
+import sys
+
 NAME = re.compile(r"[A-Za-z0-9_.:-]{1,128}\Z")
 print("python\t%s\t%d.%d.%d" % ((sys.executable,) + tuple(sys.version_info[:3])))
 uid = os.getuid()
@@ -23,7 +29,7 @@ print("login\t%s\t%d" % (user, uid))
 args = sys.argv[1:]
 split = args.index("--") if "--" in args else len(args)
 sockets, expected = args[:split], {}
-for item in args[split + 1:]:
+for item in args[split + 1 :]:
     name, _, count = item.rpartition("=")
     expected[name] = int(count)
 

@@ -13,26 +13,38 @@ use crate::bindings::{
 /// The step library.
 const PRELUDE: &str = include_str!("prelude.sh");
 
-/// The XML-RPC client the library's Python snippets start with, as a shell
-/// variable (the file holds no single quote, so one quoted word carries it).
-const RPC_CLIENT: &str = concat!("SUPD_RPC_PY='", include_str!("../rpc_client.py"), "'\n");
-
-/// supd_directory's Python part, likewise.
-const DIRECTORY_PY: &str = concat!("SUPD_DIRECTORY_PY='", include_str!("directory.py"), "'\n");
+/// The library's Python parts, each set as a shell variable ahead of it
+/// (no file holds a single quote, so one quoted word carries each).
+pub(super) const PYTHON: [(&str, &str); 9] = [
+    // The XML-RPC client the snippets that talk to supervisord start with.
+    ("SUPD_RPC_PY", include_str!("../rpc_client.py")),
+    // The structs of its responses, for those that read process states.
+    ("SUPD_STRUCTS_PY", include_str!("xml_structs.py")),
+    ("SUPD_STATES_PY", include_str!("states.py")),
+    ("SUPD_FLOCK_PY", include_str!("flock.py")),
+    ("SUPD_COMMIT_PY", include_str!("commit.py")),
+    ("SUPD_DIRECTORY_PY", include_str!("directory.py")),
+    ("SUPD_READY_PY", include_str!("ready.py")),
+    ("SUPD_ORPHANS_PY", include_str!("orphans.py")),
+    ("SUPD_AWAIT_PY", include_str!("await_programs.py")),
+];
 
 /// Compiles a validated plan.
 pub fn compile(plan: &Plan, options: &ScriptOptions) -> String {
-    let mut out = String::with_capacity(
-        RPC_CLIENT.len() + DIRECTORY_PY.len() + PRELUDE.len() + 256 * plan.steps.len(),
-    );
+    let python: usize = PYTHON
+        .iter()
+        .map(|(name, text)| name.len() + text.len() + 4)
+        .sum();
+    let mut out = String::with_capacity(python + PRELUDE.len() + 256 * plan.steps.len());
     out.push_str("#!/bin/sh\n");
     for line in options.title.lines() {
         let _ = writeln!(out, "# {line}");
     }
     let _ = writeln!(out, "SUPD_CHECK={}", u8::from(options.check));
     let _ = writeln!(out, "SUPD_DIFF={}", u8::from(options.diff));
-    out.push_str(RPC_CLIENT);
-    out.push_str(DIRECTORY_PY);
+    for (name, text) in PYTHON {
+        let _ = writeln!(out, "{name}='{text}'");
+    }
     out.push_str(PRELUDE);
     out.push_str("\nsupd_main() {\n    supd_init\n");
     if let Some(lock) = lock_of(plan) {

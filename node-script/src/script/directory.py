@@ -6,7 +6,11 @@
 #   argv: PATH MODE(octal) OWNER GROUP CHECK(1: change nothing)
 # Prints what it did (new, or what differed; nothing when all was as
 # wanted), or "refused: why" and exits 1. This file holds no single quote.
-import grp, os, pwd, stat, sys
+import grp
+import os
+import pwd
+import stat
+import sys
 
 path, mode, owner, group, check = sys.argv[1], int(sys.argv[2], 8), sys.argv[3], sys.argv[4], sys.argv[5] == "1"
 flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)

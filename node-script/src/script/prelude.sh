@@ -47,50 +47,14 @@ supd_cleanup() {
     SUPD_TMP=""
 }
 
-# Prints, when the script ends (however it ends), what the supervisord it
-# talked to runs, for the report:
-#   @supd-procs<TAB><base64 getAllProcessInfo response>
-# or, when every group it acted on is a lone program, one line per group:
-#   @supd-proc1<TAB><base64 getProcessInfo response>
-#   @supd-tail<TAB>group:name<TAB>stdout|stderr<TAB><base64 tail response>
-# with the end of both logs of every process that is FATAL, BACKOFF or
-# EXITED, so a report can say why it is not running.
-SUPD_STATES_PY='
-import binascii, re, sys
-path, lone, touched = sys.argv[1], set(sys.argv[2].split(",")), sorted(set(sys.argv[3:]))
-b64 = lambda data: binascii.b2a_base64(data, newline=False).decode()
-# The groups the script touched, each with one small call, when each is a
-# lone program; else every process.
-single = process_infos(path, touched, 3) if touched and lone.issuperset(touched) else None
-if single is None:
-    data = rpc(path, "supervisor.getAllProcessInfo", 3)
-    print("@supd-procs\t" + b64(data))
-    bodies = [data]
-else:
-    for body in single:
-        print("@supd-proc1\t" + b64(body))
-    bodies = single
-member = re.compile(r"<name>(\w+)</name>\s*<value>(?:<(?:string|int)>)?(.*?)(?:</(?:string|int)>)?</value>", re.S)
-for data in bodies:
-    for struct in data.decode("utf-8", "replace").split("<struct>")[1:]:
-        fields = dict(member.findall(struct))
-        if fields.get("statename") not in ("FATAL", "BACKOFF", "EXITED"):
-            continue
-        name = fields.get("group", "") + ":" + fields.get("name", "")
-        for stream in ("stdout", "stderr"):
-            method = "supervisor.tailProcess%sLog" % stream.capitalize()
-            try:
-                print("@supd-tail\t%s\t%s\t%s" % (name, stream, b64(rpc(path, method, 3, (name, 0, 4096)))))
-            except OSError:
-                pass
-'
+# SUPD_STATES_PY: states.py (set by the script ahead of this library).
 
 supd_states() {
     [ -n "${SUPD_SOCK:-}" ] && [ -n "${SUPD_PY:-}" ] && [ -S "$SUPD_SOCK" ] || return 0
     # After a daemon (re)start everything changed: every process.
     [ "${SUPD_ALL_STATES:-0}" = 1 ] && SUPD_TOUCHED=""
     # shellcheck disable=SC2086 # group names are checked words
-    "$SUPD_PY" -I -S -c "$SUPD_RPC_PY$SUPD_STATES_PY" "$SUPD_SOCK" "$SUPD_LONE" $SUPD_TOUCHED 2>/dev/null
+    "$SUPD_PY" -I -S -c "$SUPD_RPC_PY$SUPD_STRUCTS_PY$SUPD_STATES_PY" "$SUPD_SOCK" "$SUPD_LONE" $SUPD_TOUCHED 2>/dev/null
     return 0
 }
 
@@ -120,20 +84,7 @@ supd_private_dir() {
     fi
 }
 
-# Takes the lock on file descriptor 9 when flock(1) is missing: a lock on
-# an open file description outlives the process that took it.
-SUPD_FLOCK_PY='
-import fcntl, sys, time
-deadline = time.time() + float(sys.argv[1])
-while True:
-    try:
-        fcntl.flock(9, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        sys.exit(0)
-    except OSError:
-        if time.time() >= deadline:
-            sys.exit(1)
-        time.sleep(0.1)
-'
+# SUPD_FLOCK_PY: flock.py (set by the script ahead of this library).
 
 # supd_lock PATH WAIT TITLE: one script at a time changes a supervisord.
 # The lock lives in a directory of the login's alone, so nobody else can
@@ -352,62 +303,13 @@ supd_interpreter() {
     _line=""
     { read -r _line < "$1"; } 2>/dev/null || return 1
     case $_line in '#!'*) ;; *) return 1 ;; esac
+    # shellcheck disable=SC2086 # the #! line splits into its words on purpose
     set -- ${_line#??}
     case $1 in */env) shift ;; esac
     [ -n "$1" ] && command -v "$1"
 }
 
-# supervisor's own parser, run by supervisor's own interpreter, on the
-# candidate configuration: the live files, with staged ones in their place
-# and staged removals left out. Prints supervisor's message and exits 1
-# when it refuses; exits 3 when this interpreter cannot import supervisor
-# (one Python start instead of a probe and a check: each imports
-# supervisor, about 80 ms).
-SUPD_COMMIT_PY='
-import fnmatch, glob, os, sys
-try:
-    from supervisor import options
-except Exception:
-    sys.exit(3)
-config, listing = sys.argv[1], sys.argv[2]
-staged, removed = {}, set()
-with open(listing) as f:
-    for line in f:
-        kind, source, target = line.rstrip("\n").split("\t")
-        if kind == "write":
-            staged[target] = source
-        else:
-            removed.add(target)
-real_glob = glob.glob
-class CandidateGlob:
-    @staticmethod
-    def glob(pattern):
-        found = set(real_glob(pattern)) - removed
-        found.update(t for t in staged if fnmatch.fnmatch(t, pattern))
-        return sorted(found)
-options.glob = CandidateGlob
-real_read = options.UnhosedConfigParser.read
-def read(self, filenames, **kwargs):
-    if isinstance(filenames, str):
-        filenames = [filenames]
-    done = []
-    for name in filenames:
-        done.extend(real_read(self, [staged.get(name, name)], **kwargs) and [name])
-        for section, source in list(self.section_to_file.items()):
-            if source == staged.get(name):
-                self.section_to_file[section] = name
-    return done
-options.UnhosedConfigParser.read = read
-server = options.ServerOptions()
-server.configfile = config
-server.here = os.path.dirname(os.path.abspath(config))
-try:
-    with open(staged.get(config, config)) as fp:
-        server.read_config(fp)
-except Exception as e:
-    print(str(e).replace(staged.get(config, config), config))
-    sys.exit(1)
-'
+# SUPD_COMMIT_PY: commit.py (set by the script ahead of this library).
 
 # supd_commit STEP CTL CONF: checks the candidate configuration with
 # supervisor's parser, then puts every staged file in place (or, refused,
@@ -652,23 +554,7 @@ supd_is_supervisord() {
     return 0
 }
 
-# Waits (up to 30 s) until supervisord answers on its socket with state
-# RUNNING. A socket file left by a killed daemon refuses connections, so
-# only the new daemon can answer.
-# $SUPD_RPC_PY (rpc_client.py, set by the script ahead of this library)
-# comes first.
-SUPD_READY_PY='
-import sys, time
-deadline = time.time() + 30
-while time.time() < deadline:
-    try:
-        if b"RUNNING" in rpc(sys.argv[1], "supervisor.getState", 2):
-            sys.exit(0)
-    except OSError:
-        pass
-    time.sleep(0.02)
-sys.exit(1)
-'
+# SUPD_READY_PY: ready.py (set by the script ahead of this library).
 
 # supd_wait_up STEP PIDFILE SOCKET CTL CONF: waits until the daemon runs
 # and answers.
@@ -732,48 +618,7 @@ supd_daemon() {
     SUPD_ALL_STATES=1
 }
 
-# Finds the programs of a supervisord that is gone: processes whose
-# environment says supervisord started them (SUPERVISOR_ENABLED) for the
-# server on this socket. Unless checking (argv[2] is 1), stops them (their
-# process group, then SIGKILL after 5 s). Prints their names.
-SUPD_ORPHANS_PY='
-import os, re, signal, sys, time
-url = ("SUPERVISOR_SERVER_URL=unix://" + sys.argv[1]).encode()
-check = sys.argv[2] == "1"
-found = {}
-for entry in os.listdir("/proc"):
-    if not entry.isdigit() or int(entry) == os.getpid():
-        continue
-    try:
-        with open("/proc/%s/environ" % entry, "rb") as f:
-            env = f.read().split(b"\0")
-    except OSError:
-        continue
-    if b"SUPERVISOR_ENABLED=1" in env and url in env:
-        names = [v.split(b"=", 1)[1].decode("utf-8", "replace") for v in env
-                 if v.startswith(b"SUPERVISOR_PROCESS_NAME=")]
-        # A program sets its own environment: only a name is printed.
-        name = names[0] if names else ""
-        found[int(entry)] = name if re.match(r"[A-Za-z0-9_.:-]{1,128}\Z", name) else "pid " + entry
-if found and not check:
-    for pid in found:
-        try:
-            if os.getpgid(pid) == pid:
-                os.killpg(pid, signal.SIGTERM)
-            else:
-                os.kill(pid, signal.SIGTERM)
-        except OSError:
-            pass
-    deadline = time.time() + 5
-    while time.time() < deadline and any(os.path.exists("/proc/%d" % p) for p in found):
-        time.sleep(0.05)
-    for pid in found:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
-print(" ".join(sorted(set(found.values()))))
-'
+# SUPD_ORPHANS_PY: orphans.py (set by the script ahead of this library).
 
 
 # supd_ctl STEP ACTION CTL CONF SOCKET TARGET...; ACTION may be "signal NAME".
@@ -845,54 +690,7 @@ supd_ctl() {
     esac
 }
 
-# Asks supervisord itself ($SUPD_RPC_PY first: XML-RPC on its unix socket, python3 -S with the
-# standard library only: a tenth of supervisorctl's start-up) every 0.1 s
-# until the processes of the given groups settle. Prints "ok NAMES" or
-# "failed NAME STATE, ..." and exits 0 or 1. FATAL is final at once;
-# STOPPED and EXITED right after an update are transient (the daemon
-# starts new processes on its next tick), so they fail only after 3 s.
-SUPD_AWAIT_PY='
-import re, sys, time
-path, limit, step, lone, groups = sys.argv[1], float(sys.argv[2]), sys.argv[3], set(sys.argv[4].split(",")), set(sys.argv[5:])
-member = re.compile(r"<name>(\w+)</name>\s*<value>(?:<(?:string|int)>)?(.*?)(?:</(?:string|int)>)?</value>", re.S)
-def processes():
-    # One small call per group when each is a lone program.
-    bodies = (lone.issuperset(groups) and process_infos(path, sorted(groups))) or [rpc(path, "supervisor.getAllProcessInfo")]
-    data = b"".join(bodies)
-    for struct in data.decode("utf-8", "replace").split("<struct>")[1:]:
-        fields = dict(member.findall(struct))
-        if fields.get("group") in groups:
-            name = fields["group"] + ":" + fields["name"]
-            yield (fields["name"] if fields["name"] == fields["group"] else name), fields.get("statename", "UNKNOWN")
-start = time.time()
-shown = -1
-while True:
-    try:
-        states = dict(processes())
-    except OSError as e:
-        states = {"supervisord": "UNREACHABLE (%s)" % e}
-    waited = time.time() - start
-    if int(waited) != shown:
-        shown = int(waited)
-        waiting = sorted(n for n, s in states.items() if s != "RUNNING")
-        if waiting:
-            sys.stderr.write("@supd-progress\t%s\twaiting for %s RUNNING (%d/%d s)\n"
-                             % (step, " ".join(waiting), shown, limit))
-            sys.stderr.flush()
-    bad = sorted("%s %s" % (n, s) for n, s in states.items() if s != "RUNNING")
-    seen = {n.split(":")[0] for n in states} | {n for n in states}
-    missing = sorted(g for g in groups if g not in seen)
-    bad += ["%s MISSING" % g for g in missing]
-    if not bad:
-        print("ok " + " ".join(sorted(states)))
-        sys.exit(0)
-    final = [b for b in bad if b.endswith(" FATAL")]
-    settled = [b for b in bad if b.split(" ")[1] in ("STOPPED", "EXITED", "UNKNOWN", "MISSING") or "UNREACHABLE" in b]
-    if final or (settled and waited >= 3) or waited >= limit:
-        print("failed " + ", ".join(bad))
-        sys.exit(1)
-    time.sleep(0.1)
-'
+# SUPD_AWAIT_PY: await_programs.py (set by the script ahead of this library).
 
 # supd_await STEP CTL CONF SOCKET TIMEOUT LONE GROUP...: waits until every
 # process of the groups settles; fails naming those that are not RUNNING.
@@ -910,7 +708,7 @@ supd_await() {
     fi
     if [ -n "$SUPD_PY" ]; then
         # Its progress (stderr) goes straight out; its verdict is captured.
-        { _out=$("$SUPD_PY" -I -S -c "$SUPD_RPC_PY$SUPD_AWAIT_PY" "$_sock" "$_limit" "$_step" "$_lone" "$@" 2>&3); } 3>&1
+        { _out=$("$SUPD_PY" -I -S -c "$SUPD_RPC_PY$SUPD_STRUCTS_PY$SUPD_AWAIT_PY" "$_sock" "$_limit" "$_step" "$_lone" "$@" 2>&3); } 3>&1
         case $_out in
             "ok "*) supd_report "$_step" ok "running: ${_out#ok }" ;;
             *) supd_report "$_step" failed "not running: ${_out#failed }"

@@ -74,7 +74,10 @@ pub fn validate(plan: &Plan, options: &ScriptOptions) -> Result<(), Error> {
             ));
         }
         operands(&step.desired).map_err(|(at, why)| {
-            refuse(format!("{field}.desired.{at}"), format!("step {index}: {why}"))
+            refuse(
+                format!("{field}.desired.{at}"),
+                format!("step {index}: {why}"),
+            )
         })?;
         let mode = match &step.desired {
             Desired::File(f) => Some(f.mode),
@@ -234,7 +237,12 @@ fn strings(desired: &Desired) -> Vec<&str> {
         }
         Desired::Daemon(d) => {
             out.extend([d.pid_file.as_str(), &d.socket]);
-            out.extend([d.ctl.binary.as_str(), &d.ctl.config, &d.ctl.socket, &d.ctl.lock]);
+            out.extend([
+                d.ctl.binary.as_str(),
+                &d.ctl.config,
+                &d.ctl.socket,
+                &d.ctl.lock,
+            ]);
             match &d.start {
                 StartMethod::Systemd(s) | StartMethod::InitScript(s) | StartMethod::Openrc(s) => {
                     out.push(s)
@@ -243,11 +251,21 @@ fn strings(desired: &Desired) -> Vec<&str> {
             }
         }
         Desired::Supervisorctl(c) => {
-            out.extend([c.ctl.binary.as_str(), &c.ctl.config, &c.ctl.socket, &c.ctl.lock]);
+            out.extend([
+                c.ctl.binary.as_str(),
+                &c.ctl.config,
+                &c.ctl.socket,
+                &c.ctl.lock,
+            ]);
             out.extend(c.targets.iter().map(String::as_str));
         }
         Desired::AwaitRunning(a) => {
-            out.extend([a.ctl.binary.as_str(), &a.ctl.config, &a.ctl.socket, &a.ctl.lock]);
+            out.extend([
+                a.ctl.binary.as_str(),
+                &a.ctl.config,
+                &a.ctl.socket,
+                &a.ctl.lock,
+            ]);
             out.extend(a.groups.iter().map(String::as_str));
             out.extend(a.lone.iter().map(String::as_str));
         }

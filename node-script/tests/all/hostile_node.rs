@@ -48,17 +48,23 @@ fn forged_or_unprobed_facts_lines_are_refused() {
     for (case, stdout, words) in [
         (
             "a line no script prints",
-            format!("{good}").replace("done\n", "evil\tline\ndone\n"),
+            good.to_string().replace("done\n", "evil\tline\ndone\n"),
             "not a line the facts script prints",
         ),
         (
             "a path nobody probed",
-            good.replace("done\n", "stat\t644\troot\troot\t3\tregular file\t/etc/shadow\ndone\n"),
+            good.replace(
+                "done\n",
+                "stat\t644\troot\troot\t3\tregular file\t/etc/shadow\ndone\n",
+            ),
             "/etc/shadow was not probed",
         ),
         (
             "a second, different word about one file",
-            good.replace("done\n", &format!("sha\t{}\t/etc/x.conf\ndone\n", "b".repeat(64))),
+            good.replace(
+                "done\n",
+                &format!("sha\t{}\t/etc/x.conf\ndone\n", "b".repeat(64)),
+            ),
             "says something else than an earlier line",
         ),
         (
@@ -108,10 +114,7 @@ fn set_up(path: &str, with_python: bool) -> supervisord_node_script::bindings::R
     script::validate(&plan, &options).unwrap();
     let mut text = script::compile(&plan, &options);
     if !with_python {
-        text = text.replace(
-            "    supd_init\n",
-            "    supd_init\n    SUPD_PY=\"\"\n",
-        );
+        text = text.replace("    supd_init\n", "    supd_init\n    SUPD_PY=\"\"\n");
     }
     report::parse(&plan, &options, Some(&run(&text)), None)
 }
@@ -138,8 +141,15 @@ fn a_directory_is_never_made_or_changed_through_a_symbolic_link() {
                 "python {with_python}, {path:?}: {error}"
             );
             let meta = std::fs::metadata(&target).unwrap();
-            assert_eq!(meta.mode() & 0o7777, 0o755, "the link's target is untouched");
-            assert!(!target.join("logs").exists(), "nothing made through the link");
+            assert_eq!(
+                meta.mode() & 0o7777,
+                0o755,
+                "the link's target is untouched"
+            );
+            assert!(
+                !target.join("logs").exists(),
+                "nothing made through the link"
+            );
         }
         // A plain missing directory is made, with its mode.
         let fresh = dir.join("fresh/logs");
@@ -150,6 +160,9 @@ fn a_directory_is_never_made_or_changed_through_a_symbolic_link() {
             0o700,
             "python {with_python}"
         );
-        assert_eq!(set_up(fresh.to_str().unwrap(), with_python).outcome, Outcome::Ok);
+        assert_eq!(
+            set_up(fresh.to_str().unwrap(), with_python).outcome,
+            Outcome::Ok
+        );
     }
 }

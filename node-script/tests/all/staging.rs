@@ -163,15 +163,21 @@ fn a_staged_removal_removes_the_file_with_the_configuration() {
     let commit = plan.steps.len() - 1;
     plan.steps.insert(
         commit,
-        step(Desired::Absent(supervisord_node_script::bindings::AbsentFile {
-            path: stale.display().to_string(),
-            staged: true,
-        })),
+        step(Desired::Absent(
+            supervisord_node_script::bindings::AbsentFile {
+                path: stale.display().to_string(),
+                staged: true,
+            },
+        )),
     );
     for check in [true, false] {
         let report = run_plan(&plan, check);
         assert_eq!(report.outcome, Outcome::Changed, "{report:#?}");
-        assert_eq!(stale.exists(), check, "removed unless checking: {report:#?}");
+        assert_eq!(
+            stale.exists(),
+            check,
+            "removed unless checking: {report:#?}"
+        );
     }
     // Removed, the next run finds nothing to do.
     let report = run_plan(&plan, false);
@@ -235,7 +241,10 @@ fn the_new_configuration_is_on_disk_before_it_replaces_the_old() {
     std::fs::create_dir_all(&bin).unwrap();
     std::fs::write(
         bin.join("sync"),
-        format!("#!/bin/sh\necho \"$*\" >> '{}'\nexec /bin/sync \"$@\"\n", log.display()),
+        format!(
+            "#!/bin/sh\necho \"$*\" >> '{}'\nexec /bin/sync \"$@\"\n",
+            log.display()
+        ),
     )
     .unwrap();
     use std::os::unix::fs::PermissionsExt;

@@ -109,19 +109,31 @@ pub fn options(check: bool, diff: bool) -> ScriptOptions {
 
 /// A fresh scratch directory for `name`.
 pub fn scratch(name: &str) -> PathBuf {
+    // Each shell's run of the tests (`shells.rs`) has directories of its own.
+    let shell = std::env::var("SUPD_TEST_SHELL").unwrap_or_else(|_| "sh".into());
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("node-script")
+        .join(format!("node-script-{}", shell.replace(' ', "-")))
         .join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
 
-/// Runs `script` with `sh` on its standard input, as hosts do.
+/// The shell scripts run under: `sh`, or the one `SUPD_TEST_SHELL` names
+/// (`dash`, `bash --posix`, `busybox ash`; see `shells.rs`).
+pub fn shell() -> Command {
+    let words = std::env::var("SUPD_TEST_SHELL").unwrap_or_else(|_| "sh".into());
+    let mut words = words.split_whitespace();
+    let mut command = Command::new(words.next().unwrap_or("sh"));
+    command.args(words);
+    command
+}
+
+/// Runs `script` with the test's shell on its standard input, as hosts do.
 pub fn run(script: &str) -> ScriptOutput {
     use std::io::Write;
     use std::process::Stdio;
-    let mut child = Command::new("sh")
+    let mut child = shell()
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -41,7 +41,10 @@ fn matches(pattern: &str, name: &str) -> bool {
 /// Whether `path` lies under the directory `prefix`.
 fn under(prefix: &str, path: &str) -> bool {
     let prefix = prefix.trim_end_matches('/');
-    path == prefix || path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/'))
+    path == prefix
+        || path
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// Refuses `program` when it does what `grant` does not let `facility`'s
@@ -51,7 +54,9 @@ pub fn check(facility: &str, program: &Program, grant: &Grant) -> Result<(), Err
     let refuse = |what: String, allowed: String| {
         invalid(
             "facility",
-            format!("facility {facility}: its program {what}, which its grant ({allowed}) does not allow"),
+            format!(
+                "facility {facility}: its program {what}, which its grant ({allowed}) does not allow"
+            ),
         )
     };
     let user = program.user.as_deref().unwrap_or("root");
@@ -76,7 +81,10 @@ pub fn check(facility: &str, program: &Program, grant: &Grant) -> Result<(), Err
     }
     if !grant.paths.is_empty() {
         let mut paths: Vec<(&str, &str)> = Vec::new();
-        for (key, stream) in [("stdout-logfile", &program.stdout), ("stderr-logfile", &program.stderr)] {
+        for (key, stream) in [
+            ("stdout-logfile", &program.stdout),
+            ("stderr-logfile", &program.stderr),
+        ] {
             if let Some(LogTarget::Path(path)) = &stream.logfile {
                 paths.push((key, path));
             }
@@ -101,7 +109,10 @@ pub fn check(facility: &str, program: &Program, grant: &Grant) -> Result<(), Err
         let loader = LOADER_VARIABLES.iter().any(|p| matches(p, &var.name));
         if loader && !grant.environment.iter().any(|p| matches(p, &var.name)) {
             return Err(refuse(
-                format!("sets {} (environment), which changes how it loads", var.name),
+                format!(
+                    "sets {} (environment), which changes how it loads",
+                    var.name
+                ),
                 if grant.environment.is_empty() {
                     "environment: none of the loader's variables".to_string()
                 } else {

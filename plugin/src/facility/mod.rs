@@ -24,16 +24,25 @@ pub fn config_map(facility: &str, settings: &str) -> Result<Program, Error> {
 
 /// A facility component's program, in the generic facility's form, read
 /// with the rules of the provider's own input and held to `grant`.
-pub fn facility_program(facility: &str, json: &str, grant: Option<&Grant>) -> Result<Program, Error> {
+pub fn facility_program(
+    facility: &str,
+    json: &str,
+    grant: Option<&Grant>,
+) -> Result<Program, Error> {
     let program = config_map("generic", json).map_err(|e| {
-        invalid(
-            "facility",
-            format!(
-                "facility {facility} made a program the provider refuses: {}: {}",
-                generic_key(&e.field),
-                e.message
-            ),
-        )
+        let message = format!(
+            "facility {facility} made a program the provider refuses: {}: {}",
+            generic_key(&e.field),
+            e.message
+        );
+        // A refused key keeps its field, so the host places the error at
+        // the service's settings (where the spec's line is); a document
+        // that is not a program at all is the facility's fault alone.
+        if e.field.starts_with("settings.") || e.field.starts_with("programs[") {
+            Error { message, ..e }
+        } else {
+            invalid("facility", message)
+        }
     })?;
     if let Some(grant) = grant {
         grant::check(facility, &program, grant)?;
@@ -43,11 +52,15 @@ pub fn facility_program(facility: &str, json: &str, grant: Option<&Grant>) -> Re
 
 /// The key of the generic facility's form an error's field is about: the
 /// mapping's errors are about `settings.<key>`, the checks' about
-/// `programs[0].<field>` (whose `name` is the form's `service-name`).
+/// `programs[<name>].<field>` (whose `name` is the form's `service-name`).
 fn generic_key(field: &str) -> &str {
+    let program_field = field
+        .strip_prefix("programs[")
+        .and_then(|rest| rest.split_once("]."))
+        .map(|(_, key)| key);
     let key = field
         .strip_prefix("settings.")
-        .or_else(|| field.strip_prefix("programs[0]."))
+        .or(program_field)
         .unwrap_or(field);
     if key == "name" { "service-name" } else { key }
 }

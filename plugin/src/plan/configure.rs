@@ -155,7 +155,9 @@ pub fn configure_plan(
     let daemon = if conf_changed {
         None
     } else {
-        context.facts.supervisor(&context.resolved.settings.paths.socket)
+        context
+            .facts
+            .supervisor(&context.resolved.settings.paths.socket)
     };
     let pending = update(&mut plan, &context, &files, daemon.is_some());
     let mut restarted = fatal_restarts(&mut plan, &context, &groups, &files, daemon);
@@ -261,14 +263,15 @@ fn foreign_files(
     let first = members.first().map(|p| p.name.as_str()).unwrap_or(name);
     let lone = matches!(members, [p] if p.name == name && p.group.is_none());
     let what = if lone { "program" } else { "group" };
-    let candidates = std::iter::once((path.to_string(), format!("{what} {name}"), first))
-        .chain(members.iter().filter(|_| !lone).map(|p| {
+    let candidates = std::iter::once((path.to_string(), format!("{what} {name}"), first)).chain(
+        members.iter().filter(|_| !lone).map(|p| {
             (
                 context.include_file(&p.name),
                 format!("a program named {}", p.name),
                 p.name.as_str(),
             )
-        }));
+        }),
+    );
     for (file, what, program) in candidates {
         if let Some(writer) = context.writer(&file)
             && writer != Writer::Someone

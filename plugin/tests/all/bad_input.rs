@@ -8,7 +8,6 @@ use supervisord_plugin::bindings::{
 use supervisord_plugin::facility::config_map;
 use supervisord_plugin::plan::service_plan;
 
-
 use crate::support::*;
 
 fn expect(case: &str, result: Result<impl std::fmt::Debug, Error>, field: &str, kind: ErrorKind) {
@@ -512,5 +511,62 @@ fn bad_service_requests() {
         service_plan("{}", &debian(), "web", ServiceAction::Signal, &options),
         "options.signal",
         ErrorKind::MissingField,
+    );
+}
+
+#[test]
+fn a_misspelt_key_gets_the_closest_one_suggested() {
+    for (input, field, suggestion) in [
+        (
+            r#"{"service-name": "x", "comand": "y"}"#,
+            "settings.comand",
+            "did you mean `command`?",
+        ),
+        (
+            r#"{"service-name": "x", "command": "y", "autorestrat": true}"#,
+            "settings.autorestrat",
+            "did you mean `autorestart`?",
+        ),
+        (
+            r#"{"service-name": "x", "command": "y", "stdout_logfile": "/l"}"#,
+            "settings.stdout_logfile",
+            "did you mean `stdout-logfile`?",
+        ),
+    ] {
+        let error = config_map("generic", input).expect_err(input);
+        assert_eq!(
+            (error.field.as_str(), error.kind),
+            (field, ErrorKind::UnknownField),
+            "{error:?}"
+        );
+        assert!(
+            error.message.ends_with(suggestion),
+            "{input}: {}",
+            error.message
+        );
+        assert!(
+            !error.message.contains("expected one of"),
+            "one suggestion, not every key: {}",
+            error.message
+        );
+    }
+    // Nothing close: the keys there are, as before.
+    let error = config_map(
+        "generic",
+        r#"{"service-name": "x", "command": "y", "colour": 1}"#,
+    )
+    .unwrap_err();
+    assert!(
+        error.message.contains("expected one of") && error.message.contains("`command`"),
+        "{}",
+        error.message
+    );
+    // Settings too.
+    let error = install_plan(r#"{"instal": {}}"#, &debian())
+        .map(|_| ())
+        .unwrap_err();
+    assert!(
+        error.message.ends_with("did you mean `install`?"),
+        "{error:?}"
     );
 }

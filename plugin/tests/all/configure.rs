@@ -7,7 +7,6 @@ use supervisord_plugin::bindings::{
     Desired, EnvVar, NodeFacts, ProcessState, Program, SupervisorState,
 };
 
-
 use crate::support::*;
 
 const ROOT: &str = "/n";
@@ -22,7 +21,9 @@ const LOCATION: &str = "/n/var/lib/supervisord-crate/location";
 fn steps(programs: &[Program], facts: &NodeFacts) -> Vec<String> {
     describe(&configure_plan("{}", programs, facts).unwrap_or_else(|e| panic!("{e:?}")))
         .into_iter()
-        .filter(|s| !s.contains("supervisord-crate.applied") && !s.contains("supervisord-crate/location"))
+        .filter(|s| {
+            !s.contains("supervisord-crate.applied") && !s.contains("supervisord-crate/location")
+        })
         .collect()
 }
 

@@ -9,7 +9,6 @@ use supervisord_plugin::bindings::{
     ProgramKind, Signal,
 };
 
-
 use crate::support::*;
 
 fn check(name: &str, actual: &str) {

@@ -3,7 +3,6 @@
 use pretty_assertions::assert_eq;
 use supervisord_plugin::bindings::{InitSystem, NodeFacts};
 
-
 use crate::support::*;
 
 fn steps(settings: &str, facts: &NodeFacts) -> Vec<String> {

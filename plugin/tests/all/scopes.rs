@@ -86,9 +86,16 @@ fn a_second_scope_adds_its_programs_and_leaves_the_first_ones_alone() {
     // Converged, both scopes find nothing to do, and neither prunes the
     // other's program.
     let both = node_with(&[web()], &[("jobs", vec![worker()])]);
-    assert_eq!(files(&configure(&owner(), &[web()], &both)), Vec::<String>::new());
     assert_eq!(
-        files(&configure(&scoped("jobs", Role::Programs), &[worker()], &both)),
+        files(&configure(&owner(), &[web()], &both)),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        files(&configure(
+            &scoped("jobs", Role::Programs),
+            &[worker()],
+            &both
+        )),
         Vec::<String>::new()
     );
 }
@@ -125,7 +132,9 @@ fn a_program_another_scope_owns_is_refused_naming_that_scope() {
     assert_eq!(error.kind, ErrorKind::Conflict);
     assert_eq!(error.field, "programs[worker]");
     assert!(
-        error.message.contains("program worker is managed by scope jobs")
+        error
+            .message
+            .contains("program worker is managed by scope jobs")
             && error.message.contains("worker.conf"),
         "{error:?}"
     );
@@ -133,11 +142,12 @@ fn a_program_another_scope_owns_is_refused_naming_that_scope() {
     // scope's program: supervisord would merge their sections.
     let mut grouped = worker();
     grouped.group = Some("batch".into());
-    let error =
-        plan::configure_plan("{}", &scoped("other", Role::Programs), &[grouped], &facts)
-            .unwrap_err();
+    let error = plan::configure_plan("{}", &scoped("other", Role::Programs), &[grouped], &facts)
+        .unwrap_err();
     assert!(
-        error.message.contains("a program named worker is managed by scope jobs"),
+        error
+            .message
+            .contains("a program named worker is managed by scope jobs"),
         "{error:?}"
     );
     // Asking for another scope's program to be absent is refused too.
@@ -210,18 +220,21 @@ fn programs_only_declarations_use_the_recorded_supervisord_and_need_one() {
         describe(&plan)
     );
     // Its install plan only starts the recorded daemon when it is down.
-    let install =
-        plan::install_plan("{}", &scoped("jobs", Role::Programs), &facts).unwrap();
+    let install = plan::install_plan("{}", &scoped("jobs", Role::Programs), &facts).unwrap();
     assert_eq!(
         describe(&install),
-        ["daemon running via command /n/opt/supervisord/venv/bin/supervisord -c /n/opt/supervisord/etc/supervisord.conf"]
+        [
+            "daemon running via command /n/opt/supervisord/venv/bin/supervisord -c /n/opt/supervisord/etc/supervisord.conf"
+        ]
     );
     // Without a record, there is nothing to add programs to.
-    let error =
-        plan::configure_plan("{}", &scoped("jobs", Role::Programs), &[worker()], &base)
-            .unwrap_err();
+    let error = plan::configure_plan("{}", &scoped("jobs", Role::Programs), &[worker()], &base)
+        .unwrap_err();
     assert_eq!(error.field, "declaration.role");
-    assert!(error.message.contains("no supervisord is recorded"), "{error:?}");
+    assert!(
+        error.message.contains("no supervisord is recorded"),
+        "{error:?}"
+    );
 }
 
 #[test]
@@ -245,7 +258,10 @@ fn another_scope_may_own_the_same_daemon_but_not_another_one() {
     ] {
         assert_eq!(error.kind, ErrorKind::Conflict);
         assert_eq!(error.field, "settings.supervisord.loglevel");
-        assert!(error.message.contains("owned by scope default"), "{error:?}");
+        assert!(
+            error.message.contains("owned by scope default"),
+            "{error:?}"
+        );
     }
     // Its owner may change them, and records them anew.
     let plan = plan::configure_plan(debug, &owner(), &[web()], &facts).unwrap();
@@ -263,8 +279,8 @@ fn a_service_action_without_settings_finds_the_recorded_supervisord() {
         signal: None,
     };
     for settings in ["", "{}"] {
-        let plan = plan::service_plan(settings, &facts, "web", ServiceAction::Restart, &options)
-            .unwrap();
+        let plan =
+            plan::service_plan(settings, &facts, "web", ServiceAction::Restart, &options).unwrap();
         let supervisord_plugin::bindings::Desired::Supervisorctl(ctl) = &plan.steps[0].desired
         else {
             panic!("{plan:?}")
@@ -275,13 +291,9 @@ fn a_service_action_without_settings_finds_the_recorded_supervisord() {
 
 #[test]
 fn the_probes_follow_the_location_record_and_read_the_scopes_watch_record() {
-    let probes = supervisord_plugin::probes::probes(
-        "{}",
-        &scoped("jobs", Role::Programs),
-        &[],
-        ROOT,
-    )
-    .unwrap();
+    let probes =
+        supervisord_plugin::probes::probes("{}", &scoped("jobs", Role::Programs), &[], ROOT)
+            .unwrap();
     assert_eq!(probes.locations, [LOCATION]);
     assert!(
         probes

@@ -10,7 +10,6 @@ use supervisord_plugin::bindings::{
 use supervisord_plugin::facility::config_map;
 use supervisord_plugin::plan::service_plan;
 
-
 use crate::support::*;
 
 #[test]

@@ -2,10 +2,9 @@
 //! plan step so tables of expected plans stay readable.
 
 use supervisord_plugin::bindings::{
-    Declaration, Error, ProbeSet, Role,
-    Condition, CtlAction, Desired, FileInfo, InitSystem, Login, NodeFacts, OsRelease, PackageFact,
-    PathFact, PathKind, Plan, ProcessFact, Program, ProgramKind, Python, StartMethod, Step,
-    StreamLog, VenvPackageFact,
+    Condition, CtlAction, Declaration, Desired, Error, FileInfo, InitSystem, Login, NodeFacts,
+    OsRelease, PackageFact, PathFact, PathKind, Plan, ProbeSet, ProcessFact, Program, ProgramKind,
+    Python, Role, StartMethod, Step, StreamLog, VenvPackageFact,
 };
 use supervisord_plugin::plan::sha256_hex;
 
@@ -280,7 +279,11 @@ pub fn install_plan(settings: &str, facts: &NodeFacts) -> Result<Plan, Error> {
 }
 
 /// The configure plan of the default declaration.
-pub fn configure_plan(settings: &str, programs: &[Program], facts: &NodeFacts) -> Result<Plan, Error> {
+pub fn configure_plan(
+    settings: &str,
+    programs: &[Program],
+    facts: &NodeFacts,
+) -> Result<Plan, Error> {
     supervisord_plugin::plan::configure_plan(settings, &owner(), programs, facts)
 }
 
@@ -293,9 +296,11 @@ pub fn probes(settings: &str, programs: &[Program], root: &str) -> Result<ProbeS
 /// its content.
 pub fn with_record(facts: NodeFacts, path: &str, content: &str) -> NodeFacts {
     let mut facts = with_file(facts, path, content, 0o644, "root");
-    facts.records.push(supervisord_plugin::bindings::RecordFact {
-        path: path.into(),
-        content: Some(content.into()),
-    });
+    facts
+        .records
+        .push(supervisord_plugin::bindings::RecordFact {
+            path: path.into(),
+            content: Some(content.into()),
+        });
     facts
 }

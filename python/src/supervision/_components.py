@@ -57,9 +57,7 @@ class _Component:
     _interface = ""
     _default = ""
 
-    def __init__(
-        self, source: Source = None, *, sha256: Optional[str] = None, runtime: Optional[Runtime] = None
-    ):
+    def __init__(self, source: Source = None, *, sha256: Optional[str] = None, runtime: Optional[Runtime] = None):
         wasm, label = _load(source, self._default)
         #: The SHA-256 of its bytes (hex).
         self.sha256 = hashlib.sha256(wasm).hexdigest()
@@ -71,9 +69,7 @@ class _Component:
         ):
             raise PinError(f"{label}: sha256 {sha256!r} is not a SHA-256 (64 hex digits, as text)")
         if sha256 is not None and sha256.lower() != self.sha256:
-            raise PinError(
-                f"{label} has sha256 {self.sha256}, but it is pinned to {sha256}; nothing was loaded"
-            )
+            raise PinError(f"{label} has sha256 {self.sha256}, but it is pinned to {sha256}; nothing was loaded")
         self.runtime = runtime or Runtime()
         self.label = label
         self._instance = Instance(self.runtime, wasm, label, self._interface)
@@ -90,16 +86,12 @@ class _Component:
         if keep:
             ok, value = self._instance.call(function, list(args), keep=True)._split_result()
             if not ok:
-                raise ProviderError(
-                    value["field"], value["kind"], value["message"], plugin=self.label, call=function
-                )
+                raise ProviderError(value["field"], value["kind"], value["message"], plugin=self.label, call=function)
             return value
         result = self.call(function, args)
         if result["tag"] == "err":
             error = result["val"]
-            raise ProviderError(
-                error["field"], error["kind"], error["message"], plugin=self.label, call=function
-            )
+            raise ProviderError(error["field"], error["kind"], error["message"], plugin=self.label, call=function)
         return result.get("val")
 
     def _value(self, function: str, args: Sequence[Any], keep: bool = False) -> Any:
@@ -116,9 +108,7 @@ class Provider(_Component):
     _interface = "supervisord-crate:supervision/supervision-provider"
     _default = "supervisord"
 
-    def __init__(
-        self, source: Source = None, *, sha256: Optional[str] = None, runtime: Optional[Runtime] = None
-    ):
+    def __init__(self, source: Source = None, *, sha256: Optional[str] = None, runtime: Optional[Runtime] = None):
         super().__init__(source, sha256=sha256, runtime=runtime)
         #: What `register-provider` said: name, version, api-version, ...
         self.info: dict = self.call("register-provider", [])
@@ -136,9 +126,7 @@ class Provider(_Component):
     ) -> Any:
         return self._invoke("probes", [settings_text(settings), declaration, list(programs), root], keep)
 
-    def install_plan(
-        self, settings: Optional[Settings], declaration: dict, facts: Value, *, keep: bool = False
-    ) -> Any:
+    def install_plan(self, settings: Optional[Settings], declaration: dict, facts: Value, *, keep: bool = False) -> Any:
         return self._invoke("install-plan", [settings_text(settings), declaration, facts], keep)
 
     def config_map(self, facility: str, settings: Optional[Settings], *, keep: bool = False) -> Any:
@@ -166,9 +154,7 @@ class Provider(_Component):
         *,
         keep: bool = False,
     ) -> Any:
-        return self._invoke(
-            "configure-plan", [settings_text(settings), declaration, list(programs), facts], keep
-        )
+        return self._invoke("configure-plan", [settings_text(settings), declaration, list(programs), facts], keep)
 
     def service_plan(
         self,
@@ -268,7 +254,5 @@ class NodeScript(_Component):
     def apply_script(self, plan: Value, options: dict) -> str:
         return self._invoke("apply-script", [plan, options])
 
-    def parse_report(
-        self, plan: Value, options: dict, output: Optional[dict], facts: Optional[Value] = None
-    ) -> dict:
+    def parse_report(self, plan: Value, options: dict, output: Optional[dict], facts: Optional[Value] = None) -> dict:
         return self.call("parse-report", [plan, options, output, facts])

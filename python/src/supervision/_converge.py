@@ -97,9 +97,7 @@ def _facility(source: FacilitySource, runtime: Runtime, index: int) -> Facility:
     if isinstance(source, (str, Path)):
         return Facility(source, runtime=runtime)
     if not isinstance(source, Mapping) or "path" not in source:
-        raise ProviderError(
-            f"facilities.{index}", "malformed", "a facility is a path or {path, sha256, grant}"
-        )
+        raise ProviderError(f"facilities.{index}", "malformed", "a facility is a path or {path, sha256, grant}")
     unknown = sorted(set(source) - {"path", "sha256", "grant"})
     if unknown:
         raise ProviderError(
@@ -224,9 +222,7 @@ class Supervision:
             probes = self.provider.probes(text, declared, [p.value for p in programs], root, keep=True)
         except ProviderError as e:
             raise self._placed(e, requests, programs) from None
-        return Prepared(
-            text, root, programs, probes, self.node_script.facts_script(probes), declared, requests
-        )
+        return Prepared(text, root, programs, probes, self.node_script.facts_script(probes), declared, requests)
 
     # -- on the node -----------------------------------------------------
 
@@ -345,9 +341,7 @@ class Supervision:
         the service's (`command`, ... for the generic facility). Returns the
         converge's report, or the action's when it ran one."""
         if state not in PROGRAM_STATES:
-            raise ProviderError(
-                "state", "invalid-value", f"{state!r} is not one of {', '.join(PROGRAM_STATES)}"
-            )
+            raise ProviderError("state", "invalid-value", f"{state!r} is not one of {', '.join(PROGRAM_STATES)}")
         scope = f"program:{name}"
         if state == "absent":
             return self.converge(
@@ -420,7 +414,8 @@ def _signal(name: str) -> str:
     lower = lower[3:] if lower.startswith("sig") else lower
     if lower not in SIGNALS:
         raise ProviderError(
-            "signal", "invalid-value",
+            "signal",
+            "invalid-value",
             f"{name!r} is not a signal supervisord sends: use {', '.join(s.upper() for s in SIGNALS)}",
         )
     return lower

@@ -102,9 +102,7 @@ class Held:
 
 _SCALARS = {
     kind: name
-    for kind, name in enumerate(
-        ("boolean", "s8", "u8", "s16", "u16", "s32", "u32", "s64", "u64", "f32", "f64")
-    )
+    for kind, name in enumerate(("boolean", "s8", "u8", "s16", "u16", "s32", "u32", "s64", "u64", "f32", "f64"))
 }
 
 

@@ -30,9 +30,7 @@ class RunResult:
             stdout, code = value[0], value[1]
             stderr = value[2] if len(value) == 3 else ""
             return cls(_text(stdout), code, _text(stderr))
-        raise TypeError(
-            f"a runner returns RunResult or (stdout, exit_code[, stderr]), not {type(value).__name__}"
-        )
+        raise TypeError(f"a runner returns RunResult or (stdout, exit_code[, stderr]), not {type(value).__name__}")
 
     def canonical(self) -> dict:
         return {"stdout": self.stdout, "stderr": self.stderr, "exit-code": self.exit_code}
@@ -104,9 +102,7 @@ class Report:
         """This report and a later one on the same node, as one: both's
         steps, the later's program states, round trips added up."""
         outcomes = (self.outcome, later.outcome)
-        outcome: Outcome = (
-            "failed" if "failed" in outcomes else "changed" if "changed" in outcomes else "ok"
-        )
+        outcome: Outcome = "failed" if "failed" in outcomes else "changed" if "changed" in outcomes else "ok"
         return Report(
             outcome=outcome,
             steps=self.steps + later.steps,

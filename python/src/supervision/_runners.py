@@ -54,6 +54,7 @@ def _run(argv: Sequence[str], script: str, timeout: Optional[float], max_output:
             os.killpg(proc.pid, signal.SIGKILL)
         except OSError:
             pass
+
     out: list = []
     err: list = []
     over = threading.Event()
@@ -143,9 +144,12 @@ class SSHRunner:
         for option in options:
             argv += ["-o", option]
         argv += [
-            "-o", "ControlMaster=auto",
-            "-o", f"ControlPath={self._control_dir}/%C",
-            "-o", "ControlPersist=60",
+            "-o",
+            "ControlMaster=auto",
+            "-o",
+            f"ControlPath={self._control_dir}/%C",
+            "-o",
+            "ControlPersist=60",
         ]
         if port is not None:
             argv += ["-p", str(port)]
@@ -160,9 +164,7 @@ class SSHRunner:
 
     def close(self) -> None:
         if os.path.isdir(self._control_dir):
-            subprocess.run(
-                self._argv + ["-O", "exit", "--", self.destination], capture_output=True, check=False
-            )
+            subprocess.run(self._argv + ["-O", "exit", "--", self.destination], capture_output=True, check=False)
             shutil.rmtree(self._control_dir, ignore_errors=True)
 
     def __enter__(self) -> "SSHRunner":

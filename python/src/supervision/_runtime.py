@@ -34,8 +34,8 @@ from wasmtime import component as wc
 from wasmtime.component._enter import enter_wasm
 
 from . import _typecache
-from ._held import Held, lower
 from ._exceptions import ComponentError, PluginLimitError, PluginTrap
+from ._held import Held, lower
 
 _typecache.install()
 
@@ -82,9 +82,7 @@ def bundled(name: str) -> bytes:
     try:
         return resources.files("supervision").joinpath("components", f"{name}.wasm").read_bytes()
     except OSError as e:
-        raise ComponentError(
-            f"the {name} component is not bundled with this installation: {e}"
-        ) from e
+        raise ComponentError(f"the {name} component is not bundled with this installation: {e}") from e
 
 
 def _trusted(path: Path) -> bool:
@@ -94,11 +92,7 @@ def _trusted(path: Path) -> bool:
         info = os.lstat(path)
     except OSError:
         return False
-    return (
-        not stat.S_ISLNK(info.st_mode)
-        and info.st_uid == os.geteuid()
-        and info.st_mode & 0o022 == 0
-    )
+    return not stat.S_ISLNK(info.st_mode) and info.st_uid == os.geteuid() and info.st_mode & 0o022 == 0
 
 
 class Runtime:
@@ -192,9 +186,7 @@ class Instance:
         self.interface = interface if "@" in interface else f"{interface}@{PACKAGE.split('@')[1]}"
         self._component = runtime.compile(wasm, label)
         if self._component.get_export_index(self.interface) is None:
-            raise ComponentError(
-                f"{label} does not export {self.interface}"
-            )
+            raise ComponentError(f"{label} does not export {self.interface}")
         self._lock = threading.Lock()
         self._store: Any = None
         self._instance: Any = None

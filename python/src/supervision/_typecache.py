@@ -64,4 +64,3 @@ def install() -> None:
         if "_tagged" in base.__dict__:
             _remember(base, "_tagged")
             break
-

@@ -34,7 +34,11 @@ impl Settings {
     pub fn parse(text: &str) -> Result<Settings, Error> {
         match serde_json::from_str(text) {
             Ok(Value::Object(map)) => Ok(Settings(map)),
-            _ => Err(error("", ErrorKind::InvalidValue, "settings are not a JSON object")),
+            _ => Err(error(
+                "",
+                ErrorKind::InvalidValue,
+                "settings are not a JSON object",
+            )),
         }
     }
 
@@ -49,7 +53,11 @@ impl Settings {
         match self.0.get(key) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(text)) => Ok(Some(text.clone())),
-            Some(_) => Err(error(key, ErrorKind::InvalidValue, format!("{key} must be text"))),
+            Some(_) => Err(error(
+                key,
+                ErrorKind::InvalidValue,
+                format!("{key} must be text"),
+            )),
         }
     }
 
@@ -112,7 +120,9 @@ pub fn config_map(
         return Err(error(
             "",
             ErrorKind::NotImplemented,
-            format!("{supervisor} supervisor requested for {facility}, but this has not been implemented"),
+            format!(
+                "{supervisor} supervisor requested for {facility}, but this has not been implemented"
+            ),
         ));
     }
     Ok(map(&Settings::parse(settings)?)?.to_json())
@@ -151,15 +161,29 @@ mod tests {
     #[test]
     fn programs_are_the_keys_set_and_errors_name_the_setting() {
         let map = |s: &Settings| {
-            Ok(Program::new(s.required("service-name")?, s.required("run-command")?)
-                .set("startsecs", 10)
-                .set_some("user", s.optional("user")?))
+            Ok(
+                Program::new(s.required("service-name")?, s.required("run-command")?)
+                    .set("startsecs", 10)
+                    .set_some("user", s.optional("user")?),
+            )
         };
-        let out = config_map("app", "supervisord", r#"{"service-name": "a", "run-command": "run"}"#, map)
-            .unwrap();
-        assert_eq!(out, r#"{"command":"run","service-name":"a","startsecs":10}"#);
-        let missing = config_map("app", "supervisord", r#"{"service-name": "a"}"#, map).unwrap_err();
-        assert_eq!((missing.field.as_str(), missing.kind), ("run-command", ErrorKind::MissingField));
+        let out = config_map(
+            "app",
+            "supervisord",
+            r#"{"service-name": "a", "run-command": "run"}"#,
+            map,
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            r#"{"command":"run","service-name":"a","startsecs":10}"#
+        );
+        let missing =
+            config_map("app", "supervisord", r#"{"service-name": "a"}"#, map).unwrap_err();
+        assert_eq!(
+            (missing.field.as_str(), missing.kind),
+            ("run-command", ErrorKind::MissingField)
+        );
         let other = config_map("app", "runit", "{}", map).unwrap_err();
         assert_eq!(other.kind, ErrorKind::NotImplemented);
         assert!(other.message.contains("has not been implemented"));

@@ -39,7 +39,10 @@ fn host_walk(name: &str, seed: u64, run: &dyn Fn(&WalkNode, &Model, &str) -> Hos
         let first = run(&node, &model, &format!("{context}, first run"));
         assert!(first.changed, "{context}: the first run changes the node");
         let second = run(&node, &model, &format!("{context}, second run"));
-        assert!(!second.changed, "{context}: the host's next run changes nothing");
+        assert!(
+            !second.changed,
+            "{context}: the host's next run changes nothing"
+        );
         if let Some(trips) = second.round_trips {
             assert_eq!(trips, 1, "{context}: the next run only reads facts");
         }

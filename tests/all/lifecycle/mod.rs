@@ -145,7 +145,14 @@ fn every_kind_of_transition_is_walked() {
         }
     }
     let all = [
-        "Add", "Remove", "Rename", "Command", "Environment", "Group", "Numprocs", "Setting",
+        "Add",
+        "Remove",
+        "Rename",
+        "Command",
+        "Environment",
+        "Group",
+        "Numprocs",
+        "Setting",
         "Several",
     ];
     let missing: Vec<&str> = all.iter().copied().filter(|k| !seen.contains(*k)).collect();

@@ -179,7 +179,10 @@ impl Model {
                 }
             }
             Transition::Setting => {
-                let at = LOGLEVELS.iter().position(|l| *l == self.loglevel).unwrap_or(0);
+                let at = LOGLEVELS
+                    .iter()
+                    .position(|l| *l == self.loglevel)
+                    .unwrap_or(0);
                 self.loglevel = LOGLEVELS[(at + 1) % LOGLEVELS.len()];
             }
             Transition::Several(each) => {

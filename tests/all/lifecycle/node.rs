@@ -46,7 +46,11 @@ impl WalkNode {
         let mut spec = toml::Table::new();
         spec.insert("scope".into(), toml::Value::String(SCOPE.into()));
         spec.insert("groups".into(), toml::Value::Table(groups));
-        write_spec(&self.node.root, "walk.toml", &toml::to_string(&spec).unwrap())
+        write_spec(
+            &self.node.root,
+            "walk.toml",
+            &toml::to_string(&spec).unwrap(),
+        )
     }
 
     /// Every process of this node's supervisord that runs, as (group,
@@ -61,7 +65,10 @@ impl WalkNode {
             };
             let zombie = std::fs::read_to_string(path.join("stat"))
                 .ok()
-                .and_then(|s| s.rsplit_once(')').map(|(_, r)| r.trim_start().starts_with('Z')))
+                .and_then(|s| {
+                    s.rsplit_once(')')
+                        .map(|(_, r)| r.trim_start().starts_with('Z'))
+                })
                 .unwrap_or(true);
             let vars: Vec<String> = environ
                 .split(|b| *b == 0)
@@ -176,7 +183,11 @@ pub fn assert_converged(spec: &Path, context: &str) {
         .map(|s| s.iter().filter(|s| s["status"] == "changed").collect())
         .unwrap_or_default();
     assert_eq!(
-        (node["status"].as_str(), node["changed"].as_u64(), node["round_trips"].as_u64()),
+        (
+            node["status"].as_str(),
+            node["changed"].as_u64(),
+            node["round_trips"].as_u64()
+        ),
         (Some("ok"), Some(0), Some(1)),
         "{context}: the next apply changes nothing and runs no script; changed: {changed:#?}"
     );

@@ -36,9 +36,7 @@ class CallbackModule(CallbackBase):
     def _record(self, result, **extra):
         data = dict(result._result)
         data.update(extra)
-        self.plays[-1]["tasks"][-1]["hosts"][result._host.get_name()] = json.loads(
-            json.dumps(data, default=str)
-        )
+        self.plays[-1]["tasks"][-1]["hosts"][result._host.get_name()] = json.loads(json.dumps(data, default=str))
 
     def v2_runner_on_ok(self, result, **kwargs):
         self._record(result)

@@ -18,9 +18,7 @@ class SupervisordFacts(FactBase):
     packages, virtual environments, supervisord's processes and pending
     configuration, in one command that only reads."""
 
-    def command(
-        self, settings: str = "{}", programs: str = "[]", root: str = "/", declaration: str = "{}"
-    ) -> str:
+    def command(self, settings: str = "{}", programs: str = "[]", root: str = "/", declaration: str = "{}") -> str:
         # The same instance runs `process`, so the probes made here parse
         # the output there. `programs` and `declaration` are JSON (fact
         # arguments are text); no declaration is one that owns the daemon.

@@ -213,7 +213,7 @@ def _service_script(sup: Any, label: str, facts: dict, name: str, action: str, c
         return None
     if not plan["steps"]:
         return None
-    return ApplyScript(plan, options, script, facts, ())
+    return ApplyScript(plan, options, script, facts, components())
 
 
 @operation(is_idempotent=False)
@@ -257,4 +257,4 @@ def supervisord_service(
     if not plan["steps"]:
         host.noop(f"supervisord: {service} needs no {action}")
         return
-    yield ApplyScript(plan, options, script, facts, ())
+    yield ApplyScript(plan, options, script, facts, components())

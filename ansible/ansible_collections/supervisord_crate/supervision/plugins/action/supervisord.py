@@ -4,13 +4,13 @@ the host on the controller, through the supervisord-crate components."""
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleAction
-from ansible.plugins.action import ActionBase
-
 from ansible_collections.supervisord_crate.supervision.plugins.plugin_utils import common
 from ansible_collections.supervisord_crate.supervision.plugins.plugin_utils.spec import (
     SUPERVISORD_SPEC,
 )
+
+from ansible.errors import AnsibleAction
+from ansible.plugins.action import ActionBase
 
 
 class ActionModule(ActionBase):

@@ -5,13 +5,13 @@ records, planned on the controller."""
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleAction
-from ansible.plugins.action import ActionBase
-
 from ansible_collections.supervisord_crate.supervision.plugins.plugin_utils import common
 from ansible_collections.supervisord_crate.supervision.plugins.plugin_utils.spec import (
     SUPERVISORD_PROGRAM_SPEC,
 )
+
+from ansible.errors import AnsibleAction
+from ansible.plugins.action import ActionBase
 
 
 class ActionModule(ActionBase):

@@ -4,14 +4,14 @@ service action with the seed's semantics, planned on the controller."""
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleAction
-from ansible.plugins.action import ActionBase
-
 from ansible_collections.supervisord_crate.supervision.plugins.plugin_utils import common
 from ansible_collections.supervisord_crate.supervision.plugins.plugin_utils.spec import (
     ACTIONS,
     SUPERVISORD_SERVICE_SPEC,
 )
+
+from ansible.errors import AnsibleAction
+from ansible.plugins.action import ActionBase
 
 
 class ActionModule(ActionBase):

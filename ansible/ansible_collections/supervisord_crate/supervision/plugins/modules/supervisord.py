@@ -30,7 +30,7 @@ options:
     description:
       - The provider's settings, merged over its defaults for the host's OS family and install
         strategy. Keys include C(install) (C(strategy) V(packages) or V(pip), C(version)), C(user),
-        C(prefix), C(paths), C(supervisord) and C(http). See the supervisord-crate README.
+        C(prefix), C(paths), C(supervisord) and C(http). See docs/spec.md in supervisord-crate.
     type: dict
     default: {}
   services:

@@ -33,10 +33,14 @@ def require_supervision():
 
 def _load(facilities=(), accept_unpinned=()):
     lib = require_supervision()
-    bundled = COMPONENTS if all(
-        os.path.isfile(os.path.join(COMPONENTS, name + ".wasm"))
-        for name in ("supervisord", "node-script", "app-deploy")
-    ) else None
+    bundled = (
+        COMPONENTS
+        if all(
+            os.path.isfile(os.path.join(COMPONENTS, name + ".wasm"))
+            for name in ("supervisord", "node-script", "app-deploy")
+        )
+        else None
+    )
     # The components may be loaded in ansible-core's main process, which
     # then forks: a worker has none of its parent's threads.
     runtime = lib.Runtime(fork_safe=True)
@@ -91,11 +95,7 @@ def stdin_refusal(connection):
         return None
     if not become.pipelining:
         return "become method %s needs a terminal and cannot pass a script on standard input" % become.name
-    if (
-        connection.transport == "local"
-        and become.get_option("become_pass")
-        and not connection.get_option("pipelining")
-    ):
+    if connection.transport == "local" and become.get_option("become_pass") and not connection.get_option("pipelining"):
         return "the local connection with a become password needs pipelining=true to pass a script"
     return None
 
@@ -116,9 +116,7 @@ class AnsibleRunner:
         self.commands += 1
         # A connection failure raises out of here and marks the host
         # unreachable; nothing catches it.
-        result = self._action._low_level_execute_command(
-            "/bin/sh -s", sudoable=True, in_data=script.encode("utf-8")
-        )
+        result = self._action._low_level_execute_command("/bin/sh -s", sudoable=True, in_data=script.encode("utf-8"))
         return supervision.RunResult(
             stdout=result.get("stdout", ""),
             exit_code=result.get("rc"),
@@ -163,8 +161,7 @@ def report_result(report, runner, diff):
             for step in report.steps
         ],
         "programs": [
-            {"name": shown(p.name), "state": p.state, "pid": p.pid, "detail": shown(p.detail)}
-            for p in report.programs
+            {"name": shown(p.name), "state": p.state, "pid": p.pid, "detail": shown(p.detail)} for p in report.programs
         ],
         "round_trips": runner.commands,
     }

@@ -16,28 +16,27 @@ from unittest.mock import MagicMock
 
 import pytest
 import yaml
-
-from ansible.playbook.task import Task
-
 from ansible_collections.supervisord_crate.supervision.plugins.action import (
     supervisord as supervisord_action,
 )
 from ansible_collections.supervisord_crate.supervision.plugins.action import (
-    supervisord_service as service_action,
+    supervisord_program as program_action,
 )
 from ansible_collections.supervisord_crate.supervision.plugins.action import (
-    supervisord_program as program_action,
+    supervisord_service as service_action,
 )
 from ansible_collections.supervisord_crate.supervision.plugins.modules import (
     supervisord as supervisord_doc,
 )
 from ansible_collections.supervisord_crate.supervision.plugins.modules import (
-    supervisord_service as service_doc,
-)
-from ansible_collections.supervisord_crate.supervision.plugins.modules import (
     supervisord_program as program_doc,
 )
+from ansible_collections.supervisord_crate.supervision.plugins.modules import (
+    supervisord_service as service_doc,
+)
 from ansible_collections.supervisord_crate.supervision.plugins.plugin_utils import common, spec
+
+from ansible.playbook.task import Task
 
 SETTINGS = {"install": {"strategy": "pip", "version": "4.3.0"}}
 
@@ -216,9 +215,7 @@ def test_service_states_follow_the_seed(root):
     assert converge.run(task_vars={})["changed"] is True
 
     def state(name, value, **extra):
-        plugin = action(
-            service_action, {"name": name, "state": value, "settings": SETTINGS, "root": root, **extra}
-        )
+        plugin = action(service_action, {"name": name, "state": value, "settings": SETTINGS, "root": root, **extra})
         return plugin.run(task_vars={}), plugin
 
     result, plugin = state("web", "started")
@@ -273,10 +270,7 @@ def test_a_program_of_its_own_composes_with_the_daemons_declaration(root):
 
 def _spec_from_doc(options):
     keys = ("type", "required", "default", "choices", "elements")
-    return {
-        name: {key: option[key] for key in keys if key in option}
-        for name, option in options.items()
-    }
+    return {name: {key: option[key] for key in keys if key in option} for name, option in options.items()}
 
 
 @pytest.mark.parametrize(

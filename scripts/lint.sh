@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The lints CI runs before the tests (scripts/setup.sh installs them):
+# rustfmt and clippy over the workspace, ruff over the Python of the hosts,
+# the SDK and the bindings, shellcheck over every shell file. Fix what it
+# finds with `cargo fmt`, `target/lint-venv/bin/ruff format` and
+# `ruff check --fix`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+status=0
+step() {
+    echo "lint: $*"
+    "$@" || status=1
+}
+step cargo fmt --all --check
+step cargo clippy --locked --workspace --all-targets --quiet -- -D warnings
+python_dirs=(python ansible bindings sdk/python node-script/src tests)
+step target/lint-venv/bin/ruff check "${python_dirs[@]}"
+step target/lint-venv/bin/ruff format --check "${python_dirs[@]}"
+# The node scripts are POSIX sh, with no #! line (they are sent, not run);
+# facts.sh loops over words the compiler fills in (`for l in @LOCATIONS@`).
+step shellcheck -s sh node-script/src/script/prelude.sh
+step shellcheck -s sh -e SC2043 node-script/src/facts/facts.sh
+mapfile -t scripts < <(git ls-files -- '*.sh' .ci/run | grep -v '^node-script/src/')
+step shellcheck "${scripts[@]}"
+exit "$status"
