@@ -29,83 +29,18 @@ pub fn probes(
         },
         python: None,
     };
-    let mut paths = BTreeSet::new();
-    let mut listings = BTreeSet::new();
-    let mut pid_files = BTreeSet::new();
-    let mut packages = BTreeSet::new();
-    let mut venvs = BTreeSet::new();
-    let mut sockets = BTreeSet::new();
-    let mut records = BTreeSet::new();
+    let mut probed = Probed::default();
     let mut first_error = None;
     let mut any = false;
     for family in OsFamily::ALL {
         for strategy in Strategy::ALL {
-            let resolved =
-                match Resolved::resolve_as(settings, &target, Some(family), Some(strategy)) {
-                    Ok(resolved) => resolved,
-                    Err(error) => {
-                        first_error.get_or_insert(error);
-                        continue;
-                    }
-                };
-            any = true;
-            let p = &resolved.settings.paths;
-            for path in [
-                &p.config,
-                &p.include_dir,
-                &p.log_dir,
-                &p.childlogdir,
-                &p.run_dir,
-            ] {
-                paths.insert(path.clone());
-            }
-            paths.insert(parent(&p.config).to_string());
-            listings.insert(p.include_dir.clone());
-            let applied = crate::plan::applied_record_path(&resolved);
-            paths.insert(applied.clone());
-            records.insert(applied);
-            pid_files.insert(p.pidfile.clone());
-            sockets.insert(p.socket.clone());
-            match strategy {
-                Strategy::Packages => {
-                    packages.insert(resolved.settings.install.package.clone());
-                    if family.needs_epel(None) {
-                        packages.insert("epel-release".to_string());
-                        for major in 7..=10 {
-                            packages.insert(format!("oracle-epel-release-el{major}"));
-                        }
-                    }
-                    if root.trim_end_matches('/').is_empty() {
-                        // Whether the service starts at boot.
-                        let service = &resolved.settings.service;
-                        paths.insert(format!(
-                            "/etc/systemd/system/multi-user.target.wants/{service}.service"
-                        ));
-                        paths.insert(format!("/etc/runlevels/default/{service}"));
-                        paths.insert(crate::plan::systemd_drop_in_path(&format!(
-                            "{service}.service"
-                        )));
-                    }
+            match Resolved::resolve_as(settings, &target, Some(family), Some(strategy)) {
+                Ok(resolved) => {
+                    any = true;
+                    probed.layout(&resolved, family, strategy, root);
                 }
-                Strategy::Pip => {
-                    if let Some(venv) = &p.venv {
-                        venvs.insert(venv.clone());
-                    }
-                    if root.trim_end_matches('/').is_empty() {
-                        packages.insert(venv_package(family).to_string());
-                        paths.insert(format!(
-                            "/etc/systemd/system/{}.service",
-                            resolved.settings.service
-                        ));
-                        paths.insert(format!(
-                            "/etc/systemd/system/multi-user.target.wants/{}.service",
-                            resolved.settings.service
-                        ));
-                        paths.insert(crate::plan::systemd_drop_in_path(&format!(
-                            "{}.service",
-                            resolved.settings.service
-                        )));
-                    }
+                Err(error) => {
+                    first_error.get_or_insert(error);
                 }
             }
         }
@@ -114,33 +49,114 @@ pub fn probes(
         return Err(first_error.expect("at least one combination was tried"));
     }
     let watch_record = crate::plan::watch_state_path(root, crate::scope::name_of(declaration));
-    paths.insert(watch_record.clone());
-    records.insert(watch_record);
-    paths.insert(crate::location::path(root));
-    let watches: BTreeSet<String> = programs
-        .iter()
-        .flat_map(|p| p.watch.iter().cloned())
-        .collect();
+    probed.paths.insert(watch_record.clone());
+    probed.records.insert(watch_record);
+    probed.paths.insert(crate::location::path(root));
     // Programs' log directories: created when missing.
     for program in programs {
         for stream in [&program.stdout, &program.stderr] {
             if let Some(crate::bindings::LogTarget::Path(path)) = &stream.logfile {
-                paths.insert(parent(path).to_string());
+                probed.paths.insert(parent(path).to_string());
             }
         }
     }
+    let watches: BTreeSet<String> = programs
+        .iter()
+        .flat_map(|p| p.watch.iter().cloned())
+        .collect();
+    let list = |set: BTreeSet<String>| set.into_iter().collect();
     Ok(ProbeSet {
         running: running_groups(programs),
-        watches: watches.into_iter().collect(),
-        records: records.into_iter().collect(),
+        watches: list(watches),
+        records: list(probed.records),
         locations: vec![crate::location::path(root)],
-        paths: paths.into_iter().collect(),
-        listings: listings.into_iter().collect(),
-        pid_files: pid_files.into_iter().collect(),
-        packages: packages.into_iter().collect(),
-        venvs: venvs.into_iter().collect(),
-        sockets: sockets.into_iter().collect(),
+        paths: list(probed.paths),
+        listings: list(probed.listings),
+        pid_files: list(probed.pid_files),
+        packages: list(probed.packages),
+        venvs: list(probed.venvs),
+        sockets: list(probed.sockets),
     })
+}
+
+/// What the facts script reads, gathered over every layout the settings
+/// may resolve to (the node's OS family is not known yet).
+#[derive(Default)]
+struct Probed {
+    paths: BTreeSet<String>,
+    listings: BTreeSet<String>,
+    pid_files: BTreeSet<String>,
+    packages: BTreeSet<String>,
+    venvs: BTreeSet<String>,
+    sockets: BTreeSet<String>,
+    records: BTreeSet<String>,
+}
+
+impl Probed {
+    /// The paths, packages and sockets of one resolved layout.
+    fn layout(&mut self, resolved: &Resolved, family: OsFamily, strategy: Strategy, root: &str) {
+        let p = &resolved.settings.paths;
+        for path in [
+            &p.config,
+            &p.include_dir,
+            &p.log_dir,
+            &p.childlogdir,
+            &p.run_dir,
+        ] {
+            self.paths.insert(path.clone());
+        }
+        self.paths.insert(parent(&p.config).to_string());
+        self.listings.insert(p.include_dir.clone());
+        let applied = crate::plan::applied_record_path(resolved);
+        self.paths.insert(applied.clone());
+        self.records.insert(applied);
+        self.pid_files.insert(p.pidfile.clone());
+        self.sockets.insert(p.socket.clone());
+        let whole_node = root.trim_end_matches('/').is_empty();
+        let service = &resolved.settings.service;
+        match strategy {
+            Strategy::Packages => {
+                self.packages
+                    .insert(resolved.settings.install.package.clone());
+                if family.needs_epel(None) {
+                    self.packages.insert("epel-release".to_string());
+                    for major in 7..=10 {
+                        self.packages
+                            .insert(format!("oracle-epel-release-el{major}"));
+                    }
+                }
+                if whole_node {
+                    // Whether the service starts at boot.
+                    self.paths.insert(format!(
+                        "/etc/systemd/system/multi-user.target.wants/{service}.service"
+                    ));
+                    self.paths
+                        .insert(format!("/etc/runlevels/default/{service}"));
+                    self.paths
+                        .insert(crate::plan::systemd_drop_in_path(&format!(
+                            "{service}.service"
+                        )));
+                }
+            }
+            Strategy::Pip => {
+                if let Some(venv) = &p.venv {
+                    self.venvs.insert(venv.clone());
+                }
+                if whole_node {
+                    self.packages.insert(venv_package(family).to_string());
+                    self.paths
+                        .insert(format!("/etc/systemd/system/{service}.service"));
+                    self.paths.insert(format!(
+                        "/etc/systemd/system/multi-user.target.wants/{service}.service"
+                    ));
+                    self.paths
+                        .insert(crate::plan::systemd_drop_in_path(&format!(
+                            "{service}.service"
+                        )));
+                }
+            }
+        }
+    }
 }
 
 /// The groups whose programs all start with supervisord, and how many

@@ -3,7 +3,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::bindings::{Error, ErrorKind, LogTarget, Program, ProgramKind, StreamLog};
+use crate::bindings::{
+    Error, ErrorKind, EventListener, FcgiProgram, LogTarget, Program, ProgramKind, StreamLog,
+};
 use crate::error::{at, invalid, unsupported};
 use crate::settings::Resolved;
 use crate::validate;
@@ -104,6 +106,52 @@ pub fn check(program: &Program, index: usize, resolved: Option<&Resolved>) -> Re
     if let Some(group) = &program.group {
         validate::name(&f("group"), group)?;
     }
+    check_processes(program, &f)?;
+    if program.stopasgroup == Some(true) && program.killasgroup == Some(false) {
+        return Err(invalid(
+            f("killasgroup"),
+            "cannot be false when stopasgroup is true (supervisord refuses it)",
+        ));
+    }
+    check_user(program, &f, resolved)?;
+    check_stream(&f("stdout"), &program.stdout, root)?;
+    check_stream(&f("stderr"), &program.stderr, root)?;
+    if program.redirect_stderr == Some(true)
+        && matches!(program.stderr.logfile, Some(LogTarget::Path(_)))
+    {
+        return Err(invalid(
+            f("stderr.logfile"),
+            "is set, but redirect-stderr sends stderr to the stdout log; remove one of them",
+        ));
+    }
+    check_environment(program, &f)?;
+    if let Some(directory) = &program.directory {
+        validate::path_under(&f("directory"), directory, root)?;
+    }
+    if let Some(umask) = program.umask
+        && umask > 0o777
+    {
+        return Err(invalid(
+            f("umask"),
+            format!("{umask:o} is not a umask (at most 777 octal)"),
+        ));
+    }
+    check_watch(&f("watch"), &program.watch, root)?;
+    if let Some(url) = &program.serverurl {
+        validate::non_empty_value(&f("serverurl"), url)?;
+    }
+    match &program.kind {
+        ProgramKind::Process => Ok(()),
+        ProgramKind::EventListener(listener) => check_event_listener(program, listener, &f),
+        ProgramKind::FcgiProgram(fcgi) => check_fcgi_program(fcgi, &f, root),
+    }
+}
+
+/// A field of the program, as errors name it.
+type Field<'a> = dyn Fn(&str) -> String + 'a;
+
+/// `numprocs` and the `process-name` template it needs.
+fn check_processes(program: &Program, f: &Field) -> Result<(), Error> {
     let numprocs = program.numprocs.unwrap_or(1);
     if numprocs == 0 {
         return Err(invalid(f("numprocs"), "must be at least 1"));
@@ -127,12 +175,11 @@ pub fn check(program: &Program, index: usize, resolved: Option<&Resolved>) -> Re
         }
         None => {}
     }
-    if program.stopasgroup == Some(true) && program.killasgroup == Some(false) {
-        return Err(invalid(
-            f("killasgroup"),
-            "cannot be false when stopasgroup is true (supervisord refuses it)",
-        ));
-    }
+    Ok(())
+}
+
+/// `user`: an account name, and one supervisord can switch to.
+fn check_user(program: &Program, f: &Field, resolved: Option<&Resolved>) -> Result<(), Error> {
     if let Some(user) = &program.user {
         validate::account(&f("user"), user)?;
         if let Some(resolved) = resolved
@@ -148,16 +195,11 @@ pub fn check(program: &Program, index: usize, resolved: Option<&Resolved>) -> Re
             ));
         }
     }
-    check_stream(&f("stdout"), &program.stdout, root)?;
-    check_stream(&f("stderr"), &program.stderr, root)?;
-    if program.redirect_stderr == Some(true)
-        && matches!(program.stderr.logfile, Some(LogTarget::Path(_)))
-    {
-        return Err(invalid(
-            f("stderr.logfile"),
-            "is set, but redirect-stderr sends stderr to the stdout log; remove one of them",
-        ));
-    }
+    Ok(())
+}
+
+/// `environment`: names and values supervisord reads back, each name once.
+fn check_environment(program: &Program, f: &Field) -> Result<(), Error> {
     let mut env_names = BTreeSet::new();
     for var in &program.environment {
         let key = f(&format!("environment[{}]", var.name));
@@ -167,106 +209,97 @@ pub fn check(program: &Program, index: usize, resolved: Option<&Resolved>) -> Re
             return Err(invalid(key, "is set more than once"));
         }
     }
-    if let Some(directory) = &program.directory {
-        validate::path_under(&f("directory"), directory, root)?;
-    }
-    if let Some(umask) = program.umask
-        && umask > 0o777
-    {
-        return Err(invalid(
-            f("umask"),
-            format!("{umask:o} is not a umask (at most 777 octal)"),
+    Ok(())
+}
+
+/// An event listener's keys: its events, and what supervisord refuses.
+fn check_event_listener(
+    program: &Program,
+    listener: &EventListener,
+    f: &Field,
+) -> Result<(), Error> {
+    if listener.events.is_empty() {
+        return Err(at(
+            f("kind.events"),
+            ErrorKind::MissingField,
+            "an event listener needs at least one event type",
         ));
     }
-    check_watch(&f("watch"), &program.watch, root)?;
-    if let Some(url) = &program.serverurl {
-        validate::non_empty_value(&f("serverurl"), url)?;
-    }
-    match &program.kind {
-        ProgramKind::Process => Ok(()),
-        ProgramKind::EventListener(listener) => {
-            if listener.events.is_empty() {
-                return Err(at(
-                    f("kind.events"),
-                    ErrorKind::MissingField,
-                    "an event listener needs at least one event type",
-                ));
-            }
-            for (i, event) in listener.events.iter().enumerate() {
-                if !EVENT_TYPES.contains(&event.as_str()) {
-                    return Err(invalid(
-                        f(&format!("kind.events[{i}]")),
-                        format!(
-                            "{event:?} is not a supervisor event type such as PROCESS_STATE or TICK_60"
-                        ),
-                    ));
-                }
-            }
-            if program.group.is_some() {
-                return Err(invalid(
-                    f("group"),
-                    "event listeners cannot be members of a [group:x]; supervisord refuses it",
-                ));
-            }
-            if program.redirect_stderr == Some(true) {
-                return Err(invalid(
-                    f("redirect-stderr"),
-                    "must not be true for an event listener: it would break the listener protocol",
-                ));
-            }
-            if listener.buffer_size == Some(0) {
-                return Err(invalid(f("kind.buffer-size"), "must be at least 1"));
-            }
-            if let Some(handler) = &listener.result_handler {
-                validate::non_empty_value(&f("kind.result-handler"), handler)?;
-                if !handler.contains(':') || handler.contains(char::is_whitespace) {
-                    return Err(invalid(
-                        f("kind.result-handler"),
-                        format!("{handler:?} is not a module:callable"),
-                    ));
-                }
-            }
-            Ok(())
-        }
-        ProgramKind::FcgiProgram(fcgi) => {
-            let key = f("kind.socket");
-            validate::non_empty_value(&key, &fcgi.socket)?;
-            if let Some(path) = fcgi.socket.strip_prefix("unix://") {
-                validate::path_under(&key, path, root)?;
-            } else if let Some(address) = fcgi.socket.strip_prefix("tcp://") {
-                let port_ok = address
-                    .rsplit_once(':')
-                    .and_then(|(_, port)| port.parse::<u16>().ok())
-                    .is_some_and(|port| port > 0);
-                if !port_ok {
-                    return Err(invalid(
-                        key,
-                        format!("{:?} needs a host:port after tcp://", fcgi.socket),
-                    ));
-                }
-            } else {
-                return Err(invalid(
-                    key,
-                    format!("{:?} must start with unix:// or tcp://", fcgi.socket),
-                ));
-            }
-            if let Some(owner) = &fcgi.socket_owner {
-                let mut parts = owner.splitn(2, ':');
-                for part in parts.by_ref() {
-                    validate::account(&f("kind.socket-owner"), part)?;
-                }
-            }
-            if let Some(mode) = fcgi.socket_mode
-                && mode > 0o777
-            {
-                return Err(invalid(
-                    f("kind.socket-mode"),
-                    format!("{mode:o} is not a mode (at most 777 octal)"),
-                ));
-            }
-            Ok(())
+    for (i, event) in listener.events.iter().enumerate() {
+        if !EVENT_TYPES.contains(&event.as_str()) {
+            return Err(invalid(
+                f(&format!("kind.events[{i}]")),
+                format!(
+                    "{event:?} is not a supervisor event type such as PROCESS_STATE or TICK_60"
+                ),
+            ));
         }
     }
+    if program.group.is_some() {
+        return Err(invalid(
+            f("group"),
+            "event listeners cannot be members of a [group:x]; supervisord refuses it",
+        ));
+    }
+    if program.redirect_stderr == Some(true) {
+        return Err(invalid(
+            f("redirect-stderr"),
+            "must not be true for an event listener: it would break the listener protocol",
+        ));
+    }
+    if listener.buffer_size == Some(0) {
+        return Err(invalid(f("kind.buffer-size"), "must be at least 1"));
+    }
+    if let Some(handler) = &listener.result_handler {
+        validate::non_empty_value(&f("kind.result-handler"), handler)?;
+        if !handler.contains(':') || handler.contains(char::is_whitespace) {
+            return Err(invalid(
+                f("kind.result-handler"),
+                format!("{handler:?} is not a module:callable"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A FastCGI program's socket, its owner and its mode.
+fn check_fcgi_program(fcgi: &FcgiProgram, f: &Field, root: &str) -> Result<(), Error> {
+    let key = f("kind.socket");
+    validate::non_empty_value(&key, &fcgi.socket)?;
+    if let Some(path) = fcgi.socket.strip_prefix("unix://") {
+        validate::path_under(&key, path, root)?;
+    } else if let Some(address) = fcgi.socket.strip_prefix("tcp://") {
+        let port_ok = address
+            .rsplit_once(':')
+            .and_then(|(_, port)| port.parse::<u16>().ok())
+            .is_some_and(|port| port > 0);
+        if !port_ok {
+            return Err(invalid(
+                key,
+                format!("{:?} needs a host:port after tcp://", fcgi.socket),
+            ));
+        }
+    } else {
+        return Err(invalid(
+            key,
+            format!("{:?} must start with unix:// or tcp://", fcgi.socket),
+        ));
+    }
+    if let Some(owner) = &fcgi.socket_owner {
+        let mut parts = owner.splitn(2, ':');
+        for part in parts.by_ref() {
+            validate::account(&f("kind.socket-owner"), part)?;
+        }
+    }
+    if let Some(mode) = fcgi.socket_mode
+        && mode > 0o777
+    {
+        return Err(invalid(
+            f("kind.socket-mode"),
+            format!("{mode:o} is not a mode (at most 777 octal)"),
+        ));
+    }
+    Ok(())
 }
 
 /// Most paths one program may watch.

@@ -251,43 +251,8 @@ fn drive(
         .map_err(|e| e.message)?;
     outcome.timings.facts_us = clock.elapsed().as_micros() as u64;
     let clock = Instant::now();
-    let plan = match action {
-        Action::Plan | Action::Apply(_) => node_plan(spec, prepared, &facts)?,
-        Action::Status => plugin(
-            provider.service_plan(
-                &prepared.settings,
-                &facts,
-                "*",
-                ServiceAction::Status,
-                ServiceOptions {
-                    if_stopped: false,
-                    signal: None,
-                },
-            ),
-            spec,
-            prepared,
-        )?,
-        Action::Ctl {
-            service,
-            action,
-            options,
-        } => plugin(
-            provider.service_plan(&prepared.settings, &facts, service, *action, *options),
-            spec,
-            prepared,
-        )?,
-    };
-    let mode = match action {
-        Action::Apply(mode) => *mode,
-        Action::Plan | Action::Status | Action::Ctl { .. } => Mode {
-            lock_wait_secs: prepared.lock_wait_secs,
-            ..Mode::default()
-        },
-    };
-    let mode = Mode {
-        lock_wait_secs: mode.lock_wait_secs.or(prepared.lock_wait_secs),
-        ..mode
-    };
+    let plan = action_plan(spec, prepared, action, &facts)?;
+    let mode = action_mode(action, prepared);
     let title = format!(
         "supd: {} steps for {} (group {})",
         plan.steps.len(),
@@ -336,6 +301,58 @@ fn drive(
     match lost {
         Some(error) => Err(error.to_string().into()),
         None => Ok(()),
+    }
+}
+
+/// The plan the action asks for: the node's converge, or a service plan.
+fn action_plan(
+    spec: &Spec,
+    prepared: &Prepared<'_>,
+    action: &Action,
+    facts: &NodeFacts,
+) -> Result<Plan, Failure> {
+    let provider = prepared.provider;
+    Ok(match action {
+        Action::Plan | Action::Apply(_) => node_plan(spec, prepared, facts)?,
+        Action::Status => plugin(
+            provider.service_plan(
+                &prepared.settings,
+                facts,
+                "*",
+                ServiceAction::Status,
+                ServiceOptions {
+                    if_stopped: false,
+                    signal: None,
+                },
+            ),
+            spec,
+            prepared,
+        )?,
+        Action::Ctl {
+            service,
+            action,
+            options,
+        } => plugin(
+            provider.service_plan(&prepared.settings, facts, service, *action, *options),
+            spec,
+            prepared,
+        )?,
+    })
+}
+
+/// How the action's script runs: an apply's mode, else a plain run; the
+/// spec's lock wait unless the command line gave one.
+fn action_mode(action: &Action, prepared: &Prepared<'_>) -> Mode {
+    let mode = match action {
+        Action::Apply(mode) => *mode,
+        Action::Plan | Action::Status | Action::Ctl { .. } => Mode {
+            lock_wait_secs: prepared.lock_wait_secs,
+            ..Mode::default()
+        },
+    };
+    Mode {
+        lock_wait_secs: mode.lock_wait_secs.or(prepared.lock_wait_secs),
+        ..mode
     }
 }
 

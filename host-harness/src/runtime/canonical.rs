@@ -156,115 +156,17 @@ pub fn from_json(json: &Json, ty: &Type, path: &str) -> Result<Val, CanonicalErr
                 .ok_or_else(|| error(path, "expected a string"))?
                 .to_string(),
         ),
-        Type::List(list) => {
-            let items = json
-                .as_array()
-                .ok_or_else(|| error(path, "expected an array"))?;
-            let element = list.ty();
-            Val::List(
-                items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, item)| from_json(item, &element, &format!("{path}[{i}]")))
-                    .collect::<Result<_, _>>()?,
-            )
-        }
-        Type::Record(record) => {
-            let object = json
-                .as_object()
-                .ok_or_else(|| error(path, "expected an object"))?;
-            for key in object.keys() {
-                if !record.fields().any(|f| f.name == key) {
-                    return Err(error(path, format!("unknown field {key:?}")));
-                }
-            }
-            Val::Record(
-                record
-                    .fields()
-                    .map(|field| {
-                        let value = object.get(field.name).unwrap_or(&Json::Null);
-                        Ok((
-                            field.name.to_string(),
-                            from_json(value, &field.ty, &format!("{path}.{}", field.name))?,
-                        ))
-                    })
-                    .collect::<Result<_, CanonicalError>>()?,
-            )
-        }
-        Type::Tuple(tuple) => {
-            let items = json
-                .as_array()
-                .ok_or_else(|| error(path, "expected an array"))?;
-            let types: Vec<Type> = tuple.types().collect();
-            if items.len() != types.len() {
-                return Err(error(path, format!("expected {} items", types.len())));
-            }
-            Val::Tuple(
-                items
-                    .iter()
-                    .zip(&types)
-                    .enumerate()
-                    .map(|(i, (item, ty))| from_json(item, ty, &format!("{path}[{i}]")))
-                    .collect::<Result<_, _>>()?,
-            )
-        }
-        Type::Variant(variant) => {
-            let (tag, payload) = tag_of(json, path)?;
-            let case = variant
-                .cases()
-                .find(|c| c.name == tag)
-                .ok_or_else(|| error(path, format!("unknown case {tag:?}")))?;
-            let payload = match (&case.ty, payload) {
-                (Some(ty), Some(value)) => {
-                    Some(Box::new(from_json(value, ty, &format!("{path}.{tag}"))?))
-                }
-                (None, None) => None,
-                (Some(_), None) => return Err(error(path, format!("case {tag:?} needs a val"))),
-                (None, Some(_)) => return Err(error(path, format!("case {tag:?} takes no val"))),
-            };
-            Val::Variant(tag.to_string(), payload)
-        }
-        Type::Enum(cases) => {
-            let name = json
-                .as_str()
-                .ok_or_else(|| error(path, "expected an enum case name"))?;
-            if !cases.names().any(|n| n == name) {
-                return Err(error(path, format!("unknown case {name:?}")));
-            }
-            Val::Enum(name.to_string())
-        }
+        Type::List(list) => list_from_json(json, list, path)?,
+        Type::Record(record) => record_from_json(json, record, path)?,
+        Type::Tuple(tuple) => tuple_from_json(json, tuple, path)?,
+        Type::Variant(variant) => variant_from_json(json, variant, path)?,
+        Type::Enum(cases) => enum_from_json(json, cases, path)?,
         Type::Option(option) => match json {
             Json::Null => Val::Option(None),
             value => Val::Option(Some(Box::new(from_json(value, &option.ty(), path)?))),
         },
-        Type::Result(result) => {
-            let (tag, payload) = tag_of(json, path)?;
-            let ty = match tag {
-                "ok" => result.ok(),
-                "err" => result.err(),
-                other => return Err(error(path, format!("a result is ok or err, not {other:?}"))),
-            };
-            let payload = match (ty, payload) {
-                (Some(ty), Some(value)) => Some(Box::new(from_json(value, &ty, path)?)),
-                _ => None,
-            };
-            Val::Result(if tag == "ok" {
-                Ok(payload)
-            } else {
-                Err(payload)
-            })
-        }
-        Type::Flags(_) => {
-            let names = json
-                .as_array()
-                .ok_or_else(|| error(path, "expected an array of flag names"))?;
-            Val::Flags(
-                names
-                    .iter()
-                    .filter_map(|n| n.as_str().map(str::to_string))
-                    .collect(),
-            )
-        }
+        Type::Result(result) => result_from_json(json, result, path)?,
+        Type::Flags(flags) => flags_from_json(json, flags, path)?,
         _ => {
             return Err(error(
                 path,
@@ -272,6 +174,151 @@ pub fn from_json(json: &Json, ty: &Type, path: &str) -> Result<Val, CanonicalErr
             ));
         }
     })
+}
+
+/// A list: an array of its element type.
+fn list_from_json(
+    json: &Json,
+    list: &wasmtime::component::types::List,
+    path: &str,
+) -> Result<Val, CanonicalError> {
+    let items = json
+        .as_array()
+        .ok_or_else(|| error(path, "expected an array"))?;
+    let element = list.ty();
+    Ok(Val::List(
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| from_json(item, &element, &format!("{path}[{i}]")))
+            .collect::<Result<_, _>>()?,
+    ))
+}
+
+/// A record: an object with its fields and no others (a missing one is null).
+fn record_from_json(
+    json: &Json,
+    record: &wasmtime::component::types::Record,
+    path: &str,
+) -> Result<Val, CanonicalError> {
+    let object = json
+        .as_object()
+        .ok_or_else(|| error(path, "expected an object"))?;
+    for key in object.keys() {
+        if !record.fields().any(|f| f.name == key) {
+            return Err(error(path, format!("unknown field {key:?}")));
+        }
+    }
+    Ok(Val::Record(
+        record
+            .fields()
+            .map(|field| {
+                let value = object.get(field.name).unwrap_or(&Json::Null);
+                Ok((
+                    field.name.to_string(),
+                    from_json(value, &field.ty, &format!("{path}.{}", field.name))?,
+                ))
+            })
+            .collect::<Result<_, CanonicalError>>()?,
+    ))
+}
+
+/// A tuple: an array of exactly its items.
+fn tuple_from_json(
+    json: &Json,
+    tuple: &wasmtime::component::types::Tuple,
+    path: &str,
+) -> Result<Val, CanonicalError> {
+    let items = json
+        .as_array()
+        .ok_or_else(|| error(path, "expected an array"))?;
+    let types: Vec<Type> = tuple.types().collect();
+    if items.len() != types.len() {
+        return Err(error(path, format!("expected {} items", types.len())));
+    }
+    Ok(Val::Tuple(
+        items
+            .iter()
+            .zip(&types)
+            .enumerate()
+            .map(|(i, (item, ty))| from_json(item, ty, &format!("{path}[{i}]")))
+            .collect::<Result<_, _>>()?,
+    ))
+}
+
+/// A variant: `{"tag", "val"}` with a case it has.
+fn variant_from_json(
+    json: &Json,
+    variant: &wasmtime::component::types::Variant,
+    path: &str,
+) -> Result<Val, CanonicalError> {
+    let (tag, payload) = tag_of(json, path)?;
+    let case = variant
+        .cases()
+        .find(|c| c.name == tag)
+        .ok_or_else(|| error(path, format!("unknown case {tag:?}")))?;
+    let payload = match (&case.ty, payload) {
+        (Some(ty), Some(value)) => Some(Box::new(from_json(value, ty, &format!("{path}.{tag}"))?)),
+        (None, None) => None,
+        (Some(_), None) => return Err(error(path, format!("case {tag:?} needs a val"))),
+        (None, Some(_)) => return Err(error(path, format!("case {tag:?} takes no val"))),
+    };
+    Ok(Val::Variant(tag.to_string(), payload))
+}
+
+/// An enum: the name of a case it has.
+fn enum_from_json(
+    json: &Json,
+    cases: &wasmtime::component::types::Enum,
+    path: &str,
+) -> Result<Val, CanonicalError> {
+    let name = json
+        .as_str()
+        .ok_or_else(|| error(path, "expected an enum case name"))?;
+    if !cases.names().any(|n| n == name) {
+        return Err(error(path, format!("unknown case {name:?}")));
+    }
+    Ok(Val::Enum(name.to_string()))
+}
+
+/// A result: `{"tag": "ok" | "err", "val"}`.
+fn result_from_json(
+    json: &Json,
+    result: &wasmtime::component::types::ResultType,
+    path: &str,
+) -> Result<Val, CanonicalError> {
+    let (tag, payload) = tag_of(json, path)?;
+    let ty = match tag {
+        "ok" => result.ok(),
+        "err" => result.err(),
+        other => return Err(error(path, format!("a result is ok or err, not {other:?}"))),
+    };
+    let payload = match (ty, payload) {
+        (Some(ty), Some(value)) => Some(Box::new(from_json(value, &ty, path)?)),
+        _ => None,
+    };
+    Ok(Val::Result(if tag == "ok" {
+        Ok(payload)
+    } else {
+        Err(payload)
+    }))
+}
+
+/// Flags: an array of flag names.
+fn flags_from_json(
+    json: &Json,
+    _flags: &wasmtime::component::types::Flags,
+    path: &str,
+) -> Result<Val, CanonicalError> {
+    let names = json
+        .as_array()
+        .ok_or_else(|| error(path, "expected an array of flag names"))?;
+    Ok(Val::Flags(
+        names
+            .iter()
+            .filter_map(|n| n.as_str().map(str::to_string))
+            .collect(),
+    ))
 }
 
 fn tag_of<'a>(json: &'a Json, path: &str) -> Result<(&'a str, Option<&'a Json>), CanonicalError> {

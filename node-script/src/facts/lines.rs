@@ -112,9 +112,31 @@ pub fn read(probes: &ProbeSet, stdout: &str) -> Result<Lines, String> {
     Ok(lines)
 }
 
+/// Reads one line of the facts script's output into `lines`, refusing
+/// lines about what was not probed and lines that contradict earlier ones.
 fn read_line(probed: &Probed<'_>, lines: &mut Lines, fields: &[&str]) -> Result<(), String> {
-    let twice = |_| "says something else than an earlier line".to_string();
-    let unprobed = |what: &str| Err(format!("{what} was not probed"));
+    match fields.first().copied().unwrap_or_default() {
+        "done" | "login" | "os" | "init" | "python" => read_node_line(lines, fields),
+        "sha" | "head" | "stat" | "missing" | "watch" => read_file_line(probed, lines, fields),
+        "record" | "rec" => read_record_line(probed, lines, fields),
+        "proc" | "pkg" | "venv" => read_install_line(probed, lines, fields),
+        "rpc" | "table" | "live" => read_supervisord_line(probed, lines, fields),
+        _ => Err(NOT_A_LINE.into()),
+    }
+}
+
+const NOT_A_LINE: &str = "not a line the facts script prints";
+
+fn twice<E>(_: E) -> String {
+    "says something else than an earlier line".to_string()
+}
+
+fn unprobed(what: &str) -> Result<(), String> {
+    Err(format!("{what} was not probed"))
+}
+
+/// The node's own lines: who logs in, its OS, init system and Python.
+fn read_node_line(lines: &mut Lines, fields: &[&str]) -> Result<(), String> {
     match fields {
         ["done"] => Ok(()),
         ["login", user, uid] => {
@@ -129,6 +151,13 @@ fn read_line(probed: &Probed<'_>, lines: &mut Lines, fields: &[&str]) -> Result<
         ["python", path, version] => {
             put_one(&mut lines.python, (path.to_string(), version.to_string())).map_err(twice)
         }
+        _ => Err(NOT_A_LINE.into()),
+    }
+}
+
+/// Lines about probed paths and watched ones.
+fn read_file_line(probed: &Probed<'_>, lines: &mut Lines, fields: &[&str]) -> Result<(), String> {
+    match fields {
         ["sha", hash, path] => {
             if !(probed.path(path) || probed.watched(path)) {
                 return unprobed(path);
@@ -167,6 +196,13 @@ fn read_line(probed: &Probed<'_>, lines: &mut Lines, fields: &[&str]) -> Result<
             }
             put(&mut lines.watch_kinds, path.to_string(), kind.to_string()).map_err(twice)
         }
+        _ => Err(NOT_A_LINE.into()),
+    }
+}
+
+/// Records (the location record and the others the probes name), line by line.
+fn read_record_line(probed: &Probed<'_>, lines: &mut Lines, fields: &[&str]) -> Result<(), String> {
+    match fields {
         ["record", path] => {
             if !probed.probes.records.iter().any(|r| r == path) {
                 return unprobed(path);
@@ -185,6 +221,17 @@ fn read_line(probed: &Probed<'_>, lines: &mut Lines, fields: &[&str]) -> Result<
             content.push('\n');
             Ok(())
         }
+        _ => Err(NOT_A_LINE.into()),
+    }
+}
+
+/// What is installed: pid files' processes, packages, virtual environments' packages.
+fn read_install_line(
+    probed: &Probed<'_>,
+    lines: &mut Lines,
+    fields: &[&str],
+) -> Result<(), String> {
+    match fields {
         ["proc", pid_file, pid, alive @ ("0" | "1")] => {
             if !probed.probes.pid_files.iter().any(|p| p == pid_file) {
                 return unprobed(pid_file);
@@ -205,6 +252,33 @@ fn read_line(probed: &Probed<'_>, lines: &mut Lines, fields: &[&str]) -> Result<
                 .then(|| version.to_string());
             put(&mut lines.packages, name.to_string(), installed).map_err(twice)
         }
+        ["venv", venv, dist_info] => {
+            if !probed.probes.venvs.iter().any(|v| v == venv) {
+                return unprobed(venv);
+            }
+            let stem = dist_info.trim_end_matches(".dist-info");
+            let Some((name, version)) = stem.split_once('-') else {
+                return Ok(());
+            };
+            let fact = VenvPackageFact {
+                venv: venv.to_string(),
+                name: name.to_lowercase().replace('_', "-"),
+                version: version.to_string(),
+            };
+            let key = (venv.to_string(), fact.name.clone());
+            put(&mut lines.venvs, key, fact).map_err(twice)
+        }
+        _ => Err(NOT_A_LINE.into()),
+    }
+}
+
+/// What a running supervisord answered, or its processes read from the process table.
+fn read_supervisord_line(
+    probed: &Probed<'_>,
+    lines: &mut Lines,
+    fields: &[&str],
+) -> Result<(), String> {
+    match fields {
         ["rpc", socket, method, body] => {
             if !probed.socket(socket) {
                 return unprobed(socket);
@@ -236,23 +310,7 @@ fn read_line(probed: &Probed<'_>, lines: &mut Lines, fields: &[&str]) -> Result<
             };
             put(table, (group.to_string(), name.to_string()), state).map_err(twice)
         }
-        ["venv", venv, dist_info] => {
-            if !probed.probes.venvs.iter().any(|v| v == venv) {
-                return unprobed(venv);
-            }
-            let stem = dist_info.trim_end_matches(".dist-info");
-            let Some((name, version)) = stem.split_once('-') else {
-                return Ok(());
-            };
-            let fact = VenvPackageFact {
-                venv: venv.to_string(),
-                name: name.to_lowercase().replace('_', "-"),
-                version: version.to_string(),
-            };
-            let key = (venv.to_string(), fact.name.clone());
-            put(&mut lines.venvs, key, fact).map_err(twice)
-        }
-        _ => Err("not a line the facts script prints".into()),
+        _ => Err(NOT_A_LINE.into()),
     }
 }
 

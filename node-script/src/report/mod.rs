@@ -11,7 +11,8 @@ mod status;
 pub use describe::describe;
 
 use crate::bindings::{
-    Desired, NodeFacts, Outcome, Plan, Report, ScriptOptions, ScriptOutput, StepReport, StepStatus,
+    Desired, NodeFacts, Outcome, Plan, ProgramStatus, Report, ScriptOptions, ScriptOutput,
+    StepReport, StepStatus,
 };
 
 /// The report of `plan`'s script, from what it printed; `None` when the
@@ -69,37 +70,72 @@ pub fn parse(
         }
     }
     if options.diff {
-        for step in steps.iter_mut() {
-            if step.status != StepStatus::Changed {
-                continue;
-            }
-            if let Some(Desired::File(file)) =
-                plan.steps.get(step.index as usize).map(|s| &s.desired)
-            {
-                let old = lines
-                    .old_contents
-                    .get(&(step.index as usize))
-                    .map(|b| String::from_utf8_lossy(b).into_owned())
-                    .unwrap_or_default();
-                step.diff = Some(crate::redact::diff(
-                    &file.path,
-                    &old,
-                    &file.content,
-                    &file.redact_keys,
-                ));
-            }
-        }
+        add_diffs(plan, &lines, &mut steps);
     }
     report.programs = programs::programs(&lines, facts, socket(plan), &secrets);
+    report.error = why_it_failed(
+        plan,
+        output,
+        &lines,
+        &steps,
+        failed,
+        &report.programs,
+        &secrets,
+    );
+    report.outcome = if report.error.is_some() {
+        Outcome::Failed
+    } else if report.changed > 0 {
+        Outcome::Changed
+    } else {
+        Outcome::Ok
+    };
+    report.steps = steps;
+    report
+}
+
+/// Each changed file step's diff, secrets redacted, from the old content
+/// the script printed.
+fn add_diffs(plan: &Plan, lines: &lines::Lines, steps: &mut [StepReport]) {
+    for step in steps.iter_mut() {
+        if step.status != StepStatus::Changed {
+            continue;
+        }
+        if let Some(Desired::File(file)) = plan.steps.get(step.index as usize).map(|s| &s.desired) {
+            let old = lines
+                .old_contents
+                .get(&(step.index as usize))
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .unwrap_or_default();
+            step.diff = Some(crate::redact::diff(
+                &file.path,
+                &old,
+                &file.content,
+                &file.redact_keys,
+            ));
+        }
+    }
+}
+
+/// Why the node failed, if it did: the script's own error, the first
+/// failed step (with why the programs it names are not running), or where
+/// the script stopped.
+fn why_it_failed(
+    plan: &Plan,
+    output: &ScriptOutput,
+    lines: &lines::Lines,
+    steps: &[StepReport],
+    failed: Option<usize>,
+    programs: &[ProgramStatus],
+    secrets: &[String],
+) -> Option<String> {
     let reported = lines.results.len();
-    report.error = if let Some(error) = &lines.error {
+    if let Some(error) = &lines.error {
         Some(crate::redact::mask(error, &secrets))
     } else if let Some(index) = failed {
         let step = &steps[index];
         // Why each program the failure names is not running, when
         // supervisord said.
-        let reasons: Vec<String> = report
-            .programs
+        let reasons: Vec<String> = programs
             .iter()
             .filter(|p| p.state != "RUNNING" && step.message.contains(p.name.as_str()))
             .filter_map(|p| Some(format!("{}: {}", p.name, p.reason.as_deref()?)))
@@ -135,16 +171,7 @@ pub fn parse(
         ))
     } else {
         None
-    };
-    report.outcome = if report.error.is_some() {
-        Outcome::Failed
-    } else if report.changed > 0 {
-        Outcome::Changed
-    } else {
-        Outcome::Ok
-    };
-    report.steps = steps;
-    report
+    }
 }
 
 /// The socket of the supervisord a plan talks to.
