@@ -175,7 +175,11 @@ pub enum Command {
     },
     /// List the loaded components: providers, facilities and the
     /// node-script component, each with its origin, sha256 and grant.
-    Providers,
+    Providers {
+        /// A spec whose `providers` and `facilities` are loaded too, with
+        /// their pins and grants.
+        spec: Option<PathBuf>,
+    },
     /// Make and build facility components (Rust, Python or JavaScript).
     #[command(subcommand)]
     Facility(FacilityCommand),
@@ -226,7 +230,7 @@ pub enum FacilityCommand {
         /// Its language [default: from its files].
         #[arg(long, value_enum)]
         lang: Option<crate::facility::Lang>,
-        /// The component file [default: DIR/<DIR's name>.wasm].
+        /// The component file [default: DIR/<the facility's name>.wasm].
         #[arg(short, long, value_name = "WASM")]
         out: Option<PathBuf>,
     },

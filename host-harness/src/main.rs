@@ -56,8 +56,9 @@ fn run(cli: Cli) -> Result<u8> {
     let global = &cli.global;
     let runtime = runtime(global)?;
     match &cli.command {
-        Command::Providers => {
-            let registry = registry(&runtime, global, None)?;
+        Command::Providers { spec } => {
+            let spec = spec.as_deref().map(load_spec).transpose()?;
+            let registry = registry(&runtime, global, spec.as_ref())?;
             providers(&registry, global.format)?;
             Ok(0)
         }

@@ -597,6 +597,20 @@ fn a_third_party_component_loads_only_pinned_or_accepted_by_name() {
         &format!("{path}@sha256:{digest}"),
     ]);
     assert!(human.stdout.contains(&format!("facility app-deploy, {path}\n  sha256:             {digest}\n  grant:              users: any but root; paths: anywhere; environment: none of the loader's variables")), "{human:#?}");
+    // A spec's components are listed with the grant the spec gives them.
+    let spec = write_spec(
+        &scratch("facility-providers"),
+        "listed.toml",
+        &format!(
+            "facilities = [{{ path = {path:?}, sha256 = \"{digest}\", grant = {{ users = [\"app\"], paths = [\"/srv/app\"] }} }}]\n[groups.web]\n"
+        ),
+    );
+    let run = supd(&["providers", spec.to_str().unwrap(), "--format", "json"]);
+    run.expect_code(0);
+    assert_eq!(
+        run.json()["facilities"][0]["grant"],
+        serde_json::json!({"users": ["app"], "paths": ["/srv/app"], "environment": []})
+    );
     let hostile = crate::containment::hostile().display().to_string();
     let run = supd(&["providers", "--provider", &hostile]);
     run.expect_code(3);
