@@ -26,16 +26,28 @@ fn distance(a: &str, b: &str) -> usize {
     previous[b.len()]
 }
 
+/// The longest word a suggestion is looked for.
+const MAX_WORD: usize = 64;
+
 /// The candidate closest to `word`, when one is close enough to be what
 /// was meant: at most a third of its characters away (at least one), and
 /// the first of equally close ones. Case and `_` against `-` count as
 /// nothing, so `Command` and `stop_signal` find `command` and `stop-signal`.
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let fold = |s: &str| s.to_ascii_lowercase().replace('_', "-");
+    let length = word.chars().count();
+    // No key is this long: nothing to suggest, and nothing to compute.
+    if length > MAX_WORD {
+        return None;
+    }
     let word = fold(word);
-    let limit = (word.chars().count() / 3).max(1);
+    let limit = (length / 3).max(1);
     let mut best: Option<(usize, &'a str)> = None;
     for candidate in candidates {
+        let candidate_length = candidate.chars().count();
+        if candidate_length.abs_diff(length) > limit {
+            continue; // farther than the limit however it is spelt
+        }
         let d = distance(&word, &fold(candidate));
         if d <= limit && best.is_none_or(|(b, _)| d < b) {
             best = Some((d, candidate));
@@ -103,6 +115,9 @@ mod tests {
             closest("stop_signal", ["stopsignal", "stop-signal"]),
             Some("stop-signal")
         );
+        assert_eq!(closest("", keys), None);
+        assert_eq!(closest(&"command".repeat(100_000), keys), None);
+        assert_eq!(closest("commänd", keys), Some("command"));
     }
 
     #[test]

@@ -130,7 +130,7 @@ fn why_it_failed(
 ) -> Option<String> {
     let reported = lines.results.len();
     if let Some(error) = &lines.error {
-        Some(crate::redact::mask(error, &secrets))
+        Some(crate::redact::mask(error, secrets))
     } else if let Some(index) = failed {
         let step = &steps[index];
         // Why each program the failure names is not running, when
@@ -158,7 +158,7 @@ fn why_it_failed(
         let stderr: Vec<String> = stderr
             .into_iter()
             .rev()
-            .map(|line| crate::redact::mask(line, &secrets))
+            .map(|line| crate::redact::mask(line, secrets))
             .collect();
         let ended = match output.exit_code {
             Some(code) => format!("exit {code}"),

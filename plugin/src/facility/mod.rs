@@ -3,7 +3,7 @@
 mod generic;
 mod grant;
 
-use crate::bindings::{Error, Grant, Program};
+use crate::bindings::{Error, ErrorKind, Grant, Program};
 use crate::error::{invalid, not_implemented};
 use crate::program;
 
@@ -39,7 +39,12 @@ pub fn facility_program(
         // the service's settings (where the spec's line is); a document
         // that is not a program at all is the facility's fault alone.
         if e.field.starts_with("settings.") || e.field.starts_with("programs[") {
-            Error { message, ..e }
+            // The facility's mistake, not the author's: a bad value.
+            Error {
+                kind: ErrorKind::InvalidValue,
+                message,
+                ..e
+            }
         } else {
             invalid("facility", message)
         }
@@ -53,14 +58,30 @@ pub fn facility_program(
 /// The key of the generic facility's form an error's field is about: the
 /// mapping's errors are about `settings.<key>`, the checks' about
 /// `programs[<name>].<field>` (whose `name` is the form's `service-name`).
-fn generic_key(field: &str) -> &str {
+fn generic_key(field: &str) -> std::borrow::Cow<'_, str> {
     let program_field = field
         .strip_prefix("programs[")
         .and_then(|rest| rest.split_once("]."))
         .map(|(_, key)| key);
-    let key = field
-        .strip_prefix("settings.")
-        .or(program_field)
-        .unwrap_or(field);
-    if key == "name" { "service-name" } else { key }
+    if let Some(key) = field.strip_prefix("settings.") {
+        return key.into(); // already the form's own key
+    }
+    let key = program_field.unwrap_or(field);
+    // The checks name a program's parts (`stdout.logfile`, `kind.socket`,
+    // `environment[PORT]`); the form spells them as keys.
+    match key {
+        "name" => "service-name".into(),
+        "stdout.logfile" => "stdout-logfile".into(),
+        "stderr.logfile" => "stderr-logfile".into(),
+        _ => match key.strip_prefix("kind.") {
+            Some(kind_key) => kind_key.into(),
+            None => match key
+                .strip_prefix("environment[")
+                .and_then(|k| k.strip_suffix(']'))
+            {
+                Some(name) => format!("environment.{name}").into(),
+                None => key.into(),
+            },
+        },
+    }
 }

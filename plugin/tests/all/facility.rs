@@ -2,7 +2,7 @@
 //! the rules of the provider's own input and held to the spec's grant.
 //! Tables of `(program JSON, grant) -> program or refusal`.
 
-use supervisord_plugin::bindings::Grant;
+use supervisord_plugin::bindings::{ErrorKind, Grant};
 use supervisord_plugin::facility::facility_program;
 
 fn grant(users: &[&str], paths: &[&str], environment: &[&str]) -> Grant {
@@ -35,6 +35,16 @@ fn a_facility_program_is_read_like_the_providers_own_input() {
             "numprocs",
         ),
         (
+            r#"{"service-name": "a", "command": "x", "stdout-logfile": "rel/log"}"#,
+            "programs[a].stdout.logfile",
+            "refuses: stdout-logfile: ",
+        ),
+        (
+            r#"{"service-name": "a", "command": "x", "environment": {"A B": "1"}}"#,
+            "programs[a].environment[A B]",
+            "refuses: environment.A B: ",
+        ),
+        (
             r#"{"service-name": "a b", "command": "x"}"#,
             "programs[0].name",
             "service-name: ",
@@ -49,6 +59,11 @@ fn a_facility_program_is_read_like_the_providers_own_input() {
     ] {
         let error = facility_program("app-deploy", json, None).unwrap_err();
         assert_eq!(error.field, field, "{json}");
+        assert_eq!(
+            error.kind,
+            ErrorKind::InvalidValue,
+            "the facility's mistake: {json}"
+        );
         assert!(
             error
                 .message
