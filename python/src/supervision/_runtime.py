@@ -116,6 +116,11 @@ class Runtime:
     ):
         config = wasmtime.Config()
         config.consume_fuel = True
+        # Memories start as copies, not copy-on-write images in a sealed
+        # memfd: instantiating an 18 MB componentize-py facility right after
+        # its compile failed with "cannot add seals to the memfd" on a clean
+        # CI run.
+        config.memory_init_cow = False
         if fork_safe:
             config.parallel_compilation = False
             config.macos_use_mach_ports = False
@@ -138,7 +143,7 @@ class Runtime:
                 hashlib.sha256(wasm).hexdigest(),
                 "wasmtime" + importlib.metadata.version("wasmtime"),
                 platform.machine() or "unknown",
-                "fuel",
+                "fuel-nocow",
             ]
         )
         return self.cache_dir / f"{key}.bin"
