@@ -159,14 +159,13 @@ fn program_field(field: &str) -> Option<(&str, &str)> {
     Some((id, rest))
 }
 
-/// The settings path of a program field: `.name...` is where the service
-/// set `service-name`.
+/// The settings path of a program field (`.stdout.logfile`), spelt as the
+/// generic facility's form spells its key (`.stdout-logfile`); the name is
+/// where the service set `service-name`.
 fn settings_key(rest: &str) -> String {
-    match rest.strip_prefix(".name") {
-        Some(tail) if tail.is_empty() || tail.starts_with(['.', '[']) => {
-            format!(".service-name{tail}")
-        }
-        _ => rest.to_string(),
+    match rest.strip_prefix('.') {
+        Some(path) => format!(".{}", program_keys::form_key(path)),
+        None => rest.to_string(),
     }
 }
 

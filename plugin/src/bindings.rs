@@ -7,10 +7,16 @@ wit_bindgen::generate!({
     additional_derives: [PartialEq, Eq],
     pub_export_macro: true,
     export_macro_name: "export_provider",
+    // The record types come from the crate whose table defines each key.
+    with: { "supervisord-crate:supervision/types@0.3.0": program_keys::types },
 });
 
 pub use exports::supervisord_crate::supervision::supervision_provider::{
     ProviderInfo, ServiceAction, ServiceOptions,
+};
+pub use program_keys::types::{
+    Autorestart, Declaration, EnvVar, Error, ErrorKind, EventListener, FcgiProgram, Grant,
+    LogTarget, Program, ProgramKind, Role, Signal, StreamLog,
 };
 pub use supervisord_crate::supervision::facts::{
     FileInfo, InitSystem, Login, NodeFacts, OsRelease, PackageFact, PathFact, PathKind, ProbeSet,
@@ -21,8 +27,4 @@ pub use supervisord_crate::supervision::plan::{
     AbsentFile, AwaitRunning, Condition, CtlAction, CtlEndpoint, Daemon, DaemonEnsure, Desired,
     Directory, File, Guard, GuardedCommand, PackageManager, Packages, PipInstall, Plan,
     StartMethod, Step, Supervisorctl, SystemUser,
-};
-pub use supervisord_crate::supervision::types::{
-    Autorestart, Declaration, EnvVar, Error, ErrorKind, EventListener, FcgiProgram, Grant,
-    LogTarget, Program, ProgramKind, Role, Signal, StreamLog,
 };

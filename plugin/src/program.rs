@@ -3,9 +3,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::bindings::{
-    Error, ErrorKind, EventListener, FcgiProgram, LogTarget, Program, ProgramKind, StreamLog,
-};
+use program_keys::{Type, Value};
+
+use crate::bindings::{EnvVar, Error, ErrorKind, LogTarget, Program, ProgramKind};
 use crate::error::{at, invalid, unsupported};
 use crate::settings::Resolved;
 use crate::validate;
@@ -97,14 +97,23 @@ pub fn check_all(programs: &[Program], resolved: Option<&Resolved>) -> Result<()
 }
 
 /// Checks one program; with `resolved`, also against the node (paths under
-/// its root, users supervisord can switch to).
+/// its root, users supervisord can switch to): every key by its type, then
+/// the rules between keys.
 pub fn check(program: &Program, index: usize, resolved: Option<&Resolved>) -> Result<(), Error> {
     let f = |key: &str| field(program, index, key);
     let root = resolved.map_or("/", |r| r.target.root.as_str());
-    validate::name(&f("name"), &program.name)?;
-    validate::non_empty_value(&f("command"), &program.command)?;
-    if let Some(group) = &program.group {
-        validate::name(&f("group"), group)?;
+    for key in program_keys::KEYS {
+        match (key.get)(program) {
+            Some(value) => check_value(key.ty, &f(key.field), value, root)?,
+            None if key.required && key.section.applies(&program.kind) => {
+                let message = match key.section.form_kind() {
+                    Some(kind) => format!("is required when kind = \"{kind}\""),
+                    None => "is required".to_string(),
+                };
+                return Err(at(f(key.field), ErrorKind::MissingField, message));
+            }
+            None => {}
+        }
     }
     check_processes(program, &f)?;
     if program.stopasgroup == Some(true) && program.killasgroup == Some(false) {
@@ -114,8 +123,6 @@ pub fn check(program: &Program, index: usize, resolved: Option<&Resolved>) -> Re
         ));
     }
     check_user(program, &f, resolved)?;
-    check_stream(&f("stdout"), &program.stdout, root)?;
-    check_stream(&f("stderr"), &program.stderr, root)?;
     if program.redirect_stderr == Some(true)
         && matches!(program.stderr.logfile, Some(LogTarget::Path(_)))
     {
@@ -124,85 +131,84 @@ pub fn check(program: &Program, index: usize, resolved: Option<&Resolved>) -> Re
             "is set, but redirect-stderr sends stderr to the stdout log; remove one of them",
         ));
     }
-    check_environment(program, &f)?;
-    if let Some(directory) = &program.directory {
-        validate::path_under(&f("directory"), directory, root)?;
+    if let ProgramKind::EventListener(_) = &program.kind {
+        check_event_listener(program, &f)?;
     }
-    if let Some(umask) = program.umask
-        && umask > 0o777
-    {
-        return Err(invalid(
-            f("umask"),
-            format!("{umask:o} is not a umask (at most 777 octal)"),
-        ));
-    }
-    check_watch(&f("watch"), &program.watch, root)?;
-    if let Some(url) = &program.serverurl {
-        validate::non_empty_value(&f("serverurl"), url)?;
-    }
-    match &program.kind {
-        ProgramKind::Process => Ok(()),
-        ProgramKind::EventListener(listener) => check_event_listener(program, listener, &f),
-        ProgramKind::FcgiProgram(fcgi) => check_fcgi_program(fcgi, &f, root),
-    }
+    Ok(())
 }
 
 /// A field of the program, as errors name it.
 type Field<'a> = dyn Fn(&str) -> String + 'a;
 
+/// One key's value, by its type.
+fn check_value(ty: Type, field: &str, value: Value, root: &str) -> Result<(), Error> {
+    match (ty, value) {
+        (Type::Name, Value::Text(name)) => validate::name(field, &name),
+        (Type::Literal, Value::Text(text)) => validate::non_empty_value(field, &text),
+        (Type::Path, Value::Text(path)) | (Type::LogTarget, Value::Log(LogTarget::Path(path))) => {
+            validate::path_under(field, &path, root)
+        }
+        (Type::Account, Value::Text(user)) => validate::account(field, &user),
+        (Type::Template, Value::Text(template)) => check_process_name(field, &template),
+        (Type::Positive, Value::Number(0)) => Err(invalid(field, "must be at least 1")),
+        (Type::Mode, Value::Number(mode)) if mode > 0o777 => Err(invalid(
+            field,
+            format!("{mode:o} is not a mode or umask (at most 777 octal)"),
+        )),
+        (Type::Environment, Value::Env(vars)) => check_environment(field, &vars),
+        (Type::Watch, Value::List(paths)) => check_watch(field, &paths, root),
+        (Type::Events, Value::List(events)) => check_events(field, &events),
+        (Type::Handler, Value::Text(handler)) => check_handler(field, &handler),
+        (Type::Socket, Value::Text(socket)) => check_socket(field, &socket, root),
+        (Type::SocketOwner, Value::Text(owner)) => {
+            for part in owner.splitn(2, ':') {
+                validate::account(field, part)?;
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
 /// `numprocs` and the `process-name` template it needs.
 fn check_processes(program: &Program, f: &Field) -> Result<(), Error> {
     let numprocs = program.numprocs.unwrap_or(1);
-    if numprocs == 0 {
-        return Err(invalid(f("numprocs"), "must be at least 1"));
-    }
     match &program.process_name {
-        Some(template) => {
-            check_process_name(&f("process-name"), template)?;
-            if numprocs > 1 && !template.contains("%(process_num)") {
-                return Err(invalid(
-                    f("process-name"),
-                    "must contain %(process_num)d (or a formatted form such as %(process_num)02d) when numprocs > 1",
-                ));
-            }
-        }
-        None if numprocs > 1 => {
-            return Err(at(
-                f("process-name"),
-                ErrorKind::MissingField,
-                "is needed when numprocs > 1, such as \"%(program_name)s_%(process_num)02d\"",
-            ));
-        }
-        None => {}
+        Some(template) if numprocs > 1 && !template.contains("%(process_num)") => Err(invalid(
+            f("process-name"),
+            "must contain %(process_num)d (or a formatted form such as %(process_num)02d) when numprocs > 1",
+        )),
+        None if numprocs > 1 => Err(at(
+            f("process-name"),
+            ErrorKind::MissingField,
+            "is needed when numprocs > 1, such as \"%(program_name)s_%(process_num)02d\"",
+        )),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
-/// `user`: an account name, and one supervisord can switch to.
+/// `user`: one supervisord can switch to.
 fn check_user(program: &Program, f: &Field, resolved: Option<&Resolved>) -> Result<(), Error> {
-    if let Some(user) = &program.user {
-        validate::account(&f("user"), user)?;
-        if let Some(resolved) = resolved
-            && !resolved.runs_as_root()
-            && user != resolved.runs_as()
-        {
-            return Err(unsupported(
-                f("user"),
-                format!(
-                    "supervisord runs as {:?} and cannot start programs as {user:?}; drop the user or run supervisord as root",
-                    resolved.runs_as()
-                ),
-            ));
-        }
+    if let (Some(user), Some(resolved)) = (&program.user, resolved)
+        && !resolved.runs_as_root()
+        && user != resolved.runs_as()
+    {
+        return Err(unsupported(
+            f("user"),
+            format!(
+                "supervisord runs as {:?} and cannot start programs as {user:?}; drop the user or run supervisord as root",
+                resolved.runs_as()
+            ),
+        ));
     }
     Ok(())
 }
 
 /// `environment`: names and values supervisord reads back, each name once.
-fn check_environment(program: &Program, f: &Field) -> Result<(), Error> {
+fn check_environment(field: &str, vars: &[EnvVar]) -> Result<(), Error> {
     let mut env_names = BTreeSet::new();
-    for var in &program.environment {
-        let key = f(&format!("environment[{}]", var.name));
+    for var in vars {
+        let key = format!("{field}[{}]", var.name);
         validate::env_name(&key, &var.name)?;
         validate::env_value(&key, &var.value)?;
         if !env_names.insert(var.name.as_str()) {
@@ -212,29 +218,23 @@ fn check_environment(program: &Program, f: &Field) -> Result<(), Error> {
     Ok(())
 }
 
-/// An event listener's keys: its events, and what supervisord refuses.
-fn check_event_listener(
-    program: &Program,
-    listener: &EventListener,
-    f: &Field,
-) -> Result<(), Error> {
-    if listener.events.is_empty() {
-        return Err(at(
-            f("kind.events"),
-            ErrorKind::MissingField,
-            "an event listener needs at least one event type",
-        ));
-    }
-    for (i, event) in listener.events.iter().enumerate() {
+/// Event types supervisor knows.
+fn check_events(field: &str, events: &[String]) -> Result<(), Error> {
+    for (i, event) in events.iter().enumerate() {
         if !EVENT_TYPES.contains(&event.as_str()) {
             return Err(invalid(
-                f(&format!("kind.events[{i}]")),
+                format!("{field}[{i}]"),
                 format!(
                     "{event:?} is not a supervisor event type such as PROCESS_STATE or TICK_60"
                 ),
             ));
         }
     }
+    Ok(())
+}
+
+/// What supervisord refuses of an event listener.
+fn check_event_listener(program: &Program, f: &Field) -> Result<(), Error> {
     if program.group.is_some() {
         return Err(invalid(
             f("group"),
@@ -247,59 +247,45 @@ fn check_event_listener(
             "must not be true for an event listener: it would break the listener protocol",
         ));
     }
-    if listener.buffer_size == Some(0) {
-        return Err(invalid(f("kind.buffer-size"), "must be at least 1"));
-    }
-    if let Some(handler) = &listener.result_handler {
-        validate::non_empty_value(&f("kind.result-handler"), handler)?;
-        if !handler.contains(':') || handler.contains(char::is_whitespace) {
-            return Err(invalid(
-                f("kind.result-handler"),
-                format!("{handler:?} is not a module:callable"),
-            ));
-        }
+    Ok(())
+}
+
+/// A result handler: `module:callable`.
+fn check_handler(field: &str, handler: &str) -> Result<(), Error> {
+    validate::non_empty_value(field, handler)?;
+    if !handler.contains(':') || handler.contains(char::is_whitespace) {
+        return Err(invalid(
+            field,
+            format!("{handler:?} is not a module:callable"),
+        ));
     }
     Ok(())
 }
 
-/// A FastCGI program's socket, its owner and its mode.
-fn check_fcgi_program(fcgi: &FcgiProgram, f: &Field, root: &str) -> Result<(), Error> {
-    let key = f("kind.socket");
-    validate::non_empty_value(&key, &fcgi.socket)?;
-    if let Some(path) = fcgi.socket.strip_prefix("unix://") {
-        validate::path_under(&key, path, root)?;
-    } else if let Some(address) = fcgi.socket.strip_prefix("tcp://") {
+/// A FastCGI program's socket: a unix path under the root, or a TCP port.
+fn check_socket(field: &str, socket: &str, root: &str) -> Result<(), Error> {
+    validate::non_empty_value(field, socket)?;
+    if let Some(path) = socket.strip_prefix("unix://") {
+        validate::path_under(field, path, root)
+    } else if let Some(address) = socket.strip_prefix("tcp://") {
         let port_ok = address
             .rsplit_once(':')
             .and_then(|(_, port)| port.parse::<u16>().ok())
             .is_some_and(|port| port > 0);
-        if !port_ok {
-            return Err(invalid(
-                key,
-                format!("{:?} needs a host:port after tcp://", fcgi.socket),
-            ));
+        if port_ok {
+            Ok(())
+        } else {
+            Err(invalid(
+                field,
+                format!("{socket:?} needs a host:port after tcp://"),
+            ))
         }
     } else {
-        return Err(invalid(
-            key,
-            format!("{:?} must start with unix:// or tcp://", fcgi.socket),
-        ));
+        Err(invalid(
+            field,
+            format!("{socket:?} must start with unix:// or tcp://"),
+        ))
     }
-    if let Some(owner) = &fcgi.socket_owner {
-        let mut parts = owner.splitn(2, ':');
-        for part in parts.by_ref() {
-            validate::account(&f("kind.socket-owner"), part)?;
-        }
-    }
-    if let Some(mode) = fcgi.socket_mode
-        && mode > 0o777
-    {
-        return Err(invalid(
-            f("kind.socket-mode"),
-            format!("{mode:o} is not a mode (at most 777 octal)"),
-        ));
-    }
-    Ok(())
 }
 
 /// Most paths one program may watch.
@@ -335,13 +321,6 @@ fn check_watch(field: &str, watch: &[String], root: &str) -> Result<(), Error> {
                 format!("{path:?} is watched twice"),
             ));
         }
-    }
-    Ok(())
-}
-
-fn check_stream(field: &str, stream: &StreamLog, root: &str) -> Result<(), Error> {
-    if let Some(LogTarget::Path(path)) = &stream.logfile {
-        validate::path_under(&format!("{field}.logfile"), path, root)?;
     }
     Ok(())
 }

@@ -5,78 +5,15 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer, de};
 
-use crate::bindings::{
-    Autorestart, EnvVar, Error, EventListener, FcgiProgram, LogTarget, Program, ProgramKind,
-    Signal, StreamLog,
-};
-use crate::error::parse_json;
-use crate::values::{ByteSize, Octal};
+use program_keys::{Section, Type, Value as KeyValue};
+use serde_json::{Map, Value};
 
-/// Settings of a `generic` service.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct Generic {
-    service_name: String,
-    command: String,
-    #[serde(default)]
-    kind: Kind,
-    group: Option<String>,
-    process_name: Option<String>,
-    numprocs: Option<u32>,
-    numprocs_start: Option<u32>,
-    priority: Option<u32>,
-    #[serde(default, deserialize_with = "flexible_bool")]
-    autostart: Option<bool>,
-    startsecs: Option<u32>,
-    startretries: Option<u32>,
-    #[serde(default, deserialize_with = "flexible_autorestart")]
-    autorestart: Option<Autorestart>,
-    #[serde(default, deserialize_with = "exit_codes")]
-    exitcodes: Vec<u8>,
-    #[serde(default, deserialize_with = "signal")]
-    stopsignal: Option<Signal>,
-    stopwaitsecs: Option<u32>,
-    #[serde(default, deserialize_with = "flexible_bool")]
-    stopasgroup: Option<bool>,
-    #[serde(default, deserialize_with = "flexible_bool")]
-    killasgroup: Option<bool>,
-    user: Option<String>,
-    #[serde(default, deserialize_with = "flexible_bool")]
-    redirect_stderr: Option<bool>,
-    #[serde(default, deserialize_with = "log_target")]
-    stdout_logfile: Option<LogTarget>,
-    stdout_logfile_maxbytes: Option<ByteSize>,
-    stdout_logfile_backups: Option<u32>,
-    stdout_capture_maxbytes: Option<ByteSize>,
-    #[serde(default, deserialize_with = "flexible_bool")]
-    stdout_events_enabled: Option<bool>,
-    #[serde(default, deserialize_with = "flexible_bool")]
-    stdout_syslog: Option<bool>,
-    #[serde(default, deserialize_with = "log_target")]
-    stderr_logfile: Option<LogTarget>,
-    stderr_logfile_maxbytes: Option<ByteSize>,
-    stderr_logfile_backups: Option<u32>,
-    stderr_capture_maxbytes: Option<ByteSize>,
-    #[serde(default, deserialize_with = "flexible_bool")]
-    stderr_events_enabled: Option<bool>,
-    #[serde(default, deserialize_with = "flexible_bool")]
-    stderr_syslog: Option<bool>,
-    #[serde(default)]
-    environment: BTreeMap<String, String>,
-    directory: Option<String>,
-    umask: Option<Octal>,
-    serverurl: Option<String>,
-    #[serde(default)]
-    watch: Vec<String>,
-    #[serde(default)]
-    events: Vec<String>,
-    buffer_size: Option<u32>,
-    result_handler: Option<String>,
-    socket: Option<String>,
-    socket_backlog: Option<u32>,
-    socket_owner: Option<String>,
-    socket_mode: Option<Octal>,
-}
+use crate::bindings::{
+    Autorestart, EnvVar, Error, ErrorKind, EventListener, FcgiProgram, LogTarget, Program,
+    ProgramKind, Signal,
+};
+use crate::error::{at, from_value, invalid, parse_json};
+use crate::values::{ByteSize, Octal};
 
 /// The section kind a generic service becomes.
 #[derive(Debug, Default, Deserialize)]
@@ -91,74 +28,125 @@ enum Kind {
     FcgiProgram,
 }
 
-/// Maps `generic` settings to a program.
+impl Kind {
+    /// The record's kind, with nothing of its own set yet.
+    fn blank(self) -> ProgramKind {
+        match self {
+            Kind::Program => ProgramKind::Process,
+            Kind::Eventlistener => ProgramKind::EventListener(EventListener {
+                events: Vec::new(),
+                buffer_size: None,
+                result_handler: None,
+            }),
+            Kind::FcgiProgram => ProgramKind::FcgiProgram(FcgiProgram {
+                socket: String::new(),
+                socket_backlog: None,
+                socket_owner: None,
+                socket_mode: None,
+            }),
+        }
+    }
+}
+
+/// The form's own key besides the program keys: the section kind.
+const KIND: &str = "kind";
+
+/// Maps `generic` settings to a program: each key read by the type its
+/// definition in `program-keys` gives it.
 pub fn config_map(settings: &str) -> Result<Program, Error> {
-    let g: Generic = parse_json("settings", settings)?;
-    let kind = match g.kind {
-        Kind::Program => ProgramKind::Process,
-        Kind::Eventlistener => ProgramKind::EventListener(EventListener {
-            events: g.events,
-            buffer_size: g.buffer_size,
-            result_handler: g.result_handler,
-        }),
-        Kind::FcgiProgram => ProgramKind::FcgiProgram(FcgiProgram {
-            socket: g.socket.unwrap_or_default(),
-            socket_backlog: g.socket_backlog,
-            socket_owner: g.socket_owner,
-            socket_mode: g.socket_mode.map(|m| m.0),
-        }),
+    let form: Map<String, Value> = parse_json("settings", settings)?;
+    let kind: Kind = match form.get(KIND) {
+        Some(kind) => from_value(&format!("settings.{KIND}"), kind.clone())?,
+        None => Kind::default(),
     };
-    Ok(Program {
-        name: g.service_name,
-        kind,
-        command: g.command,
-        group: g.group,
-        process_name: g.process_name,
-        numprocs: g.numprocs,
-        numprocs_start: g.numprocs_start,
-        priority: g.priority,
-        autostart: g.autostart,
-        startsecs: g.startsecs,
-        startretries: g.startretries,
-        autorestart: g.autorestart,
-        exitcodes: g.exitcodes,
-        stopsignal: g.stopsignal,
-        stopwaitsecs: g.stopwaitsecs,
-        stopasgroup: g.stopasgroup,
-        killasgroup: g.killasgroup,
-        user: g.user,
-        redirect_stderr: g.redirect_stderr,
-        stdout: StreamLog {
-            logfile: g.stdout_logfile,
-            logfile_maxbytes: g.stdout_logfile_maxbytes.map(|b| b.0),
-            logfile_backups: g.stdout_logfile_backups,
-            capture_maxbytes: g.stdout_capture_maxbytes.map(|b| b.0),
-            events_enabled: g.stdout_events_enabled,
-            syslog: g.stdout_syslog,
-        },
-        stderr: StreamLog {
-            logfile: g.stderr_logfile,
-            logfile_maxbytes: g.stderr_logfile_maxbytes.map(|b| b.0),
-            logfile_backups: g.stderr_logfile_backups,
-            capture_maxbytes: g.stderr_capture_maxbytes.map(|b| b.0),
-            events_enabled: g.stderr_events_enabled,
-            syslog: g.stderr_syslog,
-        },
-        environment: g
-            .environment
-            .into_iter()
-            .map(|(name, value)| EnvVar { name, value })
-            .collect(),
-        directory: g.directory,
-        umask: g.umask.map(|m| m.0),
-        serverurl: g.serverurl,
-        watch: g.watch,
+    let mut program = program_keys::blank(String::new(), String::new(), kind.blank());
+    for (form_key, json) in form {
+        if form_key == KIND {
+            continue;
+        }
+        let field = format!("settings.{form_key}");
+        let key = program_keys::by_form(&form_key).ok_or_else(|| unknown_key(&field, &form_key))?;
+        if !key.section.applies(&program.kind) {
+            let kind = key.section.form_kind().unwrap_or_default();
+            return Err(invalid(field, format!("belongs to kind = \"{kind}\" only")));
+        }
+        if let Some(value) = read(key.ty, &field, json)? {
+            (key.set)(&mut program, value);
+        }
+    }
+    for key in program_keys::KEYS {
+        if key.required && key.section == Section::Any && (key.get)(&program).is_none_or(is_blank) {
+            return Err(at(
+                format!("settings.{}", key.form),
+                ErrorKind::MissingField,
+                format!("missing field `{}`", key.form),
+            ));
+        }
+    }
+    Ok(program)
+}
+
+/// Whether a required text was left out (the blank program's placeholder).
+fn is_blank(value: program_keys::Value) -> bool {
+    value == program_keys::Value::Text(String::new())
+}
+
+/// A key the form does not have: the closest one suggested, or all of them.
+fn unknown_key(field: &str, form_key: &str) -> Error {
+    let expected: Vec<String> = std::iter::once(KIND)
+        .chain(program_keys::KEYS.iter().map(|k| k.form))
+        .map(|k| format!("`{k}`"))
+        .collect();
+    let message = format!(
+        "unknown field `{form_key}`, expected one of {}",
+        expected.join(", ")
+    );
+    let message = did_you_mean::unknown_field(&message).unwrap_or(message);
+    at(field, ErrorKind::UnknownField, message)
+}
+
+/// One value of the form, read as its key's type; `None` for a `null`
+/// where the type allows leaving the key out.
+fn read(ty: Type, field: &str, json: Value) -> Result<Option<KeyValue>, Error> {
+    Ok(match ty {
+        Type::Name
+        | Type::Literal
+        | Type::Path
+        | Type::Account
+        | Type::Template
+        | Type::Handler
+        | Type::Socket
+        | Type::SocketOwner => from_value::<Option<String>>(field, json)?.map(KeyValue::Text),
+        Type::Count | Type::Positive => {
+            from_value::<Option<u32>>(field, json)?.map(|n| KeyValue::Number(n.into()))
+        }
+        Type::Bytes => from_value::<Option<ByteSize>>(field, json)?.map(|b| KeyValue::Number(b.0)),
+        Type::Mode => {
+            from_value::<Option<Octal>>(field, json)?.map(|m| KeyValue::Number(m.0.into()))
+        }
+        Type::Bool => Some(KeyValue::Bool(from_value::<FlexibleBool>(field, json)?.0)),
+        Type::Autorestart => Some(KeyValue::Autorestart(
+            from_value::<FlexibleAutorestart>(field, json)?.0,
+        )),
+        Type::Signal => Some(KeyValue::Signal(from_value::<SignalName>(field, json)?.0)),
+        Type::ExitCodes => Some(KeyValue::Codes(from_value::<ExitCodes>(field, json)?.0)),
+        Type::LogTarget => Some(KeyValue::Log(from_value::<LogTargetText>(field, json)?.0)),
+        Type::Environment => {
+            let table: BTreeMap<String, String> = from_value(field, json)?;
+            Some(KeyValue::Env(
+                table
+                    .into_iter()
+                    .map(|(name, value)| EnvVar { name, value })
+                    .collect(),
+            ))
+        }
+        Type::Watch | Type::Events => Some(KeyValue::List(from_value(field, json)?)),
     })
 }
 
 /// `true`/`false`, or the strings supervisord accepts (`"true"`, `"yes"`,
 /// `"on"`, `"1"` and their opposites): the seed wrote `"true"`.
-fn flexible_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+fn flexible_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Raw {
@@ -167,8 +155,8 @@ fn flexible_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Err
     }
     let raw = Raw::deserialize(d).map_err(|_| de::Error::custom("expected true or false"))?;
     match raw {
-        Raw::Bool(b) => Ok(Some(b)),
-        Raw::Text(text) => parse_bool(&text).map(Some).ok_or_else(|| {
+        Raw::Bool(b) => Ok(b),
+        Raw::Text(text) => parse_bool(&text).ok_or_else(|| {
             de::Error::custom(format!("{text:?} is not a boolean; use true or false"))
         }),
     }
@@ -183,7 +171,7 @@ fn parse_bool(text: &str) -> Option<bool> {
 }
 
 /// `true`, `false` or `"unexpected"`.
-fn flexible_autorestart<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Autorestart>, D::Error> {
+fn flexible_autorestart<'de, D: Deserializer<'de>>(d: D) -> Result<Autorestart, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Raw {
@@ -192,14 +180,12 @@ fn flexible_autorestart<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Autore
     }
     let expected = "expected true, false or \"unexpected\"";
     match Raw::deserialize(d).map_err(|_| de::Error::custom(expected))? {
-        Raw::Bool(true) => Ok(Some(Autorestart::Always)),
-        Raw::Bool(false) => Ok(Some(Autorestart::Never)),
-        Raw::Text(text) if text.eq_ignore_ascii_case("unexpected") => {
-            Ok(Some(Autorestart::Unexpected))
-        }
+        Raw::Bool(true) => Ok(Autorestart::Always),
+        Raw::Bool(false) => Ok(Autorestart::Never),
+        Raw::Text(text) if text.eq_ignore_ascii_case("unexpected") => Ok(Autorestart::Unexpected),
         Raw::Text(text) => match parse_bool(&text) {
-            Some(true) => Ok(Some(Autorestart::Always)),
-            Some(false) => Ok(Some(Autorestart::Never)),
+            Some(true) => Ok(Autorestart::Always),
+            Some(false) => Ok(Autorestart::Never),
             None => Err(de::Error::custom(format!("{text:?}: {expected}"))),
         },
     }
@@ -222,7 +208,7 @@ fn exit_codes<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
 }
 
 /// A signal name: `TERM`, `SIGTERM` or `term`.
-fn signal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Signal>, D::Error> {
+fn signal<'de, D: Deserializer<'de>>(d: D) -> Result<Signal, D::Error> {
     let text = String::deserialize(d)
         .map_err(|_| de::Error::custom("expected a signal name such as TERM"))?;
     let upper = text.to_ascii_uppercase();
@@ -244,16 +230,42 @@ fn signal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Signal>, D::Error> {
             )));
         }
     };
-    Ok(Some(signal))
+    Ok(signal)
 }
 
 /// `"AUTO"`, `"NONE"` or an absolute path.
-fn log_target<'de, D: Deserializer<'de>>(d: D) -> Result<Option<LogTarget>, D::Error> {
+fn log_target<'de, D: Deserializer<'de>>(d: D) -> Result<LogTarget, D::Error> {
     let text = String::deserialize(d)
         .map_err(|_| de::Error::custom("expected \"AUTO\", \"NONE\" or a path"))?;
-    Ok(Some(match text.to_ascii_uppercase().as_str() {
+    Ok(match text.to_ascii_uppercase().as_str() {
         "AUTO" => LogTarget::Auto,
         "NONE" | "OFF" => LogTarget::None,
         _ => LogTarget::Path(text),
-    }))
+    })
+}
+
+/// A value read by one of the functions above.
+macro_rules! read_with {
+    ($(#[$doc:meta] $name:ident($ty:ty) = $read:ident;)*) => {$(
+        #[$doc]
+        struct $name($ty);
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                $read(d).map($name)
+            }
+        }
+    )*};
+}
+
+read_with! {
+    /// A boolean as supervisord spells it.
+    FlexibleBool(bool) = flexible_bool;
+    /// A restart policy.
+    FlexibleAutorestart(Autorestart) = flexible_autorestart;
+    /// One exit code or a list.
+    ExitCodes(Vec<u8>) = exit_codes;
+    /// A signal name.
+    SignalName(Signal) = signal;
+    /// A log file target.
+    LogTargetText(LogTarget) = log_target;
 }

@@ -4,6 +4,8 @@
 //! watched paths may lie, and which environment variables that change how
 //! a program loads it may set.
 
+use program_keys::{Type, Value};
+
 use crate::bindings::{Error, Grant, LogTarget, Program};
 use crate::error::invalid;
 
@@ -80,21 +82,7 @@ pub fn check(facility: &str, program: &Program, grant: &Grant) -> Result<(), Err
         return Err(refuse(what, users));
     }
     if !grant.paths.is_empty() {
-        let mut paths: Vec<(&str, &str)> = Vec::new();
-        for (key, stream) in [
-            ("stdout-logfile", &program.stdout),
-            ("stderr-logfile", &program.stderr),
-        ] {
-            if let Some(LogTarget::Path(path)) = &stream.logfile {
-                paths.push((key, path));
-            }
-        }
-        if let Some(dir) = &program.directory {
-            paths.push(("directory", dir));
-        }
-        for watch in &program.watch {
-            paths.push(("watch", watch));
-        }
+        let paths = program_paths(program);
         if let Some((key, path)) = paths
             .into_iter()
             .find(|(_, path)| !grant.paths.iter().any(|prefix| under(prefix, path)))
@@ -122,4 +110,28 @@ pub fn check(facility: &str, program: &Program, grant: &Grant) -> Result<(), Err
         }
     }
     Ok(())
+}
+
+/// Every path a program's keys put something at, with the key's form name:
+/// whatever key a path-typed definition adds is held to the grant too.
+fn program_paths(program: &Program) -> Vec<(&'static str, String)> {
+    let mut paths = Vec::new();
+    for key in program_keys::KEYS {
+        match (key.ty, (key.get)(program)) {
+            (Type::Path, Some(Value::Text(path)))
+            | (Type::LogTarget, Some(Value::Log(LogTarget::Path(path)))) => {
+                paths.push((key.form, path));
+            }
+            (Type::Socket, Some(Value::Text(socket))) => {
+                if let Some(path) = socket.strip_prefix("unix://") {
+                    paths.push((key.form, path.to_string()));
+                }
+            }
+            (Type::Watch, Some(Value::List(watched))) => {
+                paths.extend(watched.into_iter().map(|path| (key.form, path)));
+            }
+            _ => {}
+        }
+    }
+    paths
 }

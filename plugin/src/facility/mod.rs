@@ -57,31 +57,14 @@ pub fn facility_program(
 
 /// The key of the generic facility's form an error's field is about: the
 /// mapping's errors are about `settings.<key>`, the checks' about
-/// `programs[<name>].<field>` (whose `name` is the form's `service-name`).
+/// `programs[<name>].<field>`, which the key table spells as the form does.
 fn generic_key(field: &str) -> std::borrow::Cow<'_, str> {
-    let program_field = field
-        .strip_prefix("programs[")
-        .and_then(|rest| rest.split_once("]."))
-        .map(|(_, key)| key);
     if let Some(key) = field.strip_prefix("settings.") {
         return key.into(); // already the form's own key
     }
-    let key = program_field.unwrap_or(field);
-    // The checks name a program's parts (`stdout.logfile`, `kind.socket`,
-    // `environment[PORT]`); the form spells them as keys.
-    match key {
-        "name" => "service-name".into(),
-        "stdout.logfile" => "stdout-logfile".into(),
-        "stderr.logfile" => "stderr-logfile".into(),
-        _ => match key.strip_prefix("kind.") {
-            Some(kind_key) => kind_key.into(),
-            None => match key
-                .strip_prefix("environment[")
-                .and_then(|k| k.strip_suffix(']'))
-            {
-                Some(name) => format!("environment.{name}").into(),
-                None => key.into(),
-            },
-        },
-    }
+    let program_field = field
+        .strip_prefix("programs[")
+        .and_then(|rest| rest.split_once("]."))
+        .map_or(field, |(_, key)| key);
+    program_keys::form_key(program_field).into()
 }

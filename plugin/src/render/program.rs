@@ -3,7 +3,9 @@
 //! sections of its members.
 
 use super::ini::{IniWriter, boolean, environment, escape_percent};
-use crate::bindings::{Autorestart, LogTarget, Program, ProgramKind, Signal, StreamLog};
+use program_keys::{Type, Value};
+
+use crate::bindings::{Autorestart, LogTarget, Program, ProgramKind, Signal};
 use crate::settings::GroupOptions;
 use crate::values::{ByteSize, Octal};
 
@@ -37,6 +39,8 @@ pub fn group_file(group: &ProcessGroup<'_>) -> String {
     w.finish()
 }
 
+/// A program's section: every key its definition says supervisord reads,
+/// in the table's order, each written as its type is.
 fn program_section(w: &mut IniWriter, p: &Program) {
     let kind = match &p.kind {
         ProgramKind::Process => "program",
@@ -44,90 +48,39 @@ fn program_section(w: &mut IniWriter, p: &Program) {
         ProgramKind::FcgiProgram(_) => "fcgi-program",
     };
     w.section(&format!("{kind}:{}", p.name));
-    w.literal("command", &p.command);
-    // process_name is the one template: validated, written as given.
-    w.opt("process_name", p.process_name.as_deref())
-        .opt("numprocs", p.numprocs)
-        .opt("numprocs_start", p.numprocs_start)
-        .opt("priority", p.priority)
-        .opt("autostart", p.autostart.map(boolean))
-        .opt("startsecs", p.startsecs)
-        .opt("startretries", p.startretries)
-        .opt("autorestart", p.autorestart.map(autorestart));
-    if !p.exitcodes.is_empty() {
-        let codes: Vec<String> = p.exitcodes.iter().map(u8::to_string).collect();
-        w.raw("exitcodes", &codes.join(","));
-    }
-    w.opt("stopsignal", p.stopsignal.map(signal_name))
-        .opt("stopwaitsecs", p.stopwaitsecs)
-        .opt("stopasgroup", p.stopasgroup.map(boolean))
-        .opt("killasgroup", p.killasgroup.map(boolean))
-        .opt_literal("user", p.user.as_deref())
-        .opt("redirect_stderr", p.redirect_stderr.map(boolean));
-    stream(w, "stdout", &p.stdout);
-    stream(w, "stderr", &p.stderr);
-    if !p.environment.is_empty() {
-        w.raw(
-            "environment",
-            &environment(
-                p.environment
-                    .iter()
-                    .map(|v| (v.name.as_str(), v.value.as_str())),
-            ),
-        );
-    }
-    w.opt_literal("directory", p.directory.as_deref())
-        .opt("umask", p.umask.map(Octal))
-        .opt_literal("serverurl", p.serverurl.as_deref());
-    match &p.kind {
-        ProgramKind::Process => {}
-        ProgramKind::EventListener(listener) => {
-            w.opt("buffer_size", listener.buffer_size)
-                .raw("events", &listener.events.join(","))
-                .opt_literal("result_handler", listener.result_handler.as_deref());
-        }
-        ProgramKind::FcgiProgram(fcgi) => {
-            w.literal("socket", &fcgi.socket)
-                .opt("socket_backlog", fcgi.socket_backlog)
-                .opt_literal("socket_owner", fcgi.socket_owner.as_deref())
-                .opt("socket_mode", fcgi.socket_mode.map(Octal));
+    for key in program_keys::KEYS {
+        if let (Some(ini), Some(value)) = (key.ini, (key.get)(p)) {
+            w.raw(ini, &ini_value(key.ty, value));
         }
     }
 }
 
-fn stream(w: &mut IniWriter, name: &str, s: &StreamLog) {
-    match &s.logfile {
-        Some(LogTarget::Auto) => {
-            w.raw(&format!("{name}_logfile"), "AUTO");
+/// A value as supervisord reads it back.
+fn ini_value(ty: Type, value: Value) -> String {
+    match (ty, value) {
+        // process_name is the one template: validated, written as given.
+        (Type::Template, Value::Text(text)) => text,
+        (Type::Bytes, Value::Number(n)) => ByteSize(n).to_string(),
+        (Type::Mode, Value::Number(n)) => Octal(u32::try_from(n).unwrap_or(u32::MAX)).to_string(),
+        (_, Value::Text(text)) => escape_percent(&text),
+        (_, Value::Number(n)) => n.to_string(),
+        (_, Value::Bool(b)) => boolean(b).to_string(),
+        (_, Value::Autorestart(policy)) => autorestart(policy).to_string(),
+        (_, Value::Signal(signal)) => signal_name(signal).to_string(),
+        (_, Value::Codes(codes)) => {
+            let codes: Vec<String> = codes.iter().map(u8::to_string).collect();
+            codes.join(",")
         }
-        Some(LogTarget::None) => {
-            w.raw(&format!("{name}_logfile"), "NONE");
+        (_, Value::Log(LogTarget::Auto)) => "AUTO".to_string(),
+        (_, Value::Log(LogTarget::None)) => "NONE".to_string(),
+        // supervisord expands `%` in log file names twice (once when it
+        // reads the key, once more per process), so they are escaped twice.
+        (_, Value::Log(LogTarget::Path(path))) => escape_percent(&escape_percent(&path)),
+        (_, Value::Env(vars)) => {
+            environment(vars.iter().map(|v| (v.name.as_str(), v.value.as_str())))
         }
-        Some(LogTarget::Path(path)) => {
-            // supervisord expands `%` in log file names twice (once when it
-            // reads the key, once more per process), so they are escaped
-            // twice.
-            w.raw(
-                &format!("{name}_logfile"),
-                &escape_percent(&escape_percent(path)),
-            );
-        }
-        None => {}
+        (_, Value::List(items)) => items.join(","),
     }
-    w.opt(
-        &format!("{name}_logfile_maxbytes"),
-        s.logfile_maxbytes.map(ByteSize),
-    )
-    .opt(&format!("{name}_logfile_backups"), s.logfile_backups)
-    .opt(
-        &format!("{name}_capture_maxbytes"),
-        s.capture_maxbytes.map(ByteSize),
-    )
-    .opt(
-        &format!("{name}_events_enabled"),
-        s.events_enabled.map(boolean),
-    )
-    .opt(&format!("{name}_syslog"), s.syslog.map(boolean));
 }
 
 fn autorestart(value: Autorestart) -> &'static str {

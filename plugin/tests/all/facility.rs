@@ -42,7 +42,7 @@ fn a_facility_program_is_read_like_the_providers_own_input() {
         (
             r#"{"service-name": "a", "command": "x", "environment": {"A B": "1"}}"#,
             "programs[a].environment[A B]",
-            "refuses: environment.A B: ",
+            "refuses: environment[A B]: ",
         ),
         (
             r#"{"service-name": "a b", "command": "x"}"#,

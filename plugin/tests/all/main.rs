@@ -6,6 +6,7 @@ mod configure;
 mod facility;
 mod golden;
 mod install;
+mod keys;
 mod scopes;
 mod service;
 mod support;

@@ -4,7 +4,7 @@
 use supervisord_plugin::bindings::{
     Condition, CtlAction, Declaration, Desired, Error, FileInfo, InitSystem, Login, NodeFacts,
     OsRelease, PackageFact, PathFact, PathKind, Plan, ProbeSet, ProcessFact, Program, ProgramKind,
-    Python, Role, StartMethod, Step, StreamLog, VenvPackageFact,
+    Python, Role, StartMethod, Step, VenvPackageFact,
 };
 use supervisord_plugin::plan::sha256_hex;
 
@@ -133,45 +133,7 @@ pub fn with_process(mut facts: NodeFacts, pid_file: &str, alive: bool) -> NodeFa
 
 /// A program with only a name and a command.
 pub fn program(name: &str, command: &str) -> Program {
-    Program {
-        name: name.into(),
-        kind: ProgramKind::Process,
-        command: command.into(),
-        group: None,
-        process_name: None,
-        numprocs: None,
-        numprocs_start: None,
-        priority: None,
-        autostart: None,
-        startsecs: None,
-        startretries: None,
-        autorestart: None,
-        exitcodes: Vec::new(),
-        stopsignal: None,
-        stopwaitsecs: None,
-        stopasgroup: None,
-        killasgroup: None,
-        user: None,
-        redirect_stderr: None,
-        stdout: empty_stream(),
-        stderr: empty_stream(),
-        environment: Vec::new(),
-        directory: None,
-        umask: None,
-        serverurl: None,
-        watch: Vec::new(),
-    }
-}
-
-fn empty_stream() -> StreamLog {
-    StreamLog {
-        logfile: None,
-        logfile_maxbytes: None,
-        logfile_backups: None,
-        capture_maxbytes: None,
-        events_enabled: None,
-        syslog: None,
-    }
+    program_keys::blank(name.into(), command.into(), ProgramKind::Process)
 }
 
 /// One line per step: what, where, and when it runs.

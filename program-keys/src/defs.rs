@@ -1,0 +1,185 @@
+//! The table: every program key once, in the order supervisord's sections
+//! are written. Add a key here (after its field in `wit/types.wit`), then
+//! regenerate `docs/program-keys.md` and the golden files with
+//! `UPDATE_GOLDEN=1`.
+
+use crate::types::ProgramKind;
+use crate::{Key, Section, Slot, Type};
+
+/// One [`Key`]. The last part says where the record holds the value: a field
+/// path on the program, or a field of its event listener or FastCGI kind.
+macro_rules! key {
+    (@key $form:literal, $field:literal, $ini:expr, $section:ident, $ty:ident, $required:literal,
+     $doc:literal, $get:expr, $set:expr) => {
+        Key {
+            form: $form,
+            field: $field,
+            ini: $ini,
+            section: Section::$section,
+            ty: Type::$ty,
+            required: $required,
+            doc: $doc,
+            get: $get,
+            set: $set,
+        }
+    };
+    ($form:literal, $field:literal, $ini:expr, $section:ident, $ty:ident, $required:literal,
+     $doc:literal, program $(. $f:ident)+) => {
+        key!(@key $form, $field, $ini, $section, $ty, $required, $doc,
+            |p| Slot::value(&p $(. $f)+),
+            |p, v| p $(. $f)+ = Slot::from_value(v))
+    };
+    ($form:literal, $field:literal, $ini:expr, $section:ident, $ty:ident, $required:literal,
+     $doc:literal, listener . $f:ident) => {
+        key!(@key $form, $field, $ini, $section, $ty, $required, $doc,
+            |p| match &p.kind {
+                ProgramKind::EventListener(l) => Slot::value(&l.$f),
+                _ => None,
+            },
+            |p, v| if let ProgramKind::EventListener(l) = &mut p.kind {
+                l.$f = Slot::from_value(v);
+            })
+    };
+    ($form:literal, $field:literal, $ini:expr, $section:ident, $ty:ident, $required:literal,
+     $doc:literal, fcgi . $f:ident) => {
+        key!(@key $form, $field, $ini, $section, $ty, $required, $doc,
+            |p| match &p.kind {
+                ProgramKind::FcgiProgram(f) => Slot::value(&f.$f),
+                _ => None,
+            },
+            |p, v| if let ProgramKind::FcgiProgram(f) = &mut p.kind {
+                f.$f = Slot::from_value(v);
+            })
+    };
+}
+
+/// Every program key, in the order sections are written.
+#[rustfmt::skip]
+pub static KEYS: &[Key] = &[
+    key!("service-name", "name", None, Any, Name, true,
+        "The program name (the section's `x`): letters, digits, `_`, `.` and `-`, at most 64 characters; `all` is reserved.",
+        program.name),
+    key!("command", "command", Some("command"), Any, Literal, true,
+        "The command line, literal (a `%` is written as `%%`).",
+        program.command),
+    key!("group", "group", None, Any, Name, false,
+        "The `[group:x]` the program belongs to; unset, it is a group of its own.",
+        program.group),
+    key!("process-name", "process-name", Some("process_name"), Any, Template, false,
+        "Process name template, such as `%(program_name)s_%(process_num)02d`; needed when `numprocs` > 1.",
+        program.process_name),
+    key!("numprocs", "numprocs", Some("numprocs"), Any, Positive, false,
+        "How many copies to run.",
+        program.numprocs),
+    key!("numprocs-start", "numprocs-start", Some("numprocs_start"), Any, Count, false,
+        "First process number.",
+        program.numprocs_start),
+    key!("priority", "priority", Some("priority"), Any, Count, false,
+        "Start order, low first; stop order, high first.",
+        program.priority),
+    key!("autostart", "autostart", Some("autostart"), Any, Bool, false,
+        "Start when supervisord starts.",
+        program.autostart),
+    key!("startsecs", "startsecs", Some("startsecs"), Any, Count, false,
+        "Seconds a process must stay up to count as started.",
+        program.startsecs),
+    key!("startretries", "startretries", Some("startretries"), Any, Count, false,
+        "Start attempts before the program is FATAL.",
+        program.startretries),
+    key!("autorestart", "autorestart", Some("autorestart"), Any, Autorestart, false,
+        "Restart policy for a program that exits while RUNNING.",
+        program.autorestart),
+    key!("exitcodes", "exitcodes", Some("exitcodes"), Any, ExitCodes, false,
+        "Exit codes that count as expected, for `autorestart = \"unexpected\"`.",
+        program.exitcodes),
+    key!("stopsignal", "stopsignal", Some("stopsignal"), Any, Signal, false,
+        "Signal used to stop the program.",
+        program.stopsignal),
+    key!("stopwaitsecs", "stopwaitsecs", Some("stopwaitsecs"), Any, Count, false,
+        "Seconds to wait after the stop signal before SIGKILL.",
+        program.stopwaitsecs),
+    key!("stopasgroup", "stopasgroup", Some("stopasgroup"), Any, Bool, false,
+        "Send the stop signal to the whole process group.",
+        program.stopasgroup),
+    key!("killasgroup", "killasgroup", Some("killasgroup"), Any, Bool, false,
+        "Send SIGKILL to the whole process group; cannot be false when `stopasgroup` is true.",
+        program.killasgroup),
+    key!("user", "user", Some("user"), Any, Account, false,
+        "Run as this user (supervisord must run as root to switch).",
+        program.user),
+    key!("redirect-stderr", "redirect-stderr", Some("redirect_stderr"), Any, Bool, false,
+        "Send stderr to the stdout log.",
+        program.redirect_stderr),
+    key!("stdout-logfile", "stdout.logfile", Some("stdout_logfile"), Any, LogTarget, false,
+        "Where stdout is written.",
+        program.stdout.logfile),
+    key!("stdout-logfile-maxbytes", "stdout.logfile-maxbytes", Some("stdout_logfile_maxbytes"), Any, Bytes, false,
+        "Rotate the stdout log after this many bytes; 0 disables rotation.",
+        program.stdout.logfile_maxbytes),
+    key!("stdout-logfile-backups", "stdout.logfile-backups", Some("stdout_logfile_backups"), Any, Count, false,
+        "Rotated stdout logs to keep.",
+        program.stdout.logfile_backups),
+    key!("stdout-capture-maxbytes", "stdout.capture-maxbytes", Some("stdout_capture_maxbytes"), Any, Bytes, false,
+        "Bytes of stdout captured in capture mode for event listeners.",
+        program.stdout.capture_maxbytes),
+    key!("stdout-events-enabled", "stdout.events-enabled", Some("stdout_events_enabled"), Any, Bool, false,
+        "Emit PROCESS_LOG events for stdout.",
+        program.stdout.events_enabled),
+    key!("stdout-syslog", "stdout.syslog", Some("stdout_syslog"), Any, Bool, false,
+        "Also send stdout to syslog.",
+        program.stdout.syslog),
+    key!("stderr-logfile", "stderr.logfile", Some("stderr_logfile"), Any, LogTarget, false,
+        "Where stderr is written; not with `redirect-stderr`.",
+        program.stderr.logfile),
+    key!("stderr-logfile-maxbytes", "stderr.logfile-maxbytes", Some("stderr_logfile_maxbytes"), Any, Bytes, false,
+        "Rotate the stderr log after this many bytes; 0 disables rotation.",
+        program.stderr.logfile_maxbytes),
+    key!("stderr-logfile-backups", "stderr.logfile-backups", Some("stderr_logfile_backups"), Any, Count, false,
+        "Rotated stderr logs to keep.",
+        program.stderr.logfile_backups),
+    key!("stderr-capture-maxbytes", "stderr.capture-maxbytes", Some("stderr_capture_maxbytes"), Any, Bytes, false,
+        "Bytes of stderr captured in capture mode for event listeners.",
+        program.stderr.capture_maxbytes),
+    key!("stderr-events-enabled", "stderr.events-enabled", Some("stderr_events_enabled"), Any, Bool, false,
+        "Emit PROCESS_LOG events for stderr.",
+        program.stderr.events_enabled),
+    key!("stderr-syslog", "stderr.syslog", Some("stderr_syslog"), Any, Bool, false,
+        "Also send stderr to syslog.",
+        program.stderr.syslog),
+    key!("environment", "environment", Some("environment"), Any, Environment, false,
+        "Variables added to supervisord's own environment; values are literal.",
+        program.environment),
+    key!("directory", "directory", Some("directory"), Any, Path, false,
+        "Working directory.",
+        program.directory),
+    key!("umask", "umask", Some("umask"), Any, Mode, false,
+        "umask of the program.",
+        program.umask),
+    key!("serverurl", "serverurl", Some("serverurl"), Any, Literal, false,
+        "`SUPERVISOR_SERVER_URL` passed to the program.",
+        program.serverurl),
+    key!("buffer-size", "kind.buffer-size", Some("buffer_size"), EventListener, Positive, false,
+        "Event queue size.",
+        listener.buffer_size),
+    key!("events", "kind.events", Some("events"), EventListener, Events, true,
+        "Event types to subscribe to, such as `PROCESS_STATE` or `TICK_60`.",
+        listener.events),
+    key!("result-handler", "kind.result-handler", Some("result_handler"), EventListener, Handler, false,
+        "A `module:callable` result handler.",
+        listener.result_handler),
+    key!("socket", "kind.socket", Some("socket"), FcgiProgram, Socket, true,
+        "The socket: `tcp://host:port` or `unix:///absolute/path`.",
+        fcgi.socket),
+    key!("socket-backlog", "kind.socket-backlog", Some("socket_backlog"), FcgiProgram, Count, false,
+        "listen(2) backlog.",
+        fcgi.socket_backlog),
+    key!("socket-owner", "kind.socket-owner", Some("socket_owner"), FcgiProgram, SocketOwner, false,
+        "`user` or `user:group` owning a unix socket.",
+        fcgi.socket_owner),
+    key!("socket-mode", "kind.socket-mode", Some("socket_mode"), FcgiProgram, Mode, false,
+        "Mode of a unix socket, such as `\"0700\"`.",
+        fcgi.socket_mode),
+    key!("watch", "watch", None, Any, Watch, false,
+        "Absolute paths whose content the program runs; when one's content changes, the next apply restarts the program once.",
+        program.watch),
+];
