@@ -270,10 +270,15 @@ fn target_installed(triple: &str) -> bool {
         })
 }
 
+/// Library crates of the workspace that guests depend on: a change to one
+/// rebuilds the components.
+pub const GUEST_LIBRARIES: [&str; 2] = ["did-you-mean", "program-keys"];
+
 /// For build scripts: tells cargo what the guest depends on, so the
 /// component is rebuilt when (and only when) one of them changes.
 pub fn rerun_if_guest_changes(workspace: &Workspace, guest_dirs: &[&str]) {
-    for dir in guest_dirs.iter().copied().chain(["wit", "Cargo.lock"]) {
+    let shared = GUEST_LIBRARIES.into_iter().chain(["wit", "Cargo.lock"]);
+    for dir in guest_dirs.iter().copied().chain(shared) {
         println!(
             "cargo:rerun-if-changed={}",
             workspace.root.join(dir).display()
