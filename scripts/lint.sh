@@ -37,7 +37,7 @@ if have shellcheck --version; then
     # The node scripts are POSIX sh with no #! line (they are sent, not
     # run); facts.sh loops over words the compiler fills in (`for l in
     # @LOCATIONS@`).
-    step shellcheck -s sh node-script/src/script/prelude.sh
+    step shellcheck -s sh node-script/src/script/prelude.sh node-script/src/alive.sh
     step shellcheck -s sh -e SC2043 node-script/src/facts/facts.sh
     mapfile -t scripts < <(git ls-files -- '*.sh' .ci/run | grep -v '^node-script/src/')
     step shellcheck "${scripts[@]}"

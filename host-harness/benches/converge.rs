@@ -14,21 +14,16 @@
 //! perf's own CPU then counts in the fleet table's CPU column).
 //! The ssh and fleet sections need root (the test bed).
 
-#[allow(dead_code)]
-#[path = "../../tests/all/support.rs"]
-mod support;
-#[allow(dead_code)]
-#[path = "../../tests/all/testbed/mod.rs"]
-mod testbed;
-
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{kill_supervisord, workspace};
-use testbed::TestNode;
+use test_support::cm::inventory_host;
+use test_support::stats::median;
+use test_support::support::{kill_supervisord, workspace};
+use test_support::testbed::{self, TestNode};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Tool {
@@ -232,16 +227,8 @@ fn services_json(n: usize, variant: u32) -> String {
 /// An Ansible inventory file for the node.
 fn ansible_inventory(node: &TestNode) -> PathBuf {
     let inventory = bench_dir().join("inventory.ini");
-    std::fs::write(
-        &inventory,
-        format!(
-            "node ansible_host=127.0.0.1 ansible_port={} ansible_user=root ansible_ssh_private_key_file={} ansible_python_interpreter=/usr/bin/python3 ansible_ssh_common_args='-o UserKnownHostsFile={} -o StrictHostKeyChecking=yes'\n",
-            node.port,
-            testbed::client_key().display(),
-            node.known_hosts().display()
-        ),
-    )
-    .unwrap();
+    let host = inventory_host("node", node, "ansible_python_interpreter=/usr/bin/python3");
+    std::fs::write(&inventory, host).unwrap();
     inventory
 }
 
@@ -408,18 +395,7 @@ fn converge(
                     c.args(["-i", "localhost,", "-c", "local"]);
                 }
                 Place::Ssh(node) => {
-                    let inventory = bench_dir().join("inventory.ini");
-                    std::fs::write(
-                        &inventory,
-                        format!(
-                            "node ansible_host=127.0.0.1 ansible_port={} ansible_user=root ansible_ssh_private_key_file={} ansible_python_interpreter=/usr/bin/python3 ansible_ssh_common_args='-o UserKnownHostsFile={} -o StrictHostKeyChecking=yes'\n",
-                            node.port,
-                            testbed::client_key().display(),
-                            node.known_hosts().display()
-                        ),
-                    )
-                    .unwrap();
-                    c.arg("-i").arg(inventory);
+                    c.arg("-i").arg(ansible_inventory(node));
                 }
             }
             c.arg(playbook)
@@ -503,12 +479,6 @@ fn ensure_venv(target: &Target) {
         Place::Local(_) => run_ok(Command::new("sh").args(["-c", &script])),
         Place::Ssh(node) => run_ok(ssh_command(node).arg(script)),
     };
-}
-
-fn median(samples: &[Duration]) -> Duration {
-    let mut sorted = samples.to_vec();
-    sorted.sort();
-    sorted[sorted.len() / 2]
 }
 
 type Samples = BTreeMap<(String, Case, usize, Tool), Vec<Duration>>;

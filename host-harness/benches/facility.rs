@@ -12,39 +12,17 @@
 //! under `target/`; a language whose toolchain is missing is left out of
 //! the table with the reason.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use host_harness::runtime::{BUNDLED_FACILITY, CodeCache, FacilityPlugin, Limits, Runtime};
+use test_support::stats::{human, time};
+use test_support::support::workspace;
 
 /// The seed's example, as the seed-app facility's settings.
 const SEED_SETTINGS: &str =
     r#"{"service-name": "example-app", "run-command": "sleep 1001", "user": "nobody"}"#;
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
-/// Median of `runs` timings of `f`, each the mean over `inner` calls.
-fn time(runs: usize, inner: u32, mut f: impl FnMut()) -> Duration {
-    median(
-        (0..runs)
-            .map(|_| {
-                let start = Instant::now();
-                for _ in 0..inner {
-                    f();
-                }
-                start.elapsed() / inner
-            })
-            .collect(),
-    )
-}
 
 /// Why `lang` cannot be built here, if it cannot.
 fn missing_tool(lang: &str) -> Option<String> {
@@ -195,16 +173,5 @@ fn size(bytes: usize) -> String {
         format!("{:.1} MiB", bytes as f64 / (1 << 20) as f64)
     } else {
         format!("{:.0} KiB", bytes as f64 / 1024.0)
-    }
-}
-
-fn human(d: Duration) -> String {
-    let us = d.as_secs_f64() * 1e6;
-    if us >= 1_000_000.0 {
-        format!("{:.2} s", us / 1e6)
-    } else if us >= 1000.0 {
-        format!("{:.1} ms", us / 1000.0)
-    } else {
-        format!("{us:.1} µs")
     }
 }

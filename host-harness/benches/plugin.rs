@@ -4,30 +4,11 @@
 //!
 //!     cargo bench -p host-harness --bench plugin
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use host_harness::runtime::bindings::{InitSystem, Login, NodeFacts, OsRelease, Program};
 use host_harness::runtime::{BUNDLED_PROVIDER, CodeCache, Limits, ProviderPlugin, Runtime};
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
-/// Median of `runs` timings of `f`, each the mean over `inner` calls.
-fn time(runs: usize, inner: u32, mut f: impl FnMut()) -> Duration {
-    median(
-        (0..runs)
-            .map(|_| {
-                let start = Instant::now();
-                for _ in 0..inner {
-                    f();
-                }
-                start.elapsed() / inner
-            })
-            .collect(),
-    )
-}
+use test_support::stats::{human, time};
 
 fn facts() -> NodeFacts {
     NodeFacts {
@@ -192,14 +173,5 @@ fn main() {
     println!("\n| plugin call | median |\n|---|---:|");
     for (name, d) in rows {
         println!("| {name} | {} |", human(d));
-    }
-}
-
-fn human(d: Duration) -> String {
-    let us = d.as_secs_f64() * 1e6;
-    if us >= 1000.0 {
-        format!("{:.2} ms", us / 1000.0)
-    } else {
-        format!("{us:.1} µs")
     }
 }

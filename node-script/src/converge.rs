@@ -1,6 +1,7 @@
 //! One plan from a provider's install and configure plans.
 
 use crate::bindings::{Condition, Desired, Plan, Step};
+use crate::contract::{renumber, supervisord_of};
 
 /// Everything the install plan puts in place, then the program files (the
 /// configure plan's leading file steps), then the daemon steps, then the
@@ -51,16 +52,14 @@ pub fn merge(install: Plan, configure: Plan) -> Plan {
         .iter()
         .map(|(plan, index)| {
             let mut step = plans[*plan][*index].clone();
-            if let Condition::Changed(targets) = &mut step.when {
-                for target in targets.iter_mut() {
-                    // A target that does not exist stays out of range, so
-                    // `apply-script` refuses it rather than us hiding it.
-                    *target = new_index[*plan]
-                        .get(*target as usize)
-                        .copied()
-                        .unwrap_or(u32::MAX);
-                }
-            }
+            // A target that does not exist stays out of range, so
+            // `apply-script` refuses it rather than us hiding it.
+            renumber(&mut step, |target| {
+                new_index[*plan]
+                    .get(target as usize)
+                    .copied()
+                    .unwrap_or(u32::MAX)
+            });
             step
         })
         .collect();
@@ -85,26 +84,20 @@ fn with_commit(mut plan: Plan) -> Plan {
     {
         return plan;
     }
-    let ctl = plan.steps.iter().find_map(|s| match &s.desired {
-        Desired::Daemon(d) => Some(d.ctl.clone()),
-        Desired::Supervisorctl(c) => Some(c.ctl.clone()),
-        Desired::AwaitRunning(a) => Some(a.ctl.clone()),
-        _ => None,
-    });
     // Without a supervisord to name, the plan stays as it is and
     // `apply-script` refuses it.
-    let Some(ctl) = ctl else {
+    let Some(ctl) = supervisord_of(&plan).cloned() else {
         return plan;
     };
     let at = last + 1;
     for step in &mut plan.steps[at..] {
-        if let Condition::Changed(targets) = &mut step.when {
-            for target in targets.iter_mut() {
-                if *target as usize >= at {
-                    *target += 1;
-                }
+        renumber(step, |target| {
+            if target as usize >= at {
+                target + 1
+            } else {
+                target
             }
-        }
+        });
     }
     plan.steps.insert(
         at,

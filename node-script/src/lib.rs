@@ -18,9 +18,11 @@
 
 pub mod bindings;
 mod component;
+pub mod contract;
 pub mod converge;
 pub mod facts;
 pub mod logs;
+pub mod packages;
 pub mod redact;
 pub mod report;
 pub mod script;

@@ -1,14 +1,17 @@
 //! What the Ansible and pyinfra tests share: the venv with ansible-core
 //! and pyinfra (made by scripts/setup.sh) with this checkout's Python
-//! package installed into it, and inventories of test-bed nodes.
+//! package installed into it, and (from `test-support`) inventories of
+//! test-bed nodes.
 
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 
+pub use test_support::cm::*;
+
 use crate::bindings::{components, output};
 use crate::support::*;
-use crate::testbed::{self, TestNode};
+use crate::testbed;
 
 /// target/cm-venv/bin, with the package built from python/ installed, or
 /// None (the skip is recorded) when setup has not made the venv.
@@ -47,35 +50,4 @@ pub fn venv_bin(test: &str) -> Option<PathBuf> {
             None
         }
     }
-}
-
-/// An Ansible inventory line for a test-bed node, with host-key checking.
-pub fn inventory_host(name: &str, node: &TestNode, extra: &str) -> String {
-    format!(
-        "{name} ansible_host=127.0.0.1 ansible_port={} ansible_user=root ansible_ssh_private_key_file={} ansible_ssh_common_args='-o UserKnownHostsFile={} -o StrictHostKeyChecking=yes' {extra}\n",
-        node.port,
-        testbed::client_key().display(),
-        node.known_hosts().display()
-    )
-}
-
-/// A shell wrapper on the node that logs one line per remote command to
-/// `log` before running it: Ansible runs every command it sends through
-/// `ansible_shell_executable`.
-pub fn install_command_counter(node: &TestNode, log: &str) -> String {
-    let script = format!(
-        "cat > /usr/local/bin/supd-countsh <<'EOF'\n#!/bin/sh\necho \"$(id -un)\" >> {log}\nexec /bin/sh \"$@\"\nEOF\nchmod 755 /usr/local/bin/supd-countsh"
-    );
-    let out = node.ssh(&script);
-    assert!(out.status.success(), "{out:?}");
-    "/usr/local/bin/supd-countsh".into()
-}
-
-/// Lines of a file on the node (0 when missing).
-pub fn count_lines(node: &TestNode, path: &str) -> usize {
-    let out = node.ssh(&format!("cat {path} 2>/dev/null | wc -l"));
-    String::from_utf8_lossy(&out.stdout)
-        .trim()
-        .parse()
-        .unwrap_or(0)
 }

@@ -17,4 +17,4 @@ mod python;
 mod sandbox;
 mod scopes;
 mod support;
-mod testbed;
+use test_support::testbed;

@@ -15,6 +15,8 @@ supd_once() {
     done
 }
 
+@ALIVE_SH@
+
 supd_facts() {
     export LC_ALL=C
     # Nothing is read from the directory the login started in.
@@ -130,31 +132,14 @@ supd_facts() {
         if [ -f "$pf" ] && { read -r pid < "$pf" || [ -n "$pid" ]; }; then :; fi
         case $pid in
             '' | *[!0-9]*) printf 'proc\t%s\t\t0\n' "$pf" ;;
-            *) # Alive means a supervisord that is not a zombie: a pid
-               # file can outlive its daemon, and its pid be reused.
-               a=0
-               st=""
-               { read -r st < "/proc/$pid/stat"; } 2>/dev/null
-               if [ -n "$st" ]; then
-                   st=${st##*) }
-                   case $(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null) in
-                       *supervisord*) [ "${st%% *}" = Z ] || a=1 ;;
-                   esac
-               fi
+            *) a=0
+               supd_is_supervisord "$pid" && a=1
                printf 'proc\t%s\t%s\t%s\n' "$pf" "$pid" "$a" ;;
         esac
     done < "$lists/pid-file"
     set -- @PACKAGES@
     if [ $# -gt 0 ]; then
-        if command -v dpkg-query >/dev/null 2>&1; then
-            dpkg-query -W -f='pkg\t${Package}\t${Status}\t${Version}\n' "$@" 2>/dev/null
-        elif command -v rpm >/dev/null 2>&1; then
-            rpm -q --qf 'pkg\t%{NAME}\tinstall ok installed\t%{VERSION}-%{RELEASE}\n' "$@" 2>/dev/null | grep '^pkg'
-        elif command -v apk >/dev/null 2>&1; then
-            for n; do apk info -e "$n" >/dev/null 2>&1 && printf 'pkg\t%s\tinstall ok installed\tinstalled\n' "$n"; done
-        elif command -v pacman >/dev/null 2>&1; then
-            pacman -Q "$@" 2>/dev/null | while read -r n v; do printf 'pkg\t%s\tinstall ok installed\t%s\n' "$n" "$v"; done
-        fi
+        @PACKAGE_QUERY@
     fi
     for v in @VENVS@; do
         for d in "$v"/lib/python*/site-packages/*.dist-info; do

@@ -39,6 +39,8 @@ pub fn script(probes: &ProbeSet) -> String {
                 .collect::<Vec<_>>()
                 .join(" "),
             "PROBE" => quote(PYTHON_PROBE),
+            "ALIVE_SH" => include_str!("../alive.sh").to_string(),
+            "PACKAGE_QUERY" => crate::packages::facts_query(),
             _ => return None,
         })
     })

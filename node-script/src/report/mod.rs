@@ -176,11 +176,5 @@ fn why_it_failed(
 
 /// The socket of the supervisord a plan talks to.
 fn socket(plan: &Plan) -> Option<&str> {
-    plan.steps.iter().find_map(|s| match &s.desired {
-        Desired::Daemon(d) => Some(d.ctl.socket.as_str()),
-        Desired::Supervisorctl(c) => Some(c.ctl.socket.as_str()),
-        Desired::AwaitRunning(a) => Some(a.ctl.socket.as_str()),
-        Desired::CommitConfig(c) => Some(c.socket.as_str()),
-        _ => None,
-    })
+    crate::contract::supervisord_of(plan).map(|ctl| ctl.socket.as_str())
 }

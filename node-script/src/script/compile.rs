@@ -13,6 +13,9 @@ use crate::bindings::{
 /// The step library.
 const PRELUDE: &str = include_str!("prelude.sh");
 
+/// The liveness check the facts script shares.
+const ALIVE_SH: &str = include_str!("../alive.sh");
+
 /// The library's Python parts, each set as a shell variable ahead of it
 /// (no file holds a single quote, so one quoted word carries each).
 pub(super) const PYTHON: [(&str, &str); 9] = [
@@ -46,6 +49,10 @@ pub fn compile(plan: &Plan, options: &ScriptOptions) -> String {
         let _ = writeln!(out, "{name}='{text}'");
     }
     out.push_str(PRELUDE);
+    out.push('\n');
+    out.push_str(ALIVE_SH);
+    out.push('\n');
+    out.push_str(&crate::packages::script_functions());
     out.push_str("\nsupd_main() {\n    supd_init\n");
     if let Some(lock) = lock_of(plan) {
         let _ = writeln!(
@@ -86,13 +93,7 @@ pub fn compile(plan: &Plan, options: &ScriptOptions) -> String {
 
 /// The lock of the supervisord a plan changes, if it names one.
 pub fn lock_of(plan: &Plan) -> Option<&str> {
-    plan.steps.iter().find_map(|step| match &step.desired {
-        Desired::Daemon(d) => Some(d.ctl.lock.as_str()),
-        Desired::Supervisorctl(c) => Some(c.ctl.lock.as_str()),
-        Desired::AwaitRunning(a) => Some(a.ctl.lock.as_str()),
-        Desired::CommitConfig(c) => Some(c.lock.as_str()),
-        _ => None,
-    })
+    crate::contract::supervisord_of(plan).map(|ctl| ctl.lock.as_str())
 }
 
 fn words<'a>(items: impl IntoIterator<Item = &'a String>) -> String {
@@ -214,11 +215,5 @@ fn step_call(index: usize, desired: &Desired) -> String {
 }
 
 fn manager(manager: PackageManager) -> &'static str {
-    match manager {
-        PackageManager::Apt => "apt",
-        PackageManager::Dnf => "dnf",
-        PackageManager::Yum => "yum",
-        PackageManager::Apk => "apk",
-        PackageManager::Pacman => "pacman",
-    }
+    crate::packages::manager(manager).name
 }

@@ -449,15 +449,8 @@ supd_user() {
     supd_changed "$1" "created user $2"
 }
 
-# supd_pkg_installed MANAGER NAME
-supd_pkg_installed() {
-    case $1 in
-        apt) dpkg-query -W -f='${Status}' -- "$2" 2>/dev/null | grep -q 'ok installed' ;;
-        dnf|yum) rpm -q -- "$2" >/dev/null 2>&1 ;;
-        apk) apk info -e -- "$2" >/dev/null 2>&1 ;;
-        pacman) pacman -Q -- "$2" >/dev/null 2>&1 ;;
-    esac
-}
+# supd_pkg_installed MANAGER NAME and supd_pkg_install MANAGER NAME...:
+# generated from the table in packages.rs (set ahead of this library).
 
 # supd_packages STEP MANAGER NAME...
 supd_packages() {
@@ -476,17 +469,8 @@ supd_packages() {
         return 0
     fi
     # shellcheck disable=SC2086 # package names are checked words
-    case $_mgr in
-        apt)
-            export DEBIAN_FRONTEND=noninteractive
-            apt-get install -y -q --no-install-recommends -- $_missing >>"$SUPD_LOG" 2>&1 ||
-                { apt-get update -q >>"$SUPD_LOG" 2>&1 && apt-get install -y -q --no-install-recommends -- $_missing >>"$SUPD_LOG" 2>&1; }
-            ;;
-        dnf) dnf install -y -- $_missing >>"$SUPD_LOG" 2>&1 ;;
-        yum) yum install -y -- $_missing >>"$SUPD_LOG" 2>&1 ;;
-        apk) apk add --no-cache -- $_missing >>"$SUPD_LOG" 2>&1 ;;
-        pacman) pacman -S --noconfirm --needed -- $_missing >>"$SUPD_LOG" 2>&1 ;;
-    esac || supd_fail "$_step" "cannot install$_missing"
+    supd_pkg_install "$_mgr" $_missing >>"$SUPD_LOG" 2>&1 ||
+        supd_fail "$_step" "cannot install$_missing"
     supd_changed "$_step" "installed$_missing"
 }
 
@@ -539,20 +523,7 @@ supd_alive() {
     supd_is_supervisord "$_pid" "${2:-}"
 }
 
-# supd_is_supervisord PID [CONF]
-supd_is_supervisord() {
-    _stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-    _stat=${_stat##*) }
-    [ "${_stat%% *}" != Z ] || return 1
-    _cmd=$(tr '\0' ' ' < "/proc/$1/cmdline" 2>/dev/null) || return 1
-    case $_cmd in *supervisord*) ;; *) return 1 ;; esac
-    [ -n "$2" ] || return 0
-    case $_cmd in
-        *" -c $2 "* | *" --configuration $2 "* | *" --configuration=$2 "*) return 0 ;;
-        *" -c "* | *" --configuration"*) return 1 ;;
-    esac
-    return 0
-}
+# supd_is_supervisord PID [CONF]: alive.sh (set ahead of this library).
 
 # SUPD_READY_PY: ready.py (set by the script ahead of this library).
 

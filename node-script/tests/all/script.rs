@@ -139,3 +139,104 @@ fn a_plan_only_shown_has_every_step_not_run() {
     assert_eq!(report.steps[0].status, StepStatus::NotRun);
     assert_eq!(report.steps[0].what, "supervisorctl update");
 }
+
+/// The package manager's commands come from one table (`packages.rs`); the
+/// apply script asks the real dpkg of this Debian machine, in check mode so
+/// nothing is installed.
+#[test]
+fn a_packages_step_asks_the_manager_what_is_installed() {
+    use supervisord_node_script::bindings::{PackageManager, Packages};
+    if std::process::Command::new("dpkg-query")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: no dpkg-query on this machine");
+        return;
+    }
+    let step_for = |names: &[&str]| {
+        plan(vec![step(Desired::Packages(Packages {
+            manager: PackageManager::Apt,
+            names: names.iter().map(|n| n.to_string()).collect(),
+        }))])
+    };
+    let installed = step_for(&["dash"]);
+    let output = run(&compile(&installed, true, false));
+    let report = report::parse(&installed, &options(true, false), Some(&output), None);
+    assert_eq!(report.steps[0].status, StepStatus::Ok, "{output:?}");
+    let missing = step_for(&["dash", "no-such-package-here"]);
+    let output = run(&compile(&missing, true, false));
+    let report = report::parse(&missing, &options(true, false), Some(&output), None);
+    assert_eq!(report.steps[0].status, StepStatus::Changed, "{output:?}");
+    assert_eq!(
+        report.steps[0].message, "would install no-such-package-here",
+        "{output:?}"
+    );
+}
+
+/// What the compiler adds to the checked files (the package managers'
+/// table, the steps, the holes of the facts script) passes shellcheck too.
+#[test]
+fn the_generated_scripts_pass_shellcheck() {
+    use supervisord_node_script::bindings::{PackageManager, Packages, ProbeSet};
+    if std::process::Command::new("shellcheck")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        test_support::skip::skip("generated scripts under shellcheck", "no shellcheck");
+        return;
+    }
+    let dir = scratch("shellcheck");
+    let apply = plan(vec![
+        step(Desired::Packages(Packages {
+            manager: PackageManager::Apt,
+            names: vec!["supervisor".into()],
+        })),
+        step(file(
+            &dir.join("a.conf").display().to_string(),
+            "x\n",
+            0o644,
+            &[],
+        )),
+        step(daemon(
+            supervisord_node_script::bindings::DaemonEnsure::Running,
+        )),
+        when(update(), &[1]),
+    ]);
+    let probes = ProbeSet {
+        paths: vec!["/etc/os-release".into()],
+        listings: vec!["/etc".into()],
+        pid_files: vec!["/run/supervisord.pid".into()],
+        sockets: vec!["/run/supervisor.sock".into()],
+        packages: vec!["supervisor".into()],
+        venvs: vec!["/opt/supervisord".into()],
+        watches: vec!["/srv/app".into()],
+        records: vec![],
+        locations: vec![],
+        running: vec![],
+    };
+    for (name, text, exclude) in [
+        ("apply", compile(&apply, false, false), "SC2016"),
+        // The facts script's holes are word lists of any length: one word
+        // (SC2041, SC2043) or none (SC2183) are meant.
+        (
+            "facts",
+            supervisord_node_script::facts::script(&probes),
+            "SC2016,SC2041,SC2043,SC2183",
+        ),
+    ] {
+        let path = dir.join(format!("{name}.sh"));
+        std::fs::write(&path, text).unwrap();
+        let out = std::process::Command::new("shellcheck")
+            .args(["-s", "sh", "-e", exclude])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}

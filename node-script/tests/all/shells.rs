@@ -19,19 +19,7 @@ fn installed(program: &str) -> bool {
 /// Says why a shell is left out; in CI (where scripts/setup.sh installs
 /// them) that is a failure.
 fn skip(shell: &str, reason: &str) {
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("{shell}: {reason}");
-    }
-    eprintln!("SKIPPED scripts under {shell}: {reason}");
-    let skipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/skipped-tests.txt");
-    if let Ok(mut file) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(skipped)
-    {
-        use std::io::Write;
-        let _ = writeln!(file, "node-script under {shell}: {reason}");
-    }
+    test_support::skip::skip(&format!("node-script under {shell}"), reason);
 }
 
 #[test]
