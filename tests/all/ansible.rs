@@ -427,7 +427,7 @@ fn ansible_doc_renders_both_modules() {
         return;
     };
     let (_, installed) = collection(&bin);
-    for module in ["supervisord", "supervisord_service"] {
+    for module in ["supervisord", "supervisord_service", "supervisord_program"] {
         let text = output(
             Command::new(bin.join("ansible-doc"))
                 .arg(format!("supervisord_crate.supervision.{module}"))
@@ -438,6 +438,10 @@ fn ansible_doc_renders_both_modules() {
         assert!(text.contains("OPTIONS"), "{text}");
         assert!(text.contains("check_mode"), "{text}");
         assert!(text.contains("EXAMPLES"), "{text}");
+        // The shared options come from the doc fragment.
+        if module != "supervisord_service" {
+            assert!(text.contains("accept_unpinned"), "{module}: {text}");
+        }
     }
 }
 

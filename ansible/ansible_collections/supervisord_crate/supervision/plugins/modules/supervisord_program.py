@@ -42,27 +42,13 @@ options:
       - The facility's settings, such as C(command) for V(generic).
     type: dict
     default: {}
-  facilities:
-    description:
-      - More facility components (C(.wasm) files on the controller), consulted before the bundled ones.
-      - Each is a path, or a dict with C(path), C(sha256) (the component's digest, checked before it
-        loads) and C(grant) (C(users), C(paths) and C(environment), each a list, bounding what its
-        programs may do; root only when C(users) names it).
-      - A component without C(sha256) loads only when O(accept_unpinned) names it.
-    type: list
-    elements: raw
-    default: []
-  accept_unpinned:
-    description:
-      - Names of facility components that may load without a pinned C(sha256).
-    type: list
-    elements: str
-    default: []
   root:
     description:
       - The directory that stands for the host's root, for sandboxes.
     type: str
     default: /
+extends_documentation_fragment:
+  - supervisord_crate.supervision.components
 attributes:
   action:
     description: Runs on the controller; the host sees only shell commands.

@@ -5,13 +5,18 @@ keeps the two equal)."""
 
 from __future__ import annotations
 
+#: The options of the modules that load components (doc_fragments/components.py).
+COMPONENTS_SPEC = {
+    "facilities": {"type": "list", "elements": "raw", "default": []},
+    "accept_unpinned": {"type": "list", "elements": "str", "default": []},
+}
+
 SUPERVISORD_SPEC = {
     "settings": {"type": "dict", "default": {}},
     "services": {"type": "dict", "default": {}},
     "scope": {"type": "str"},
     "exclusive": {"type": "bool", "default": False},
-    "facilities": {"type": "list", "elements": "raw", "default": []},
-    "accept_unpinned": {"type": "list", "elements": "str", "default": []},
+    **COMPONENTS_SPEC,
     "root": {"type": "str", "default": "/"},
 }
 
@@ -24,8 +29,7 @@ SUPERVISORD_PROGRAM_SPEC = {
     },
     "facility": {"type": "str", "default": "generic"},
     "settings": {"type": "dict", "default": {}},
-    "facilities": {"type": "list", "elements": "raw", "default": []},
-    "accept_unpinned": {"type": "list", "elements": "str", "default": []},
+    **COMPONENTS_SPEC,
     "root": {"type": "str", "default": "/"},
 }
 

@@ -25,6 +25,9 @@ from ansible_collections.supervisord_crate.supervision.plugins.action import (
 from ansible_collections.supervisord_crate.supervision.plugins.action import (
     supervisord_service as service_action,
 )
+from ansible_collections.supervisord_crate.supervision.plugins.doc_fragments import (
+    components as components_doc,
+)
 from ansible_collections.supervisord_crate.supervision.plugins.modules import (
     supervisord as supervisord_doc,
 )
@@ -283,4 +286,9 @@ def _spec_from_doc(options):
     ids=["supervisord", "supervisord_service", "supervisord_program"],
 )
 def test_documentation_and_argument_spec_agree(doc, argument_spec):
-    assert _spec_from_doc(yaml.safe_load(doc)["options"]) == argument_spec
+    documentation = yaml.safe_load(doc)
+    options = dict(documentation["options"])
+    for fragment in documentation.get("extends_documentation_fragment", []):
+        assert fragment == "supervisord_crate.supervision.components", fragment
+        options.update(yaml.safe_load(components_doc.ModuleDocFragment.DOCUMENTATION)["options"])
+    assert _spec_from_doc(options) == argument_spec
