@@ -5,6 +5,7 @@
 mod converge;
 mod facts;
 mod hostile_node;
+mod no_python;
 mod process_table;
 mod report;
 mod script;
