@@ -6,7 +6,7 @@
 //! not executable, so `supd_init` finds no python3 at all.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use supervisord_node_script::bindings::{
     AwaitRunning, CtlEndpoint, Daemon, DaemonEnsure, Desired, Plan, ScriptOutput, StartMethod,
@@ -51,9 +51,9 @@ fn stand_in(dir: &Path, name: &str, interpreter: &Path, site: &Path, module: &st
 
 /// Runs `script` in a mount namespace where python3 cannot be run.
 fn run_without_python3(script: &str) -> ScriptOutput {
-    use std::io::Write;
     let hide = r#"mount --bind /dev/null "$(readlink -f /usr/bin/python3)" && exec "$@""#;
-    let mut child = Command::new("unshare")
+    let mut command = Command::new("unshare");
+    command
         .args([
             "--mount",
             "--propagation",
@@ -66,24 +66,8 @@ fn run_without_python3(script: &str) -> ScriptOutput {
         .args(shell().get_program().to_str())
         .args(shell().get_args().filter_map(|a| a.to_str()))
         // A node's PATH: nothing of this machine's own Pythons (pyenv's).
-        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("unshare runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(script.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    ScriptOutput {
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        exit_code: out.status.code(),
-    }
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+    run_by(command, script)
 }
 
 /// Kills the supervisord of a pid file and its children, also when the

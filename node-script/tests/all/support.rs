@@ -131,9 +131,15 @@ pub fn shell() -> Command {
 
 /// Runs `script` with the test's shell on its standard input, as hosts do.
 pub fn run(script: &str) -> ScriptOutput {
+    run_by(shell(), script)
+}
+
+/// Runs `script` on the standard input of `command` (a shell, or what
+/// starts one).
+pub fn run_by(mut command: Command, script: &str) -> ScriptOutput {
     use std::io::Write;
     use std::process::Stdio;
-    let mut child = shell()
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
