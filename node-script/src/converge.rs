@@ -91,9 +91,10 @@ fn with_commit(mut plan: Plan) -> Plan {
     };
     let at = last + 1;
     for step in &mut plan.steps[at..] {
+        // An out-of-range target (u32::MAX) stays out of range.
         renumber(step, |target| {
             if target as usize >= at {
-                target + 1
+                target.saturating_add(1)
             } else {
                 target
             }

@@ -73,12 +73,16 @@ pub const MANAGERS: [Manager; 5] = [
 /// rpm's answer for dnf and yum alike.
 const RPM_QUERY: &str = r#"rpm -q --qf 'pkg\t%{NAME}\tinstall ok installed\t%{VERSION}-%{RELEASE}\n' -- "$@" 2>/dev/null | grep '^pkg'"#;
 
-/// The manager's entry.
+/// The manager's entry: a case the table lacks does not compile.
 pub fn manager(manager: PackageManager) -> &'static Manager {
-    MANAGERS
-        .iter()
-        .find(|m| m.manager == manager)
-        .unwrap_or(&MANAGERS[0])
+    let row = match manager {
+        PackageManager::Apt => 0,
+        PackageManager::Dnf => 1,
+        PackageManager::Yum => 2,
+        PackageManager::Apk => 3,
+        PackageManager::Pacman => 4,
+    };
+    &MANAGERS[row]
 }
 
 /// The apply script's `supd_pkg_installed MANAGER NAME` and
@@ -115,4 +119,16 @@ pub fn facts_query() -> String {
     }
     out.push_str("fi");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_manager_finds_its_own_row() {
+        for row in &MANAGERS {
+            assert!(manager(row.manager).manager == row.manager, "{}", row.name);
+        }
+    }
 }

@@ -140,33 +140,50 @@ pub fn check(program: &Program, index: usize, resolved: Option<&Resolved>) -> Re
 /// A field of the program, as errors name it.
 type Field<'a> = dyn Fn(&str) -> String + 'a;
 
-/// One key's value, by its type.
+/// One key's value, by its type. Every type is named, so a new one does
+/// not compile until it says what it checks.
 fn check_value(ty: Type, field: &str, value: Value, root: &str) -> Result<(), Error> {
-    match (ty, value) {
-        (Type::Name, Value::Text(name)) => validate::name(field, &name),
-        (Type::Literal, Value::Text(text)) => validate::non_empty_value(field, &text),
-        (Type::Path, Value::Text(path)) | (Type::LogTarget, Value::Log(LogTarget::Path(path))) => {
-            validate::path_under(field, &path, root)
-        }
-        (Type::Account, Value::Text(user)) => validate::account(field, &user),
-        (Type::Template, Value::Text(template)) => check_process_name(field, &template),
-        (Type::Positive, Value::Number(0)) => Err(invalid(field, "must be at least 1")),
-        (Type::Mode, Value::Number(mode)) if mode > 0o777 => Err(invalid(
+    match ty {
+        Type::Name => validate::name(field, value.text()),
+        Type::Literal => validate::non_empty_value(field, value.text()),
+        Type::Path => validate::path_under(field, value.text(), root),
+        Type::LogTarget => match &value {
+            Value::Log(LogTarget::Path(path)) => validate::path_under(field, path, root),
+            _ => Ok(()),
+        },
+        Type::Account => validate::account(field, value.text()),
+        Type::Template => check_process_name(field, value.text()),
+        Type::Positive if value.number() == 0 => Err(invalid(field, "must be at least 1")),
+        Type::Mode if value.number() > 0o777 => Err(invalid(
             field,
-            format!("{mode:o} is not a mode or umask (at most 777 octal)"),
+            format!(
+                "{:o} is not a mode or umask (at most 777 octal)",
+                value.number()
+            ),
         )),
-        (Type::Environment, Value::Env(vars)) => check_environment(field, &vars),
-        (Type::Watch, Value::List(paths)) => check_watch(field, &paths, root),
-        (Type::Events, Value::List(events)) => check_events(field, &events),
-        (Type::Handler, Value::Text(handler)) => check_handler(field, &handler),
-        (Type::Socket, Value::Text(socket)) => check_socket(field, &socket, root),
-        (Type::SocketOwner, Value::Text(owner)) => {
-            for part in owner.splitn(2, ':') {
+        Type::Environment => match &value {
+            Value::Env(vars) => check_environment(field, vars),
+            _ => Ok(()),
+        },
+        Type::Watch => check_watch(field, value.list(), root),
+        Type::Events => check_events(field, value.list()),
+        Type::Handler => check_handler(field, value.text()),
+        Type::Socket => check_socket(field, value.text(), root),
+        Type::SocketOwner => {
+            for part in value.text().splitn(2, ':') {
                 validate::account(field, part)?;
             }
             Ok(())
         }
-        _ => Ok(()),
+        // Any value its reader accepted is one supervisord reads.
+        Type::Positive
+        | Type::Mode
+        | Type::Count
+        | Type::Bytes
+        | Type::Bool
+        | Type::Autorestart
+        | Type::Signal
+        | Type::ExitCodes => Ok(()),
     }
 }
 

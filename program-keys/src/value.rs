@@ -26,6 +26,33 @@ pub enum Value {
     List(Vec<String>),
 }
 
+impl Value {
+    /// The text of a text value; empty for any other (which a text key's
+    /// checks then refuse).
+    pub fn text(&self) -> &str {
+        match self {
+            Value::Text(text) => text,
+            _ => "",
+        }
+    }
+
+    /// The number of a numeric value; 0 for any other.
+    pub fn number(&self) -> u64 {
+        match self {
+            Value::Number(n) => *n,
+            _ => 0,
+        }
+    }
+
+    /// The items of a list value; none for any other.
+    pub fn list(&self) -> &[String] {
+        match self {
+            Value::List(items) => items,
+            _ => &[],
+        }
+    }
+}
+
 /// A record field that holds a key's value.
 pub trait Slot: Sized {
     /// The field's value; `None` when unset or empty.

@@ -450,7 +450,7 @@ supd_user() {
 }
 
 # supd_pkg_installed MANAGER NAME and supd_pkg_install MANAGER NAME...:
-# generated from the table in packages.rs (set ahead of this library).
+# generated from the table in packages.rs (appended after this library).
 
 # supd_packages STEP MANAGER NAME...
 supd_packages() {
@@ -523,7 +523,7 @@ supd_alive() {
     supd_is_supervisord "$_pid" "${2:-}"
 }
 
-# supd_is_supervisord PID [CONF]: alive.sh (set ahead of this library).
+# supd_is_supervisord PID [CONF]: alive.sh (appended after this library).
 
 # SUPD_READY_PY: ready.py (set by the script ahead of this library).
 

@@ -43,4 +43,21 @@ fn a_condition_on_a_step_that_does_not_exist_stays_refusable() {
     let error =
         supervisord_node_script::script::validate(&merged, &options(false, false)).unwrap_err();
     assert_eq!(error.field, "plan.steps[0].when");
+    // Also when a commit step is inserted before it: out of range is not
+    // a number that moves (it would wrap to step 0).
+    let merged = merge(
+        plan(vec![when(update(), &[7])]),
+        plan(vec![step(staged("/etc/x.conf", "x"))]),
+    );
+    let update_step = merged
+        .steps
+        .iter()
+        .find(|s| {
+            matches!(
+                s.desired,
+                supervisord_node_script::bindings::Desired::Supervisorctl(_)
+            )
+        })
+        .unwrap();
+    assert_eq!(update_step.when, Condition::Changed(vec![u32::MAX]));
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Deserializer, de};
 
 use program_keys::{Section, Type, Value as KeyValue};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::bindings::{
     Autorestart, EnvVar, Error, ErrorKind, EventListener, FcgiProgram, LogTarget, Program,
@@ -48,15 +48,43 @@ impl Kind {
     }
 }
 
+/// The form's keys in the order written. A key written twice is refused
+/// (a JSON map would keep the last one silently).
+struct Form(Vec<(String, Value)>);
+
+impl<'de> Deserialize<'de> for Form {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Keys;
+        impl<'de> de::Visitor<'de> for Keys {
+            type Value = Form;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map of program keys")
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Form, A::Error> {
+                let mut keys: Vec<(String, Value)> = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    if keys.iter().any(|(seen, _)| *seen == key) {
+                        return Err(de::Error::custom(format_args!("duplicate field `{key}`")));
+                    }
+                    let value = map.next_value()?;
+                    keys.push((key, value));
+                }
+                Ok(Form(keys))
+            }
+        }
+        d.deserialize_map(Keys)
+    }
+}
+
 /// The form's own key besides the program keys: the section kind.
 const KIND: &str = "kind";
 
 /// Maps `generic` settings to a program: each key read by the type its
 /// definition in `program-keys` gives it.
 pub fn config_map(settings: &str) -> Result<Program, Error> {
-    let form: Map<String, Value> = parse_json("settings", settings)?;
-    let kind: Kind = match form.get(KIND) {
-        Some(kind) => from_value(&format!("settings.{KIND}"), kind.clone())?,
+    let Form(form) = parse_json("settings", settings)?;
+    let kind: Kind = match form.iter().find(|(key, _)| key == KIND) {
+        Some((_, kind)) => from_value(&format!("settings.{KIND}"), kind.clone())?,
         None => Kind::default(),
     };
     let mut program = program_keys::blank(String::new(), String::new(), kind.blank());

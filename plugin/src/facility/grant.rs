@@ -114,24 +114,44 @@ pub fn check(facility: &str, program: &Program, grant: &Grant) -> Result<(), Err
 
 /// Every path a program's keys put something at, with the key's form name:
 /// whatever key a path-typed definition adds is held to the grant too.
+/// Every type is named, so a new one does not compile until it says
+/// whether it is a path.
 fn program_paths(program: &Program) -> Vec<(&'static str, String)> {
     let mut paths = Vec::new();
     for key in program_keys::KEYS {
-        match (key.ty, (key.get)(program)) {
-            (Type::Path, Some(Value::Text(path)))
-            | (Type::LogTarget, Some(Value::Log(LogTarget::Path(path)))) => {
-                paths.push((key.form, path));
-            }
-            (Type::Socket, Some(Value::Text(socket))) => {
-                if let Some(path) = socket.strip_prefix("unix://") {
-                    paths.push((key.form, path.to_string()));
-                }
-            }
-            (Type::Watch, Some(Value::List(watched))) => {
-                paths.extend(watched.into_iter().map(|path| (key.form, path)));
-            }
-            _ => {}
-        }
+        let Some(value) = (key.get)(program) else {
+            continue;
+        };
+        let found: Vec<String> = match key.ty {
+            Type::Path => vec![value.text().to_string()],
+            Type::LogTarget => match value {
+                Value::Log(LogTarget::Path(path)) => vec![path],
+                _ => vec![],
+            },
+            Type::Socket => value
+                .text()
+                .strip_prefix("unix://")
+                .map(|path| vec![path.to_string()])
+                .unwrap_or_default(),
+            Type::Watch => value.list().to_vec(),
+            // Users and the environment have grants of their own (above).
+            Type::Account | Type::Environment => vec![],
+            Type::Name
+            | Type::Literal
+            | Type::Template
+            | Type::Count
+            | Type::Positive
+            | Type::Bytes
+            | Type::Mode
+            | Type::Bool
+            | Type::Autorestart
+            | Type::Signal
+            | Type::ExitCodes
+            | Type::Events
+            | Type::Handler
+            | Type::SocketOwner => vec![],
+        };
+        paths.extend(found.into_iter().map(|path| (key.form, path)));
     }
     paths
 }

@@ -55,31 +55,47 @@ fn program_section(w: &mut IniWriter, p: &Program) {
     }
 }
 
-/// A value as supervisord reads it back.
+/// A value as supervisord reads it back. Every type is named, so a new one
+/// does not compile until it says how it is written.
 fn ini_value(ty: Type, value: Value) -> String {
-    match (ty, value) {
+    match ty {
         // process_name is the one template: validated, written as given.
-        (Type::Template, Value::Text(text)) => text,
-        (Type::Bytes, Value::Number(n)) => ByteSize(n).to_string(),
-        (Type::Mode, Value::Number(n)) => Octal(u32::try_from(n).unwrap_or(u32::MAX)).to_string(),
-        (_, Value::Text(text)) => escape_percent(&text),
-        (_, Value::Number(n)) => n.to_string(),
-        (_, Value::Bool(b)) => boolean(b).to_string(),
-        (_, Value::Autorestart(policy)) => autorestart(policy).to_string(),
-        (_, Value::Signal(signal)) => signal_name(signal).to_string(),
-        (_, Value::Codes(codes)) => {
-            let codes: Vec<String> = codes.iter().map(u8::to_string).collect();
-            codes.join(",")
-        }
-        (_, Value::Log(LogTarget::Auto)) => "AUTO".to_string(),
-        (_, Value::Log(LogTarget::None)) => "NONE".to_string(),
-        // supervisord expands `%` in log file names twice (once when it
-        // reads the key, once more per process), so they are escaped twice.
-        (_, Value::Log(LogTarget::Path(path))) => escape_percent(&escape_percent(&path)),
-        (_, Value::Env(vars)) => {
-            environment(vars.iter().map(|v| (v.name.as_str(), v.value.as_str())))
-        }
-        (_, Value::List(items)) => items.join(","),
+        Type::Template => value.text().to_string(),
+        Type::Name
+        | Type::Literal
+        | Type::Path
+        | Type::Account
+        | Type::Handler
+        | Type::Socket
+        | Type::SocketOwner => escape_percent(value.text()),
+        Type::Count | Type::Positive => value.number().to_string(),
+        Type::Bytes => ByteSize(value.number()).to_string(),
+        Type::Mode => Octal(u32::try_from(value.number()).unwrap_or(u32::MAX)).to_string(),
+        Type::Events | Type::Watch => value.list().join(","),
+        Type::Bool
+        | Type::Autorestart
+        | Type::Signal
+        | Type::ExitCodes
+        | Type::LogTarget
+        | Type::Environment => match value {
+            Value::Bool(b) => boolean(b).to_string(),
+            Value::Autorestart(policy) => autorestart(policy).to_string(),
+            Value::Signal(signal) => signal_name(signal).to_string(),
+            Value::Codes(codes) => {
+                let codes: Vec<String> = codes.iter().map(u8::to_string).collect();
+                codes.join(",")
+            }
+            Value::Log(LogTarget::Auto) => "AUTO".to_string(),
+            Value::Log(LogTarget::None) => "NONE".to_string(),
+            // supervisord expands `%` in log file names twice (once when
+            // it reads the key, once more per process), so they are
+            // escaped twice.
+            Value::Log(LogTarget::Path(path)) => escape_percent(&escape_percent(&path)),
+            Value::Env(vars) => {
+                environment(vars.iter().map(|v| (v.name.as_str(), v.value.as_str())))
+            }
+            Value::Text(_) | Value::Number(_) | Value::List(_) => String::new(),
+        },
     }
 }
 

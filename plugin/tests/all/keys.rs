@@ -120,3 +120,17 @@ fn a_grant_holds_every_path_typed_key_including_a_unix_socket() {
         "{error:?}"
     );
 }
+
+#[test]
+fn a_key_written_twice_is_refused() {
+    let error = config_map(
+        "generic",
+        r#"{"service-name": "a", "command": "x", "command": "y"}"#,
+    )
+    .expect_err("a duplicate key");
+    assert!(error.field.starts_with("settings"), "{error:?}");
+    assert!(
+        error.message.contains("duplicate field `command`"),
+        "{error:?}"
+    );
+}
