@@ -20,6 +20,13 @@ pub fn workspace() -> PathBuf {
         .to_path_buf()
 }
 
+/// Whether `program` is on `PATH`.
+pub fn installed(program: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|dir| Path::new(&dir).join(program).is_file())
+    })
+}
+
 /// A directory for one test under `target/test-nodes`, emptied first. Kept
 /// after the test for post-mortems; nothing in it runs once the test ends.
 pub fn scratch(name: &str) -> PathBuf {

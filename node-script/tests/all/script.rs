@@ -146,11 +146,7 @@ fn a_plan_only_shown_has_every_step_not_run() {
 #[test]
 fn a_packages_step_asks_the_manager_what_is_installed() {
     use supervisord_node_script::bindings::{PackageManager, Packages};
-    if std::process::Command::new("dpkg-query")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
+    if !test_support::support::installed("dpkg-query") {
         test_support::skip::skip("a packages step", "no dpkg-query on this machine");
         return;
     }
@@ -179,11 +175,7 @@ fn a_packages_step_asks_the_manager_what_is_installed() {
 #[test]
 fn the_generated_scripts_pass_shellcheck() {
     use supervisord_node_script::bindings::{PackageManager, Packages, ProbeSet};
-    if std::process::Command::new("shellcheck")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
+    if !test_support::support::installed("shellcheck") {
         test_support::skip::skip("generated scripts under shellcheck", "no shellcheck");
         return;
     }

@@ -3,18 +3,12 @@
 //! Each runs this whole test binary again with `SUPD_TEST_SHELL` set, so
 //! every script test of the crate runs under each shell.
 
-use std::path::Path;
 use std::process::Command;
+
+use test_support::support::installed;
 
 /// The shells, as `SUPD_TEST_SHELL` takes them.
 const SHELLS: [&str; 3] = ["dash", "bash --posix", "busybox ash"];
-
-/// Whether `program` is on `PATH`.
-fn installed(program: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|path| {
-        std::env::split_paths(&path).any(|dir| Path::new(&dir).join(program).is_file())
-    })
-}
 
 /// Says why a shell is left out; in CI (where scripts/setup.sh installs
 /// them) that is a failure.
